@@ -1,0 +1,175 @@
+//! The Schema Registry check: an authenticated `GET /schemas/types`, the cheapest call every
+//! Confluent-compatible Schema Registry answers.
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use crate::connections::Outcome;
+use crate::protocol::{Credentials, SchemaRegistryConfig, StoreType};
+
+/// Checks a Schema Registry with one HTTP request.
+pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome {
+    let base = target.uri.as_deref().unwrap_or_default().trim_end_matches('/');
+    let url = format!("{base}/schemas/types");
+    let client = match client(target, timeout) {
+        Ok(client) => client,
+        Err(outcome) => return outcome,
+    };
+    let mut request = client.get(&url).header("Accept", "application/vnd.schemaregistry.v1+json, application/json");
+    match &target.credentials {
+        Some(Credentials { username: Some(user), password: Some(password), .. }) => {
+            request = request.basic_auth(user, Some(password.expose()));
+        }
+        Some(Credentials { api_key: Some(key), api_secret: Some(secret), .. }) => {
+            request = request.basic_auth(key, Some(secret.expose()));
+        }
+        Some(_) => {
+            return Outcome::failed(
+                "OAuth credentials for Schema Registry are not supported by this build yet: use basic or API key credentials",
+                false,
+            );
+        }
+        None => {}
+    }
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(error) => return explain_request_error(base, &error, timeout),
+    };
+    let status = response.status();
+    let body = response.bytes().await.unwrap_or_default();
+    match status.as_u16() {
+        200 => match serde_json::from_slice::<Vec<String>>(&body) {
+            Ok(_) => Outcome::Success { cluster_id: None },
+            Err(_) => Outcome::failed(
+                format!("'{base}' is not a Schema Registry: GET /schemas/types answered, but not with a list of schema types; check the URI"),
+                false,
+            ),
+        },
+        404 => Outcome::failed(
+            format!("'{base}' is not a Schema Registry: GET /schemas/types answered HTTP 404; check the URI (it is the registry's base URL)"),
+            false,
+        ),
+        401 => Outcome::failed(
+            format!("The Schema Registry at '{base}' rejected the credentials (HTTP 401): check the username and password or API key and secret"),
+            false,
+        ),
+        403 => Outcome::failed(
+            format!("The Schema Registry at '{base}' refused access (HTTP 403): the credentials are valid but lack permission"),
+            false,
+        ),
+        code if status.is_server_error() => Outcome::failed(
+            format!("The Schema Registry at '{base}' answered HTTP {code}: it is having trouble; try again later"),
+            true,
+        ),
+        code => Outcome::failed(
+            format!("The Schema Registry at '{base}' answered HTTP {code} to GET /schemas/types: check the URI"),
+            false,
+        ),
+    }
+}
+
+fn client(target: &SchemaRegistryConfig, timeout: Duration) -> Result<reqwest::Client, Outcome> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .user_agent(concat!("ide-sidecar/", env!("CARGO_PKG_VERSION")));
+    if let Some(ssl) = &target.ssl {
+        if ssl.verify_hostname == Some(false) {
+            builder = builder.danger_accept_invalid_hostnames(true);
+        }
+        if let Some(truststore) = &ssl.truststore {
+            let path = truststore.path.as_deref().unwrap_or_default();
+            match truststore.store_type {
+                Some(StoreType::Pem) => {
+                    let pem = std::fs::read(path).map_err(|error| {
+                        Outcome::failed(format!("Cannot read the truststore '{path}': {error}"), false)
+                    })?;
+                    let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
+                        Outcome::failed(
+                            format!("The truststore '{path}' is not a PEM certificate bundle: {error}"),
+                            false,
+                        )
+                    })?;
+                    for certificate in certificates {
+                        builder = builder.add_root_certificate(certificate);
+                    }
+                }
+                _ => {
+                    return Err(Outcome::failed(
+                        "JKS and PKCS12 truststores for Schema Registry are not supported by this build yet: use a PEM file",
+                        false,
+                    ));
+                }
+            }
+        }
+        if ssl.keystore.is_some() {
+            return Err(Outcome::failed(
+                "Client certificates for Schema Registry are not supported by this build yet",
+                false,
+            ));
+        }
+    }
+    builder.build().map_err(|error| Outcome::failed(format!("Cannot create an HTTP client: {error}"), false))
+}
+
+/// Turns a failed request into a message that says what to fix.
+fn explain_request_error(base: &str, error: &reqwest::Error, timeout: Duration) -> Outcome {
+    let chain = error_chain(error);
+    let lower = chain.to_ascii_lowercase();
+    if error.is_timeout() {
+        return Outcome::failed(
+            format!(
+                "Timed out after {} waiting for the Schema Registry at '{base}' to answer: check the URI and that it is reachable",
+                crate::connections::human_duration(timeout)
+            ),
+            true,
+        );
+    }
+    if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+    {
+        return Outcome::failed(
+            format!("Cannot resolve the host name of the Schema Registry URI '{base}': check the spelling, or your DNS or VPN ({chain})"),
+            true,
+        );
+    }
+    if lower.contains("connection refused") {
+        return Outcome::failed(
+            format!("Connection refused by '{base}': no Schema Registry is listening there; check the URI and that it is running"),
+            true,
+        );
+    }
+    if lower.contains("certificate") || lower.contains("ssl") || lower.contains("tls") || lower.contains("handshake") {
+        let why = if lower.contains("hostname mismatch") || lower.contains("does not match") {
+            "the certificate does not match the host name (set verify_hostname to false only for testing)"
+        } else if lower.contains("verify failed")
+            || lower.contains("unknown ca")
+            || lower.contains("self-signed")
+            || lower.contains("issuer")
+        {
+            "the server's certificate is not signed by a CA in the truststore; add the CA to the truststore"
+        } else if lower.contains("wrong version number") || lower.contains("packet length") {
+            "the server does not seem to speak TLS; use an http:// URI"
+        } else {
+            "check the truststore and the server's TLS settings"
+        };
+        return Outcome::failed(
+            format!("TLS handshake with the Schema Registry at '{base}' failed: {why} ({chain})"),
+            false,
+        );
+    }
+    Outcome::failed(format!("Cannot reach the Schema Registry at '{base}': {chain}"), true)
+}
+
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

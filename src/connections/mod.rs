@@ -1,0 +1,458 @@
+//! The connection manager: the store, validation, secrets, status and the check schedule.
+//!
+//! Ordering is designed, not assumed. Every change to the store happens under one plain
+//! `std::sync::Mutex` that is never held across an `.await`, and the event a change causes is
+//! queued on the event channel while that lock is held. So events leave in exactly the order the
+//! changes happened, nothing about a connection follows its `DELETED`, and a check result can be
+//! compared with the connection's current generation before it is applied: a result that an
+//! update (or a delete) overtook is dropped.
+
+mod checks;
+pub mod secrets;
+pub mod validation;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, Notify};
+
+pub use checks::{BoxFuture, Checks, Outcome, Plan};
+pub use validation::FieldError;
+
+use crate::protocol::{
+    options::LocalOptions, Authentication, CCloudStatus, ConnectedState, Connection, ConnectionEvent,
+    ConnectionMetadata, ConnectionSpec, ConnectionStatus, ConnectionType, EventAction, InitializationOptions,
+    KafkaClusterStatus, SchemaRegistryStatus,
+};
+
+/// Why a manager operation was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ManagerError {
+    #[error("No connection has id '{0}'")]
+    NotFound(String),
+    #[error("A connection with id '{0}' already exists")]
+    AlreadyExists(String),
+    #[error("The connection spec is not valid")]
+    Invalid(Vec<FieldError>),
+    #[error("Connection '{0}' changed while the request was being applied: try again")]
+    Conflict(String),
+}
+
+/// The manager's settings, read from `initializationOptions`.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub check_timeout: Duration,
+    pub direct_interval: Duration,
+    pub local_interval: Duration,
+    pub ccloud_interval: Duration,
+    pub local: LocalOptions,
+}
+
+impl From<&InitializationOptions> for Settings {
+    fn from(options: &InitializationOptions) -> Self {
+        Self {
+            check_timeout: Duration::from_secs_f64(options.check_timeout_seconds),
+            direct_interval: Duration::from_secs_f64(options.direct.refresh_interval_seconds),
+            local_interval: Duration::from_secs_f64(options.local.refresh_interval_seconds),
+            ccloud_interval: Duration::from_secs_f64(options.ccloud.refresh_interval_seconds),
+            local: options.local.clone(),
+        }
+    }
+}
+
+impl Settings {
+    fn interval(&self, connection_type: Option<ConnectionType>) -> Duration {
+        match connection_type {
+            Some(ConnectionType::Local) => self.local_interval,
+            Some(ConnectionType::Ccloud) => self.ccloud_interval,
+            _ => self.direct_interval,
+        }
+    }
+}
+
+/// What the sidecar observes of one connection; `authentication` is derived when shown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Status {
+    ccloud: Option<CCloudStatus>,
+    kafka_cluster: Option<KafkaClusterStatus>,
+    schema_registry: Option<SchemaRegistryStatus>,
+}
+
+impl Status {
+    /// The status of a connection whose checks have not reported yet.
+    fn initial(spec: &ConnectionSpec, plan: &Plan) -> Self {
+        let attempting = ConnectedState::Attempting;
+        Self {
+            ccloud: (spec.connection_type == Some(ConnectionType::Ccloud)).then(CCloudStatus::default),
+            kafka_cluster: plan.kafka.as_ref().map(|_| KafkaClusterStatus { state: attempting, ..Default::default() }),
+            schema_registry: plan
+                .schema_registry
+                .as_ref()
+                .map(|_| SchemaRegistryStatus { state: attempting, ..Default::default() }),
+        }
+    }
+
+    fn any_success(&self) -> bool {
+        let states = [
+            self.ccloud.as_ref().map(|c| c.state),
+            self.kafka_cluster.as_ref().map(|k| k.state),
+            self.schema_registry.as_ref().map(|s| s.state),
+        ];
+        states.contains(&Some(ConnectedState::Success))
+    }
+
+    fn to_proto(&self) -> ConnectionStatus {
+        ConnectionStatus {
+            authentication: Authentication::derive(self.ccloud.as_ref()),
+            ccloud: self.ccloud.clone(),
+            kafka_cluster: self.kafka_cluster.clone(),
+            schema_registry: self.schema_registry.clone(),
+        }
+    }
+}
+
+/// The results of one round of checks, applied together.
+#[derive(Clone, Debug, Default)]
+struct Findings {
+    kafka_cluster: Option<KafkaClusterStatus>,
+    schema_registry: Option<SchemaRegistryStatus>,
+}
+
+struct Entry {
+    spec: ConnectionSpec,
+    status: Status,
+    /// Changes on every spec change; check results carry the generation they were started for.
+    generation: u64,
+    /// Creation order, for `list`.
+    seq: u64,
+    /// Wakes the connection's check task (after an update, or to re-check now).
+    wake: Arc<Notify>,
+    /// Dropped with the entry, which stops the connection's check task.
+    _stop: oneshot::Sender<()>,
+}
+
+impl Entry {
+    fn to_connection(&self) -> Connection {
+        to_connection(&self.spec, &self.status)
+    }
+}
+
+fn to_connection(spec: &ConnectionSpec, status: &Status) -> Connection {
+    Connection {
+        id: spec.id.clone().unwrap_or_default(),
+        metadata: ConnectionMetadata::default(),
+        spec: spec.clone(),
+        status: status.to_proto(),
+    }
+}
+
+#[derive(Default)]
+struct Store {
+    entries: HashMap<String, Entry>,
+    next_seq: u64,
+    /// Generations are unique across connections, so a connection deleted and created again
+    /// under the same id never accepts a result meant for its predecessor.
+    next_generation: u64,
+}
+
+impl Store {
+    fn generation(&mut self) -> u64 {
+        self.next_generation += 1;
+        self.next_generation
+    }
+}
+
+struct Shared {
+    /// The store. Held only for short, synchronous sections (never across an `.await`); events
+    /// are queued while it is held so that their order is the order of the changes.
+    store: Mutex<Store>,
+    checks: Arc<dyn Checks>,
+    settings: Settings,
+    events: mpsc::UnboundedSender<ConnectionEvent>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock leaves the store consistent (every section writes whole
+        // values), so a poisoned lock is still usable.
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn emit(&self, action: EventAction, connection: Connection) {
+        // The receiver only goes away when the server is stopping; events are moot then.
+        let _ = self.events.send(ConnectionEvent { action, connection });
+    }
+
+    /// Runs one round of checks for `spec`: every component at once, each bounded by the timeout.
+    async fn check(&self, spec: &ConnectionSpec) -> Findings {
+        let plan = Plan::for_spec(spec, &self.settings);
+        let timeout = self.settings.check_timeout;
+        let kafka = plan.kafka.map(|target| {
+            let check = self.checks.kafka(target, timeout);
+            async move { bounded(check, timeout, "the Kafka cluster").await.into() }
+        });
+        let registry = plan.schema_registry.map(|target| {
+            let check = self.checks.schema_registry(target, timeout);
+            async move { bounded(check, timeout, "the Schema Registry").await.into() }
+        });
+        let (kafka_cluster, schema_registry) = tokio::join!(optional(kafka), optional(registry));
+        Findings { kafka_cluster, schema_registry }
+    }
+
+    /// Applies findings made for `generation`. Returns the connection as it now is, or `None`
+    /// when it was deleted. Findings for an older generation are dropped.
+    fn apply(&self, id: &str, generation: u64, findings: Findings) -> Option<Connection> {
+        let mut store = self.lock();
+        let entry = store.entries.get_mut(id)?;
+        if entry.generation != generation {
+            tracing::debug!(connection = id, "dropping a check result that a later update overtook");
+            return Some(entry.to_connection());
+        }
+        let mut status = entry.status.clone();
+        if findings.kafka_cluster.is_some() {
+            status.kafka_cluster = findings.kafka_cluster;
+        }
+        if findings.schema_registry.is_some() {
+            status.schema_registry = findings.schema_registry;
+        }
+        if status != entry.status {
+            entry.status = status;
+            let action = if entry.status.any_success() { EventAction::Connected } else { EventAction::Disconnected };
+            tracing::info!(connection = id, ?action, "status changed");
+            self.emit(action, entry.to_connection());
+        }
+        Some(entry.to_connection())
+    }
+
+    fn snapshot(&self, id: &str) -> Option<(u64, ConnectionSpec)> {
+        let store = self.lock();
+        store.entries.get(id).map(|entry| (entry.generation, entry.spec.clone()))
+    }
+}
+
+async fn optional<T>(future: Option<impl std::future::Future<Output = T>>) -> Option<T> {
+    match future {
+        Some(future) => Some(future.await),
+        None => None,
+    }
+}
+
+async fn bounded(check: BoxFuture<Outcome>, timeout: Duration, what: &str) -> Outcome {
+    match tokio::time::timeout(timeout, check).await {
+        Ok(outcome) => outcome,
+        Err(_) => Outcome::failed(
+            format!(
+                "Timed out after {} waiting for {what} to answer: check the address and that it is reachable from this machine",
+                human_duration(timeout)
+            ),
+            true,
+        ),
+    }
+}
+
+pub fn human_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds >= 1.0 && seconds.fract() == 0.0 {
+        format!("{} s", seconds as u64)
+    } else {
+        format!("{} ms", duration.as_millis())
+    }
+}
+
+/// The connection manager. Cheap to clone; every clone sees the same store.
+#[derive(Clone)]
+pub struct ConnectionManager {
+    shared: Arc<Shared>,
+}
+
+impl ConnectionManager {
+    /// A manager that checks through `checks` and sends every event to `events`.
+    /// Must be created inside a tokio runtime: each stored connection gets a check task.
+    pub fn new(settings: Settings, checks: Arc<dyn Checks>, events: mpsc::UnboundedSender<ConnectionEvent>) -> Self {
+        Self { shared: Arc::new(Shared { store: Mutex::default(), checks, settings, events }) }
+    }
+
+    pub fn list(&self) -> Vec<Connection> {
+        let store = self.shared.lock();
+        let mut entries: Vec<&Entry> = store.entries.values().collect();
+        entries.sort_by_key(|entry| entry.seq);
+        entries.into_iter().map(Entry::to_connection).collect()
+    }
+
+    pub fn get(&self, id: &str) -> Result<Connection, ManagerError> {
+        let store = self.shared.lock();
+        store.entries.get(id).map(Entry::to_connection).ok_or_else(|| ManagerError::NotFound(id.to_string()))
+    }
+
+    /// Stores a new connection, sends `CREATED` and starts checking it in the background.
+    pub fn create(&self, spec: ConnectionSpec) -> Result<Connection, ManagerError> {
+        let spec = prepare_new(spec);
+        let id = spec.id.clone().unwrap_or_default();
+        let mut store = self.shared.lock();
+        if store.entries.contains_key(&id) {
+            return Err(ManagerError::AlreadyExists(id));
+        }
+        check_valid(&spec)?;
+        let plan = Plan::for_spec(&spec, &self.shared.settings);
+        let status = Status::initial(&spec, &plan);
+        let generation = store.generation();
+        let seq = store.next_seq;
+        store.next_seq += 1;
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let wake = Arc::new(Notify::new());
+        let entry = Entry { spec, status, generation, seq, wake: wake.clone(), _stop: stop_tx };
+        let connection = entry.to_connection();
+        store.entries.insert(id.clone(), entry);
+        self.shared.emit(EventAction::Created, connection.clone());
+        drop(store);
+        tracing::info!(connection = %id, "created");
+        if !plan.is_empty() {
+            tokio::spawn(run_checks(self.shared.clone(), id, wake, stop_rx));
+        }
+        Ok(connection)
+    }
+
+    /// Validates `spec` and checks it once, waiting for the result. Nothing is stored and no
+    /// event is sent.
+    pub async fn dry_run(&self, spec: ConnectionSpec) -> Result<Connection, ManagerError> {
+        let spec = prepare_new(spec);
+        let id = spec.id.clone().unwrap_or_default();
+        if self.shared.lock().entries.contains_key(&id) {
+            return Err(ManagerError::AlreadyExists(id));
+        }
+        check_valid(&spec)?;
+        let plan = Plan::for_spec(&spec, &self.shared.settings);
+        let mut status = Status::initial(&spec, &plan);
+        let findings = self.shared.check(&spec).await;
+        status.kafka_cluster = findings.kafka_cluster.or(status.kafka_cluster);
+        status.schema_registry = findings.schema_registry.or(status.schema_registry);
+        Ok(to_connection(&spec, &status))
+    }
+
+    /// The stored spec with its generation, for read-modify-write requests such as a merge patch.
+    pub fn spec_with_generation(&self, id: &str) -> Result<(ConnectionSpec, u64), ManagerError> {
+        self.shared
+            .snapshot(id)
+            .map(|(generation, spec)| (spec, generation))
+            .ok_or_else(|| ManagerError::NotFound(id.to_string()))
+    }
+
+    /// Replaces the spec whole; see [`Self::update_if`].
+    pub fn update(&self, id: &str, spec: ConnectionSpec) -> Result<Connection, ManagerError> {
+        self.update_if(id, spec, None)
+    }
+
+    /// Replaces the spec whole, keeping stored secrets sent back as `"********"`, when the
+    /// connection is still at `expected_generation` (if given). Sends `UPDATED` and re-checks at once.
+    pub fn update_if(
+        &self,
+        id: &str,
+        mut spec: ConnectionSpec,
+        expected_generation: Option<u64>,
+    ) -> Result<Connection, ManagerError> {
+        let mut store = self.shared.lock();
+        let Some(entry) = store.entries.get(id) else {
+            return Err(ManagerError::NotFound(id.to_string()));
+        };
+        if expected_generation.is_some_and(|expected| expected != entry.generation) {
+            return Err(ManagerError::Conflict(id.to_string()));
+        }
+        secrets::restore_masked(&mut spec, &entry.spec);
+        let mut problems = Vec::new();
+        match spec.id.as_deref() {
+            None => spec.id = Some(id.to_string()),
+            Some(given) if given != id => problems.push(FieldError {
+                source: "id".into(),
+                detail: format!("The id of a connection cannot change (it is '{id}')"),
+            }),
+            Some(_) => {}
+        }
+        if let (Some(new_type), Some(old_type)) = (spec.connection_type, entry.spec.connection_type) {
+            if new_type != old_type {
+                problems.push(FieldError {
+                    source: "type".into(),
+                    detail: format!(
+                        "The type of a connection cannot change (it is {}): create a new connection instead",
+                        old_type.as_str()
+                    ),
+                });
+            }
+        }
+        problems.extend(validation::validate(&spec));
+        if !problems.is_empty() {
+            return Err(ManagerError::Invalid(problems));
+        }
+        let plan = Plan::for_spec(&spec, &self.shared.settings);
+        let generation = store.generation();
+        let entry = store.entries.get_mut(id).expect("looked up above, under the same lock");
+        entry.status = Status::initial(&spec, &plan);
+        entry.spec = spec;
+        entry.generation = generation;
+        entry.wake.notify_one();
+        let connection = entry.to_connection();
+        self.shared.emit(EventAction::Updated, connection.clone());
+        tracing::info!(connection = id, "updated");
+        Ok(connection)
+    }
+
+    /// Removes the connection, stops its checks and sends `DELETED`, its last event.
+    pub fn delete(&self, id: &str) -> Result<(), ManagerError> {
+        let mut store = self.shared.lock();
+        let entry = store.entries.remove(id).ok_or_else(|| ManagerError::NotFound(id.to_string()))?;
+        self.shared.emit(EventAction::Deleted, entry.to_connection());
+        tracing::info!(connection = id, "deleted");
+        Ok(())
+    }
+
+    /// Checks the connection now and returns it with the result applied.
+    pub async fn refresh(&self, id: &str) -> Result<Connection, ManagerError> {
+        let (spec, generation) = self.spec_with_generation(id)?;
+        let findings = self.shared.check(&spec).await;
+        self.shared.apply(id, generation, findings).ok_or_else(|| ManagerError::NotFound(id.to_string()))
+    }
+}
+
+/// Gives a new spec its id (a UUID when absent).
+fn prepare_new(mut spec: ConnectionSpec) -> ConnectionSpec {
+    if spec.id.is_none() {
+        spec.id = Some(uuid::Uuid::new_v4().to_string());
+    }
+    spec
+}
+
+fn check_valid(spec: &ConnectionSpec) -> Result<(), ManagerError> {
+    let problems = validation::validate(spec);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ManagerError::Invalid(problems))
+    }
+}
+
+/// One connection's check loop: check, apply, wait for the interval or a wake-up, repeat.
+/// A wake-up (an update) during a check abandons it and starts over with the new spec.
+/// Ends when the connection is deleted (its entry, holding `stop`'s sender, is dropped).
+async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
+    loop {
+        let Some((generation, spec)) = shared.snapshot(&id) else { return };
+        let interval = shared.settings.interval(spec.connection_type);
+        tokio::select! {
+            findings = shared.check(&spec) => {
+                if shared.apply(&id, generation, findings).is_none() {
+                    return;
+                }
+            }
+            () = wake.notified() => continue,
+            _ = &mut stop => return,
+        }
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = wake.notified() => {}
+            _ = &mut stop => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

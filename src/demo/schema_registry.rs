@@ -1,0 +1,152 @@
+//! A tiny HTTP server on 127.0.0.1 that answers the calls the sidecar makes the way a Confluent
+//! Schema Registry does (`GET /schemas/types`, `/subjects`, `/config`, and 401 with the registry's
+//! error body). The demo shows a Schema Registry with it; tests use its other behaviours.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the fake registry behaves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistryBehaviour {
+    /// Answers like a real Schema Registry.
+    Healthy,
+    /// Requires HTTP basic auth with these credentials.
+    RequireBasicAuth { username: String, password: String },
+    /// Answers every path with 404, as a web server that is not a registry would.
+    NotARegistry,
+    /// Answers every request with this status.
+    Status(u16),
+    /// Accepts connections and never answers.
+    Hang,
+}
+
+/// A running fake registry; stops when dropped.
+pub struct FakeSchemaRegistry {
+    port: u16,
+    stopped: Arc<AtomicBool>,
+    requests: Arc<AtomicUsize>,
+}
+
+impl FakeSchemaRegistry {
+    pub fn start(behaviour: RegistryBehaviour) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let stopped = Arc::new(AtomicBool::new(false));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (stop, count) = (stopped.clone(), requests.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(stream) = stream else { continue };
+                let behaviour = behaviour.clone();
+                let (stop, count) = (stop.clone(), count.clone());
+                std::thread::spawn(move || serve(stream, &behaviour, &stop, &count));
+            }
+        });
+        Ok(Self { port, stopped, requests })
+    }
+
+    pub fn uri(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// How many requests it has read so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FakeSchemaRegistry {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so that it sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn serve(stream: TcpStream, behaviour: &RegistryBehaviour, stopped: &AtomicBool, requests: &AtomicUsize) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(stream) => stream,
+        Err(_) => return,
+    });
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut authorization = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("authorization") {
+                authorization = Some(value.trim().to_string());
+            }
+        }
+    }
+    requests.fetch_add(1, Ordering::SeqCst);
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let (status, body) = match behaviour {
+        RegistryBehaviour::Hang => {
+            while !stopped.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            return;
+        }
+        RegistryBehaviour::NotARegistry => (404, "<html><body>Not Found</body></html>".to_string()),
+        RegistryBehaviour::Status(code) => {
+            (*code, format!("{{\"error_code\":{code},\"message\":\"Internal Server Error\"}}"))
+        }
+        RegistryBehaviour::RequireBasicAuth { username, password } => {
+            let expected = format!("Basic {}", base64(&format!("{username}:{password}")));
+            if authorization.as_deref() == Some(expected.as_str()) {
+                answer(&path)
+            } else {
+                (401, r#"{"error_code":401,"message":"Unauthorized"}"#.to_string())
+            }
+        }
+        RegistryBehaviour::Healthy => answer(&path),
+    };
+    let reason = match status {
+        200 => "OK",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        _ => "Error",
+    };
+    let response = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = stream;
+    let _ = stream.write_all(response.as_bytes());
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn answer(path: &str) -> (u16, String) {
+    match path.split('?').next().unwrap_or_default() {
+        "/schemas/types" => (200, r#"["JSON","PROTOBUF","AVRO"]"#.into()),
+        "/subjects" => (200, "[]".into()),
+        "/config" => (200, r#"{"compatibilityLevel":"BACKWARD"}"#.into()),
+        _ => (404, r#"{"error_code":404,"message":"HTTP 404 Not Found"}"#.into()),
+    }
+}
+
+fn base64(input: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(input)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn basic_auth_header_matches_rfc_7617() {
+        assert_eq!(super::base64("alice:secret"), "YWxpY2U6c2VjcmV0");
+    }
+}

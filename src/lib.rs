@@ -1,0 +1,19 @@
+//! ide-sidecar: an editor companion for Kafka developers, served over stdio JSON-RPC.
+//!
+//! Modules in reading order, following the data from the wire to the outside systems:
+//! - [`protocol`]: the wire contract (params, results, notifications, options, error codes); the only
+//!   place that knows serde and schemars, and the source of `schema/`.
+//! - [`server`]: JSON-RPC over stdio with `tower-lsp-server`: lifecycle, method routing, turning
+//!   errors into codes, forwarding events.
+//! - [`connections`]: the connection manager: store, validation, secrets, status, check scheduling.
+//!   No JSON-RPC and no IO of its own: it calls the backends through the [`connections::Checks`] seam.
+//! - [`backends`]: IO adapters, one per outside system: Kafka (librdkafka) and Schema Registry (HTTP).
+//! - [`demo`]: a framed JSON-RPC client for driving the sidecar as a child process, and the built-in
+//!   demo with an in-process Kafka and a tiny Schema Registry.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
+
+pub mod backends;
+pub mod connections;
+pub mod demo;
+pub mod protocol;
+pub mod server;

@@ -1,0 +1,31 @@
+//! JSON-RPC error codes: the stable numbers clients match on.
+
+/// Standard JSON-RPC codes.
+pub const PARSE_ERROR: i64 = -32700;
+pub const INVALID_REQUEST: i64 = -32600;
+pub const METHOD_NOT_FOUND: i64 = -32601;
+pub const INVALID_PARAMS: i64 = -32602;
+/// LSP: a request arrived before `initialize`.
+pub const SERVER_NOT_INITIALIZED: i64 = -32002;
+
+/// No connection has the given id.
+pub const CONNECTION_NOT_FOUND: i64 = -32010;
+/// `connections/create` with an id that is already taken.
+pub const CONNECTION_ALREADY_EXISTS: i64 = -32011;
+/// A read-modify-write request (a merge patch) kept losing to concurrent updates.
+pub const CONNECTION_CONFLICT: i64 = -32012;
+/// Confluent Cloud sign-in problems (reserved for the CCLOUD sign-in methods).
+pub const CCLOUD_SIGN_IN_FAILED: i64 = -32020;
+
+/// Every code with its meaning, for the docs and the `initialize` capabilities.
+pub const ALL: &[(i64, &str)] = &[
+    (PARSE_ERROR, "parse error: the frame's body is not JSON"),
+    (INVALID_REQUEST, "invalid request: JSON, but not a JSON-RPC request"),
+    (METHOD_NOT_FOUND, "unknown method"),
+    (INVALID_PARAMS, "invalid params: malformed params or a validation failure; data.errors lists each problem"),
+    (SERVER_NOT_INITIALIZED, "a request arrived before initialize"),
+    (CONNECTION_NOT_FOUND, "connection not found"),
+    (CONNECTION_ALREADY_EXISTS, "a connection with this id already exists"),
+    (CONNECTION_CONFLICT, "the connection kept changing while a patch was applied; try again"),
+    (CCLOUD_SIGN_IN_FAILED, "Confluent Cloud sign-in failed"),
+];

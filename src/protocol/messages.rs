@@ -1,0 +1,110 @@
+//! Params, results and notifications of every method, as they travel on the wire.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::spec::ConnectionSpec;
+use super::status::ConnectionStatus;
+
+/// Method names, in one place.
+pub mod method {
+    pub const LIST: &str = "connections/list";
+    pub const GET: &str = "connections/get";
+    pub const CREATE: &str = "connections/create";
+    pub const UPDATE: &str = "connections/update";
+    pub const PATCH: &str = "connections/patch";
+    pub const DELETE: &str = "connections/delete";
+    pub const REFRESH: &str = "connections/refresh";
+    pub const EVENT: &str = "connections/event";
+}
+
+/// A connection: what the user set (`spec`) and what the sidecar observes (`status`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Connection {
+    pub id: String,
+    pub metadata: ConnectionMetadata,
+    pub spec: ConnectionSpec,
+    pub status: ConnectionStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConnectionMetadata {
+    /// Where the user signs in to Confluent Cloud (CCLOUD connections only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in_uri: Option<String>,
+}
+
+/// Params of `connections/list`: an empty object.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ListParams {}
+
+/// Result of `connections/list`, in creation order.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ListResult {
+    pub data: Vec<Connection>,
+}
+
+/// Params of `connections/get`, `connections/delete` and `connections/refresh`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct IdParams {
+    pub id: String,
+}
+
+/// Params of `connections/create`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct CreateParams {
+    pub spec: ConnectionSpec,
+    /// Validate and check once; store nothing and send no events.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Params of `connections/update`: the spec is replaced whole.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct UpdateParams {
+    pub id: String,
+    pub spec: ConnectionSpec,
+}
+
+/// Params of `connections/patch`: a JSON merge patch (RFC 7386) on the stored spec.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct PatchParams {
+    pub id: String,
+    pub patch: serde_json::Value,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum EventAction {
+    /// The connection was created.
+    Created,
+    /// Its spec changed.
+    Updated,
+    /// It was deleted; nothing about it follows.
+    Deleted,
+    /// Its status changed and some component is `SUCCESS`.
+    Connected,
+    /// Its status changed and no component is `SUCCESS`.
+    Disconnected,
+}
+
+/// The `connections/event` notification.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConnectionEvent {
+    pub action: EventAction,
+    pub connection: Connection,
+}
+
+/// One problem with a request, with the JSON path of the field it concerns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorDetail {
+    /// JSON path of the field, such as `kafka_cluster.credentials.password`; empty for the whole request.
+    pub source: String,
+    pub detail: String,
+}
+
+/// `data` of an invalid-params error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorData {
+    pub errors: Vec<ErrorDetail>,
+}

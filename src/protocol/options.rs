@@ -1,0 +1,109 @@
+//! `initializationOptions`: every endpoint, port, interval and timeout, with the production defaults.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Options an editor (or a test) may pass in `initialize.initializationOptions`.
+/// Unknown keys are ignored; a wrong type fails `initialize`. Seconds may be fractional.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct InitializationOptions {
+    /// The longest a single check of one connection may take.
+    pub check_timeout_seconds: f64,
+    pub direct: DirectOptions,
+    pub local: LocalOptions,
+    pub ccloud: CCloudOptions,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct DirectOptions {
+    pub refresh_interval_seconds: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct LocalOptions {
+    pub refresh_interval_seconds: f64,
+    pub kafka_rest_uri: String,
+    pub bootstrap_servers: String,
+    pub schema_registry_uri: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct CCloudOptions {
+    pub refresh_interval_seconds: f64,
+    pub authorize_uri: String,
+    pub token_uri: String,
+    pub control_plane_uri: String,
+    pub client_id: String,
+    pub callback_port: u16,
+    pub token_lifetime_seconds: f64,
+    pub absolute_lifetime_seconds: f64,
+}
+
+impl Default for InitializationOptions {
+    fn default() -> Self {
+        Self {
+            check_timeout_seconds: 10.0,
+            direct: DirectOptions::default(),
+            local: LocalOptions::default(),
+            ccloud: CCloudOptions::default(),
+        }
+    }
+}
+
+impl Default for DirectOptions {
+    fn default() -> Self {
+        Self { refresh_interval_seconds: 15.0 }
+    }
+}
+
+impl Default for LocalOptions {
+    fn default() -> Self {
+        Self {
+            refresh_interval_seconds: 5.0,
+            kafka_rest_uri: "http://localhost:8082".into(),
+            bootstrap_servers: "localhost:9092".into(),
+            schema_registry_uri: "http://localhost:8081".into(),
+        }
+    }
+}
+
+impl Default for CCloudOptions {
+    fn default() -> Self {
+        Self {
+            refresh_interval_seconds: 5.0,
+            authorize_uri: "https://login.confluent.io/oauth/authorize".into(),
+            token_uri: "https://login.confluent.io/oauth/token".into(),
+            control_plane_uri: "https://confluent.cloud".into(),
+            client_id: "Q93zdbI3FnltpEa9G1gg6tiMuoDDBkwS".into(),
+            callback_port: 26636,
+            token_lifetime_seconds: 300.0,
+            absolute_lifetime_seconds: 28800.0,
+        }
+    }
+}
+
+impl InitializationOptions {
+    /// Problems that serde's types cannot express: durations must be positive and finite.
+    /// Each item is `(json path, message)`.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let durations = [
+            ("check_timeout_seconds", self.check_timeout_seconds),
+            ("direct.refresh_interval_seconds", self.direct.refresh_interval_seconds),
+            ("local.refresh_interval_seconds", self.local.refresh_interval_seconds),
+            ("ccloud.refresh_interval_seconds", self.ccloud.refresh_interval_seconds),
+            ("ccloud.token_lifetime_seconds", self.ccloud.token_lifetime_seconds),
+            ("ccloud.absolute_lifetime_seconds", self.ccloud.absolute_lifetime_seconds),
+        ];
+        durations
+            .into_iter()
+            .filter(|(_, seconds)| !(seconds.is_finite() && *seconds > 0.0 && *seconds <= 31_536_000.0))
+            .map(|(path, _)| {
+                (path.to_string(), "must be a number of seconds greater than 0 and at most one year".to_string())
+            })
+            .collect()
+    }
+}

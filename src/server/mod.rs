@@ -1,0 +1,294 @@
+//! JSON-RPC over stdio: the LSP lifecycle from `tower-lsp-server`, the `connections/*` methods,
+//! params decoding, errors turned into codes (in [`errors`], one place) and events forwarded to
+//! the client in the order the manager queued them.
+
+mod errors;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::lsp_types::notification::Notification;
+use tower_lsp_server::lsp_types::{
+    InitializeParams, InitializeResult, InitializedParams, ServerCapabilities, ServerInfo,
+};
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use crate::backends::RealChecks;
+use crate::connections::{Checks, ConnectionManager, ManagerError, Settings};
+use crate::protocol::{
+    method, Connection, ConnectionEvent, ConnectionSpec, CreateParams, ErrorDetail, IdParams, InitializationOptions,
+    ListResult, PROTOCOL_VERSION,
+};
+
+pub use errors::invalid_params;
+
+/// The `connections/event` notification.
+enum ConnectionsEvent {}
+
+impl Notification for ConnectionsEvent {
+    type Params = ConnectionEvent;
+    const METHOD: &'static str = method::EVENT;
+}
+
+/// What the lifecycle saw, for the process's exit code.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    shutdown_requested: AtomicBool,
+}
+
+impl Lifecycle {
+    pub fn shutdown_requested(&self) -> bool {
+        self.shutdown_requested.load(Ordering::SeqCst)
+    }
+}
+
+/// The sidecar as a language server: lifecycle plus the `connections/*` methods.
+pub struct Sidecar {
+    client: Client,
+    checks: Arc<dyn Checks>,
+    lifecycle: Arc<Lifecycle>,
+    /// Set once by a successful `initialize`; tower-lsp refuses every other request before that.
+    manager: OnceLock<ConnectionManager>,
+}
+
+impl Sidecar {
+    fn manager(&self) -> Result<&ConnectionManager> {
+        self.manager.get().ok_or_else(|| Error {
+            code: crate::protocol::errors::SERVER_NOT_INITIALIZED.into(),
+            message: "The server is not initialized".into(),
+            data: None,
+        })
+    }
+
+    async fn list(&self, params: Value) -> Result<ListResult> {
+        decode::<crate::protocol::ListParams>(params)?;
+        Ok(ListResult { data: self.manager()?.list() })
+    }
+
+    async fn get(&self, params: Value) -> Result<Connection> {
+        let IdParams { id } = decode(params)?;
+        Ok(self.manager()?.get(&id)?)
+    }
+
+    async fn create(&self, params: Value) -> Result<Connection> {
+        let (spec, rest) = split_spec(params, "spec")?;
+        let CreateParams { dry_run, .. } = decode(rest)?;
+        let manager = self.manager()?;
+        if dry_run {
+            Ok(manager.dry_run(spec).await?)
+        } else {
+            Ok(manager.create(spec)?)
+        }
+    }
+
+    async fn update(&self, params: Value) -> Result<Connection> {
+        let (spec, rest) = split_spec(params, "spec")?;
+        let IdParams { id } = decode(rest)?;
+        Ok(self.manager()?.update(&id, spec)?)
+    }
+
+    /// Applies an RFC 7386 merge patch to the stored spec as the client sees it (secrets masked,
+    /// so masked secrets are kept), retrying when a concurrent update got there first.
+    async fn patch(&self, params: Value) -> Result<Connection> {
+        let (id, patch) = match decode::<crate::protocol::PatchParams>(params)? {
+            crate::protocol::PatchParams { id, patch: patch @ Value::Object(_) } => (id, patch),
+            _ => return Err(invalid_params(vec![detail("patch", "A merge patch must be a JSON object")])),
+        };
+        let manager = self.manager()?;
+        let mut attempts = 0;
+        loop {
+            let (stored, generation) = manager.spec_with_generation(&id)?;
+            let mut document = serde_json::to_value(&stored).map_err(|_| Error::internal_error())?;
+            json_patch::merge(&mut document, &patch);
+            let spec = decode_spec(document)?;
+            match manager.update_if(&id, spec, Some(generation)) {
+                Err(ManagerError::Conflict(_)) if attempts < 5 => attempts += 1,
+                result => return Ok(result?),
+            }
+        }
+    }
+
+    async fn delete(&self, params: Value) -> Result<Option<()>> {
+        let IdParams { id } = decode(params)?;
+        self.manager()?.delete(&id)?;
+        Ok(None)
+    }
+
+    async fn refresh(&self, params: Value) -> Result<Connection> {
+        let IdParams { id } = decode(params)?;
+        Ok(self.manager()?.refresh(&id).await?)
+    }
+}
+
+impl LanguageServer for Sidecar {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let options = match params.initialization_options {
+            None | Some(Value::Null) => InitializationOptions::default(),
+            Some(value) => decode_options(value)?,
+        };
+        if self.manager.get().is_none() {
+            let (events_tx, events_rx) = mpsc::unbounded_channel();
+            let manager = ConnectionManager::new(Settings::from(&options), self.checks.clone(), events_tx);
+            if self.manager.set(manager).is_ok() {
+                tokio::spawn(forward_events(self.client.clone(), events_rx));
+            }
+        }
+        if let Some(pid) = params.process_id {
+            tokio::spawn(exit_when_parent_dies(pid));
+        }
+        tracing::info!(client = ?params.client_info.map(|info| info.name), "initialized");
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "ide-sidecar".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            capabilities: ServerCapabilities { experimental: Some(capabilities()), ..Default::default() },
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {}
+
+    async fn shutdown(&self) -> Result<()> {
+        self.lifecycle.shutdown_requested.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// What this build supports, under `capabilities.experimental.sidecar`.
+fn capabilities() -> Value {
+    let error_codes: serde_json::Map<String, Value> =
+        crate::protocol::errors::ALL.iter().map(|(code, meaning)| (code.to_string(), json!(meaning))).collect();
+    json!({
+        "sidecar": {
+            "protocol_version": PROTOCOL_VERSION,
+            "connection_types": ["LOCAL", "CCLOUD", "DIRECT", "PLATFORM"],
+            "credential_types": ["basic", "api_key", "scram"],
+            "store_types": ["PEM"],
+            "methods": [method::LIST, method::GET, method::CREATE, method::UPDATE, method::PATCH, method::DELETE, method::REFRESH],
+            "notifications": [method::EVENT],
+            "error_codes": error_codes,
+        }
+    })
+}
+
+/// Sends events one at a time, in the order the manager queued them.
+async fn forward_events(client: Client, mut events: mpsc::UnboundedReceiver<ConnectionEvent>) {
+    while let Some(event) = events.recv().await {
+        client.send_notification::<ConnectionsEvent>(event).await;
+    }
+}
+
+/// Ends the process when the editor that started it has died (`initialize.processId`).
+async fn exit_when_parent_dies(pid: u32) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if !process_alive(pid) {
+            tracing::info!(pid, "the parent process has exited; stopping");
+            std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    // Signal 0 checks for existence without sending anything; EPERM means it exists.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_: u32) -> bool {
+    true
+}
+
+fn detail(source: &str, detail: impl Into<String>) -> ErrorDetail {
+    ErrorDetail { source: source.into(), detail: detail.into() }
+}
+
+/// Decodes params, naming the JSON path of the first field that does not fit.
+fn decode<P: DeserializeOwned>(params: Value) -> Result<P> {
+    decode_at(params, "")
+}
+
+fn decode_at<P: DeserializeOwned>(value: Value, prefix: &str) -> Result<P> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let path = match (prefix, path.as_str()) {
+            (prefix, ".") => prefix.to_string(),
+            ("", path) => path.to_string(),
+            (prefix, path) => format!("{prefix}.{path}"),
+        };
+        invalid_params(vec![detail(&path, error.into_inner().to_string())])
+    })
+}
+
+/// Decodes a spec; paths are relative to the spec, as validation's are.
+fn decode_spec(value: Value) -> Result<ConnectionSpec> {
+    if !value.is_object() {
+        return Err(invalid_params(vec![detail("", "The spec must be a JSON object")]));
+    }
+    decode_at(value, "")
+}
+
+fn decode_options(value: Value) -> Result<InitializationOptions> {
+    let options: InitializationOptions = decode_at(value, "")?;
+    let problems: Vec<ErrorDetail> =
+        options.problems().into_iter().map(|(path, message)| detail(&path, message)).collect();
+    if problems.is_empty() {
+        Ok(options)
+    } else {
+        Err(invalid_params(problems))
+    }
+}
+
+/// Takes the spec out of params so that its errors are reported with spec-relative paths.
+fn split_spec(mut params: Value, field: &str) -> Result<(ConnectionSpec, Value)> {
+    let Some(object) = params.as_object_mut() else {
+        return Err(invalid_params(vec![detail("", "Params must be a JSON object")]));
+    };
+    let Some(spec) = object.remove(field) else {
+        return Err(invalid_params(vec![detail(field, format!("The {field} is required"))]));
+    };
+    object.insert(field.into(), json!({}));
+    Ok((decode_spec(spec)?, params))
+}
+
+/// Serves the sidecar on the given streams until `exit` or end of input. Returns whether
+/// `shutdown` was requested before, which decides the exit code.
+pub async fn serve<I, O>(input: I, output: O, checks: Arc<dyn Checks>) -> bool
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite,
+{
+    let lifecycle = Arc::new(Lifecycle::default());
+    let server_lifecycle = lifecycle.clone();
+    let (service, socket) = LspService::build(move |client| Sidecar {
+        client,
+        checks,
+        lifecycle: server_lifecycle,
+        manager: OnceLock::new(),
+    })
+    .custom_method(method::LIST, Sidecar::list)
+    .custom_method(method::GET, Sidecar::get)
+    .custom_method(method::CREATE, Sidecar::create)
+    .custom_method(method::UPDATE, Sidecar::update)
+    .custom_method(method::PATCH, Sidecar::patch)
+    .custom_method(method::DELETE, Sidecar::delete)
+    .custom_method(method::REFRESH, Sidecar::refresh)
+    .finish();
+    // Refreshes and dry runs wait for checks; a generous limit keeps them from blocking the rest.
+    Server::new(input, output, socket).concurrency_level(64).serve(service).await;
+    lifecycle.shutdown_requested()
+}
+
+/// The production checks.
+pub fn real_checks() -> Arc<dyn Checks> {
+    Arc::new(RealChecks)
+}
