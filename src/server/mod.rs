@@ -3,6 +3,8 @@
 //! the client in the order the manager queued them.
 
 mod errors;
+pub mod framing;
+mod transport;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -17,7 +19,7 @@ use tower_lsp_server::lsp_types::notification::Notification;
 use tower_lsp_server::lsp_types::{
     InitializeParams, InitializeResult, InitializedParams, ServerCapabilities, ServerInfo,
 };
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use crate::backends::RealChecks;
 use crate::connections::{Checks, ConnectionManager, ManagerError, Settings};
@@ -214,18 +216,26 @@ fn detail(source: &str, detail: impl Into<String>) -> ErrorDetail {
 
 /// Decodes params, naming the JSON path of the first field that does not fit.
 fn decode<P: DeserializeOwned>(params: Value) -> Result<P> {
+    if !params.is_object() {
+        return Err(invalid_params(vec![detail("", "Params must be a JSON object")]));
+    }
     decode_at(params, "")
 }
 
 fn decode_at<P: DeserializeOwned>(value: Value, prefix: &str) -> Result<P> {
     serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
+        let mut path = error.path().to_string();
+        let message = error.inner().to_string();
+        // serde names a missing field in the message, at its parent's path; point at the field.
+        if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+            path = if path == "." { field.to_string() } else { format!("{path}.{field}") };
+        }
         let path = match (prefix, path.as_str()) {
             (prefix, ".") => prefix.to_string(),
             ("", path) => path.to_string(),
             (prefix, path) => format!("{prefix}.{path}"),
         };
-        invalid_params(vec![detail(&path, error.into_inner().to_string())])
+        invalid_params(vec![detail(&path, message)])
     })
 }
 
@@ -265,7 +275,7 @@ fn split_spec(mut params: Value, field: &str) -> Result<(ConnectionSpec, Value)>
 pub async fn serve<I, O>(input: I, output: O, checks: Arc<dyn Checks>) -> bool
 where
     I: AsyncRead + Unpin,
-    O: AsyncWrite,
+    O: AsyncWrite + Unpin + Send + 'static,
 {
     let lifecycle = Arc::new(Lifecycle::default());
     let server_lifecycle = lifecycle.clone();
@@ -283,8 +293,7 @@ where
     .custom_method(method::DELETE, Sidecar::delete)
     .custom_method(method::REFRESH, Sidecar::refresh)
     .finish();
-    // Refreshes and dry runs wait for checks; a generous limit keeps them from blocking the rest.
-    Server::new(input, output, socket).concurrency_level(64).serve(service).await;
+    transport::run(input, output, service, socket).await;
     lifecycle.shutdown_requested()
 }
 

@@ -1,0 +1,143 @@
+//! Shared pieces of the integration tests: starting the real binary, real peers on 127.0.0.1,
+//! and waits that name what hung.
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use ide_sidecar::demo::{FakeSchemaRegistry, RegistryBehaviour, SidecarProcess};
+use serde_json::{json, Value};
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// The sidecar binary under test, with logs going to `stderr` as the test chooses.
+pub fn command(rust_log: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ide-sidecar"));
+    command.env("RUST_LOG", rust_log).stderr(Stdio::null());
+    command
+}
+
+/// A sidecar that has answered `initialize` with these options.
+pub fn start(options: Value) -> SidecarProcess {
+    let mut sidecar = SidecarProcess::spawn(command("warn")).expect("the sidecar binary starts");
+    sidecar.initialize(options);
+    sidecar
+}
+
+/// Fast schedules and timeouts, so tests see changes quickly.
+pub fn fast_options() -> Value {
+    json!({"check_timeout_seconds": 2, "direct": {"refresh_interval_seconds": 0.3}, "local": {"refresh_interval_seconds": 0.3}})
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// A port where nothing listens.
+pub fn closed_port() -> u16 {
+    free_port()
+}
+
+pub fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The state of one component in a Connection (or in an event's connection).
+pub fn state(connection: &Value, component: &str) -> String {
+    connection["status"][component]["state"].as_str().unwrap_or("<absent>").to_string()
+}
+
+pub fn error_of(connection: &Value, component: &str) -> (String, bool) {
+    let error = &connection["status"][component]["errors"]["auth_status_check"];
+    (error["message"].as_str().unwrap_or_default().to_string(), error["is_transient"].as_bool().unwrap_or(false))
+}
+
+/// Waits for the next event about `id` whose connection satisfies `accept`, returning every event
+/// seen on the way (the accepted one last).
+pub fn events_until(sidecar: &mut SidecarProcess, id: &str, what: &str, accept: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let event = sidecar
+            .next_event(id, WAIT)
+            .unwrap_or_else(|| panic!("no event for '{id}' within {WAIT:?} while waiting for {what}; seen: {seen:#?}"));
+        let done = accept(&event);
+        seen.push(event);
+        if done {
+            return seen;
+        }
+    }
+}
+
+/// The `tansu` broker: `$TANSU`, then `~/.cargo/bin/tansu`, then `tansu` on PATH.
+pub fn tansu_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("TANSU") {
+        return PathBuf::from(path);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let installed = home.join(".cargo/bin/tansu");
+    if installed.exists() {
+        installed
+    } else {
+        PathBuf::from("tansu")
+    }
+}
+
+/// A real Kafka broker (tansu, in memory) on 127.0.0.1; killed when dropped.
+pub struct Tansu {
+    child: Child,
+    pub port: u16,
+}
+
+impl Tansu {
+    pub fn start() -> Self {
+        Self::start_on(free_port())
+    }
+
+    pub fn start_on(port: u16) -> Self {
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(tansu_binary())
+            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args(["--storage-engine", "memory://tansu/", "--cluster-id", "sidecar-test-cluster"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tansu starts (install it with: cargo install tansu --version 0.6.0 --features dynostore,libsql)");
+        let broker = Self { child, port };
+        wait_until("tansu to listen", WAIT, || TcpStream::connect(("127.0.0.1", port)).is_ok());
+        broker
+    }
+
+    pub fn bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A DIRECT spec for a plaintext Kafka cluster.
+pub fn kafka_spec(name: &str, bootstrap: &str) -> Value {
+    json!({"name": name, "type": "DIRECT", "kafka_cluster": {"bootstrap_servers": bootstrap, "ssl": {"enabled": false}}})
+}
+
+pub fn registry_spec(name: &str, uri: &str) -> Value {
+    json!({"name": name, "type": "DIRECT", "schema_registry": {"uri": uri}})
+}
+
+pub fn create(sidecar: &mut SidecarProcess, spec: Value) -> Value {
+    sidecar.request("connections/create", json!({"spec": spec}), WAIT).expect("create succeeds")
+}
