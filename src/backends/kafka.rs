@@ -35,13 +35,15 @@ pub enum ConfigError {
 
 /// Builds the librdkafka configuration for a cluster spec. Secrets go into the configuration and
 /// nowhere else; librdkafka's configuration dump is never enabled.
-pub fn client_config(target: &KafkaClusterConfig) -> Result<ClientConfig, ConfigError> {
+pub fn client_config(target: &KafkaClusterConfig, timeout: Duration) -> Result<ClientConfig, ConfigError> {
+    // Connection setup (TCP, TLS and SASL handshakes) must fail inside the check's time, so that
+    // a listener that never completes a handshake is reported as such rather than as a timeout.
+    let setup_timeout = (timeout.as_millis() / 2).max(1000);
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", target.bootstrap_servers.as_deref().unwrap_or_default())
         .set("client.id", client_id(target))
-        // Name resolution and connection errors must surface within one check, not after minutes.
-        .set("socket.connection.setup.timeout.ms", "10000")
+        .set("socket.connection.setup.timeout.ms", setup_timeout.to_string())
         .set("reconnect.backoff.ms", "100")
         .set("reconnect.backoff.max.ms", "1000")
         .set("log.connection.close", "false")
@@ -143,6 +145,11 @@ struct CheckContext {
 
 impl ClientContext for CheckContext {
     fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        // Some connection failures (a handshake that timed out) arrive only as FAIL logs.
+        if facility == "FAIL" {
+            let reason = message.split_once("]: ").map_or(message, |(_, rest)| rest);
+            self.record(None, reason);
+        }
         match level {
             RDKafkaLogLevel::Debug => tracing::trace!(target: "librdkafka", facility, "{message}"),
             RDKafkaLogLevel::Info | RDKafkaLogLevel::Notice => {
@@ -154,8 +161,7 @@ impl ClientContext for CheckContext {
 
     fn error(&self, error: KafkaError, reason: &str) {
         tracing::debug!(target: "librdkafka", %error, "{reason}");
-        let mut errors = self.errors.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        errors.push((error.rdkafka_error_code(), reason.to_string()));
+        self.record(error.rdkafka_error_code(), reason);
     }
 }
 
@@ -166,6 +172,11 @@ impl ProducerContext for CheckContext {
 }
 
 impl CheckContext {
+    fn record(&self, code: Option<RDKafkaErrorCode>, reason: &str) {
+        let mut errors = self.errors.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        errors.push((code, reason.to_string()));
+    }
+
     fn errors(&self) -> Vec<(Option<RDKafkaErrorCode>, String)> {
         self.errors.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
@@ -174,7 +185,7 @@ impl CheckContext {
 /// Checks a Kafka cluster with a fresh client. Blocking: run it on a blocking thread.
 pub fn check_blocking(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
     let servers = target.bootstrap_servers.clone().unwrap_or_default();
-    let config = match client_config(target) {
+    let config = match client_config(target, timeout) {
         Ok(config) => config,
         Err(error) => return Outcome::failed(error.to_string(), false),
     };
@@ -182,7 +193,8 @@ pub fn check_blocking(target: &KafkaClusterConfig, timeout: Duration) -> Outcome
         Ok(producer) => producer,
         Err(error) => return Outcome::failed(format!("Cannot create a Kafka client for '{servers}': {error}"), false),
     };
-    let deadline = Instant::now() + timeout;
+    // Stop a little before the manager's own limit, so that what librdkafka said can be reported.
+    let deadline = Instant::now() + timeout.mul_f64(0.9);
     loop {
         let slice = POLL_SLICE.min(deadline.saturating_duration_since(Instant::now()));
         match producer.client().fetch_metadata(None, slice) {
@@ -193,8 +205,10 @@ pub fn check_blocking(target: &KafkaClusterConfig, timeout: Duration) -> Outcome
                 return Outcome::Success { cluster_id };
             }
             Err(error) => {
-                // Delivers librdkafka's queued error events to the context.
-                producer.poll(Duration::ZERO);
+                // Delivers librdkafka's queued error and log events to the context, one per poll.
+                for _ in 0..32 {
+                    producer.poll(Duration::ZERO);
+                }
                 let errors = producer.context().errors();
                 if let Some(outcome) = conclusive(&servers, &errors) {
                     return outcome;
@@ -275,6 +289,12 @@ pub fn explain(servers: &str, reason: &str) -> Outcome {
         };
         return Outcome::failed(format!("TLS handshake with '{servers}' failed: {why} ({reason})"), false);
     }
+    if lower.contains("timed out in state ssl_handshake") || lower.contains("in state ssl_handshake") {
+        return Outcome::failed(
+            format!("TLS handshake with '{servers}' did not complete: the listener may not speak TLS; set ssl.enabled to false for a plaintext listener ({reason})"),
+            false,
+        );
+    }
     if lower.contains("connecting to a ssl listener") || lower.contains("connecting to a sasl") {
         return Outcome::failed(
             format!("The broker at '{servers}' closed the connection before answering: it may require TLS or SASL; check ssl.enabled and the credentials ({reason})"),
@@ -315,7 +335,7 @@ mod tests {
             ),
         ];
         for (spec, protocol) in cases {
-            let config = client_config(&target(spec.clone())).unwrap();
+            let config = client_config(&target(spec.clone()), Duration::from_secs(10)).unwrap();
             assert_eq!(config.get("security.protocol"), Some(protocol), "{spec}");
         }
     }
@@ -324,23 +344,25 @@ mod tests {
     fn plain_and_api_key_credentials_use_sasl_plain() {
         let basic =
             Credentials { username: Some("alice".into()), password: Some(Secret::new("pw")), ..Default::default() };
-        let config = client_config(&KafkaClusterConfig {
-            bootstrap_servers: Some("h:1".into()),
-            credentials: Some(basic),
-            client_id_suffix: Some("vscode".into()),
-            ..Default::default()
-        })
+        let config = client_config(
+            &KafkaClusterConfig {
+                bootstrap_servers: Some("h:1".into()),
+                credentials: Some(basic),
+                client_id_suffix: Some("vscode".into()),
+                ..Default::default()
+            },
+            Duration::from_secs(10),
+        )
         .unwrap();
         assert_eq!(config.get("sasl.mechanism"), Some("PLAIN"));
         assert_eq!(config.get("sasl.username"), Some("alice"));
         assert_eq!(config.get("sasl.password"), Some("pw"));
         assert_eq!(config.get("client.id"), Some("ide-sidecar-vscode"));
         let key = Credentials { api_key: Some("KEY".into()), api_secret: Some(Secret::new("s")), ..Default::default() };
-        let config = client_config(&KafkaClusterConfig {
-            bootstrap_servers: Some("h:1".into()),
-            credentials: Some(key),
-            ..Default::default()
-        })
+        let config = client_config(
+            &KafkaClusterConfig { bootstrap_servers: Some("h:1".into()), credentials: Some(key), ..Default::default() },
+            Duration::from_secs(10),
+        )
         .unwrap();
         assert_eq!((config.get("sasl.mechanism"), config.get("sasl.username")), (Some("PLAIN"), Some("KEY")));
     }
