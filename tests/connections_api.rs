@@ -322,3 +322,34 @@ fn patch_follows_rfc_7386_on_the_stored_spec() {
     let stored = sidecar.request("connections/get", json!({"id": "p"}), WAIT).unwrap();
     assert_eq!(stored["spec"]["name"], "p");
 }
+
+#[test]
+fn a_patch_or_update_that_sends_the_mask_back_keeps_working_credentials() {
+    let guarded = FakeSchemaRegistry::start(RegistryBehaviour::RequireBasicAuth {
+        username: "alice".into(),
+        password: "right".into(),
+    })
+    .unwrap();
+    let mut sidecar = start(json!({"direct": {"refresh_interval_seconds": 3600}}));
+    let mut spec = registry_spec("guarded", &guarded.uri());
+    spec["id"] = json!("guarded");
+    spec["schema_registry"]["credentials"] = json!({"username": "alice", "password": "right"});
+    create(&mut sidecar, spec);
+    events_until(&mut sidecar, "guarded", "CONNECTED", |e| e["action"] == "CONNECTED");
+
+    let patched =
+        sidecar.request("connections/patch", json!({"id": "guarded", "patch": {"name": "renamed"}}), WAIT).unwrap();
+    let shown = patched["spec"].clone();
+    assert_eq!(shown["schema_registry"]["credentials"]["password"], "********");
+    let refreshed = sidecar.request("connections/refresh", json!({"id": "guarded"}), WAIT).unwrap();
+    assert_eq!(state(&refreshed, "schema_registry"), "SUCCESS", "the stored password survived the patch: {refreshed}");
+
+    sidecar.request("connections/update", json!({"id": "guarded", "spec": shown}), WAIT).unwrap();
+    let refreshed = sidecar.request("connections/refresh", json!({"id": "guarded"}), WAIT).unwrap();
+    assert_eq!(state(&refreshed, "schema_registry"), "SUCCESS", "the stored password survived the update: {refreshed}");
+
+    let wrong = json!({"schema_registry": {"credentials": {"password": "wrong"}}});
+    sidecar.request("connections/patch", json!({"id": "guarded", "patch": wrong}), WAIT).unwrap();
+    let refreshed = sidecar.request("connections/refresh", json!({"id": "guarded"}), WAIT).unwrap();
+    assert_eq!(state(&refreshed, "schema_registry"), "FAILED", "a new password replaces the stored one");
+}
