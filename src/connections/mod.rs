@@ -307,9 +307,7 @@ impl ConnectionManager {
         self.shared.emit(EventAction::Created, connection.clone());
         drop(store);
         tracing::info!(connection = %id, "created");
-        if !plan.is_empty() {
-            tokio::spawn(run_checks(self.shared.clone(), id, wake, stop_rx));
-        }
+        tokio::spawn(run_checks(self.shared.clone(), id, wake, stop_rx));
         Ok(connection)
     }
 
@@ -437,6 +435,13 @@ async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop
     loop {
         let Some((generation, spec)) = shared.snapshot(&id) else { return };
         let interval = shared.settings.interval(spec.connection_type);
+        if Plan::for_spec(&spec, &shared.settings).is_empty() {
+            // Nothing to check (a CCLOUD connection): wait for a change or the end.
+            tokio::select! {
+                () = wake.notified() => continue,
+                _ = &mut stop => return,
+            }
+        }
         tokio::select! {
             findings = shared.check(&spec) => {
                 if shared.apply(&id, generation, findings).is_none() {
