@@ -1,14 +1,18 @@
 //! IO adapters, one per outside system. [`RealChecks`] is what the server plugs into the manager.
 
 pub mod kafka;
+pub mod local;
+pub mod oauth;
 pub mod schema_registry;
+pub mod tls;
 
 use std::time::Duration;
 
-use crate::connections::{BoxFuture, Checks, Outcome};
+use crate::connections::{BoxFuture, Checks, LocalDiscovery, Outcome};
 use crate::protocol::{KafkaClusterConfig, SchemaRegistryConfig};
 
-/// Checks against the real systems: librdkafka for Kafka, HTTP for Schema Registry.
+/// Checks against the real systems: librdkafka for Kafka, HTTP for Schema Registry and for the
+/// Confluent Local REST proxy.
 ///
 /// Each Kafka check builds a fresh client on a blocking thread. This is the seam where shared,
 /// long-lived clients (one per distinct effective configuration) will plug in.
@@ -17,15 +21,34 @@ pub struct RealChecks;
 
 impl Checks for RealChecks {
     fn kafka(&self, target: KafkaClusterConfig, timeout: Duration) -> BoxFuture<Outcome> {
-        Box::pin(async move {
-            match tokio::task::spawn_blocking(move || kafka::check_blocking(&target, timeout)).await {
-                Ok(outcome) => outcome,
-                Err(error) => Outcome::failed(format!("The Kafka check stopped unexpectedly: {error}"), true),
-            }
-        })
+        Box::pin(check_kafka(target, timeout))
+    }
+
+    fn local_kafka(&self, discovery: LocalDiscovery, timeout: Duration) -> BoxFuture<Outcome> {
+        Box::pin(async move { local::check(&discovery, timeout).await })
     }
 
     fn schema_registry(&self, target: SchemaRegistryConfig, timeout: Duration) -> BoxFuture<Outcome> {
         Box::pin(async move { schema_registry::check(&target, timeout).await })
     }
+}
+
+/// The Kafka check, on a blocking thread.
+async fn check_kafka(target: KafkaClusterConfig, timeout: Duration) -> Outcome {
+    match tokio::task::spawn_blocking(move || kafka::check_blocking(&target, timeout)).await {
+        Ok(outcome) => outcome,
+        Err(error) => Outcome::failed(format!("The Kafka check stopped unexpectedly: {error}"), true),
+    }
+}
+
+/// An error and all its sources, for messages that must say what really went wrong.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

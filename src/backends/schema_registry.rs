@@ -1,11 +1,11 @@
 //! The Schema Registry check: an authenticated `GET /schemas/types`, the cheapest call every
 //! Confluent-compatible Schema Registry answers.
 
-use std::error::Error as _;
 use std::time::Duration;
 
+use super::{oauth, tls};
 use crate::connections::Outcome;
-use crate::protocol::{Credentials, SchemaRegistryConfig, StoreType};
+use crate::protocol::{Credentials, SchemaRegistryConfig};
 
 /// Checks a Schema Registry with one HTTP request.
 pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome {
@@ -23,11 +23,12 @@ pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome 
         Some(Credentials { api_key: Some(key), api_secret: Some(secret), .. }) => {
             request = request.basic_auth(key, Some(secret.expose()));
         }
+        Some(credentials @ Credentials { tokens_url: Some(_), .. }) => match oauth::token(credentials, timeout).await {
+            Ok(token) => request = request.bearer_auth(&token.access_token),
+            Err(error) => return error.into_outcome(),
+        },
         Some(_) => {
-            return Outcome::failed(
-                "OAuth credentials for Schema Registry are not supported by this build yet: use basic or API key credentials",
-                false,
-            );
+            return Outcome::failed("Schema Registry credentials must be basic, API key or OAuth credentials", false);
         }
         None => {}
     }
@@ -39,7 +40,7 @@ pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome 
     let body = response.bytes().await.unwrap_or_default();
     match status.as_u16() {
         200 => match serde_json::from_slice::<Vec<String>>(&body) {
-            Ok(_) => Outcome::Success { cluster_id: None },
+            Ok(_) => Outcome::Success { cluster_id: None, bootstrap_servers: None },
             Err(_) => Outcome::failed(
                 format!("'{base}' is not a Schema Registry: GET /schemas/types answered, but not with a list of schema types; check the URI"),
                 false,
@@ -78,36 +79,27 @@ fn client(target: &SchemaRegistryConfig, timeout: Duration) -> Result<reqwest::C
         if ssl.verify_hostname == Some(false) {
             builder = builder.danger_accept_invalid_hostnames(true);
         }
+        let failed = |error: tls::StoreError| Outcome::failed(error.to_string(), false);
         if let Some(truststore) = &ssl.truststore {
-            let path = truststore.path.as_deref().unwrap_or_default();
-            match truststore.store_type {
-                Some(StoreType::Pem) => {
-                    let pem = std::fs::read(path).map_err(|error| {
-                        Outcome::failed(format!("Cannot read the truststore '{path}': {error}"), false)
-                    })?;
-                    let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
-                        Outcome::failed(
-                            format!("The truststore '{path}' is not a PEM certificate bundle: {error}"),
-                            false,
-                        )
-                    })?;
-                    for certificate in certificates {
-                        builder = builder.add_root_certificate(certificate);
-                    }
-                }
-                _ => {
-                    return Err(Outcome::failed(
-                        "JKS and PKCS12 truststores for Schema Registry are not supported by this build yet: use a PEM file",
-                        false,
-                    ));
-                }
+            let material = tls::trust_material(truststore).map_err(failed)?;
+            let certificates = reqwest::Certificate::from_pem_bundle(material.ca_pem.as_bytes()).map_err(|error| {
+                Outcome::failed(format!("The truststore's certificates are not usable: {error}"), false)
+            })?;
+            // Only the truststore's CAs are trusted, as for Kafka.
+            builder = builder.tls_built_in_root_certs(false);
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
             }
         }
-        if ssl.keystore.is_some() {
-            return Err(Outcome::failed(
-                "Client certificates for Schema Registry are not supported by this build yet",
-                false,
-            ));
+        if let Some(keystore) = &ssl.keystore {
+            let material = tls::identity_material(keystore).map_err(failed)?;
+            let identity =
+                reqwest::Identity::from_pkcs8_pem(material.chain_pem.as_bytes(), material.key_pem.as_bytes()).map_err(
+                    |error| {
+                        Outcome::failed(format!("The keystore's certificate and key are not usable: {error}"), false)
+                    },
+                )?;
+            builder = builder.identity(identity);
         }
     }
     builder.build().map_err(|error| Outcome::failed(format!("Cannot create an HTTP client: {error}"), false))
@@ -115,7 +107,7 @@ fn client(target: &SchemaRegistryConfig, timeout: Duration) -> Result<reqwest::C
 
 /// Turns a failed request into a message that says what to fix.
 fn explain_request_error(base: &str, error: &reqwest::Error, timeout: Duration) -> Outcome {
-    let chain = error_chain(error);
+    let chain = super::error_chain(error);
     let lower = chain.to_ascii_lowercase();
     if error.is_timeout() {
         return Outcome::failed(
@@ -161,15 +153,4 @@ fn explain_request_error(base: &str, error: &reqwest::Error, timeout: Duration) 
         );
     }
     Outcome::failed(format!("Cannot reach the Schema Registry at '{base}': {chain}"), true)
-}
-
-fn error_chain(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::protocol::{
     AuthError, AuthErrors, ConnectedState, ConnectionSpec, ConnectionType, KafkaClusterConfig, KafkaClusterStatus,
-    SchemaRegistryConfig, SchemaRegistryStatus, TlsConfig,
+    SchemaRegistryConfig, SchemaRegistryStatus,
 };
 
 use super::Settings;
@@ -17,8 +17,9 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// What a single check of one component found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// The component answered as it should; `cluster_id` is what a Kafka cluster reported.
-    Success { cluster_id: Option<String> },
+    /// The component answered as it should. For a Kafka cluster, `cluster_id` is what it reported
+    /// and `bootstrap_servers` where the check reached it (discovered, for LOCAL connections).
+    Success { cluster_id: Option<String>, bootstrap_servers: Option<String> },
     /// It did not; `message` says why in words that point at the fix.
     Failed { message: String, transient: bool },
 }
@@ -32,29 +33,58 @@ impl Outcome {
 /// Checks one component each. Implementations must give up by `timeout` (the manager also
 /// enforces it) and must never log secrets.
 pub trait Checks: Send + Sync + 'static {
+    /// Checks the Kafka cluster a spec names.
     fn kafka(&self, target: KafkaClusterConfig, timeout: Duration) -> BoxFuture<Outcome>;
+    /// Finds the Kafka cluster running on this machine, then checks it like [`Self::kafka`]. A
+    /// success names the bootstrap servers found; a failure says where it looked and why each
+    /// place failed. Discovery and check share the one `timeout`.
+    fn local_kafka(&self, discovery: LocalDiscovery, timeout: Duration) -> BoxFuture<Outcome>;
     fn schema_registry(&self, target: SchemaRegistryConfig, timeout: Duration) -> BoxFuture<Outcome>;
+}
+
+/// Where a LOCAL connection looks for its Kafka cluster, in this order. An empty value skips that step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalDiscovery {
+    /// The Confluent Local REST proxy (`local.kafka_rest_uri`), which knows the cluster id and the
+    /// brokers' advertised listeners.
+    pub rest_proxy_uri: String,
+    /// A plain broker tried when the REST proxy finds nothing (`local.bootstrap_servers`), in plaintext.
+    pub bootstrap_servers: String,
+}
+
+/// The Kafka cluster a connection's check reaches.
+// A plan lives for one check, so the size of the `Direct` variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum KafkaTarget {
+    /// The cluster the spec names (DIRECT, PLATFORM, or LOCAL with its own `kafka_cluster`).
+    Direct(KafkaClusterConfig),
+    /// Whatever runs on this machine (LOCAL), found anew at every check.
+    Discover(LocalDiscovery),
 }
 
 /// What a connection's checks reach, resolved from its spec and the sidecar's settings.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Plan {
-    pub kafka: Option<KafkaClusterConfig>,
+    pub kafka: Option<KafkaTarget>,
     pub schema_registry: Option<SchemaRegistryConfig>,
 }
 
 impl Plan {
     pub fn for_spec(spec: &ConnectionSpec, settings: &Settings) -> Self {
         match spec.connection_type {
-            Some(ConnectionType::Direct | ConnectionType::Platform) => {
-                Self { kafka: spec.kafka_cluster.clone(), schema_registry: spec.schema_registry.clone() }
-            }
+            Some(ConnectionType::Direct | ConnectionType::Platform) => Self {
+                kafka: spec.kafka_cluster.clone().map(KafkaTarget::Direct),
+                schema_registry: spec.schema_registry.clone(),
+            },
             Some(ConnectionType::Local) => Self {
-                kafka: Some(spec.kafka_cluster.clone().unwrap_or_else(|| KafkaClusterConfig {
-                    bootstrap_servers: Some(settings.local.bootstrap_servers.clone()),
-                    ssl: Some(TlsConfig { enabled: Some(false), ..Default::default() }),
-                    ..Default::default()
-                })),
+                kafka: Some(match &spec.kafka_cluster {
+                    Some(cluster) => KafkaTarget::Direct(cluster.clone()),
+                    None => KafkaTarget::Discover(LocalDiscovery {
+                        rest_proxy_uri: settings.local.kafka_rest_uri.clone(),
+                        bootstrap_servers: settings.local.bootstrap_servers.clone(),
+                    }),
+                }),
                 schema_registry: spec.schema_registry.clone().or_else(|| {
                     let configured = spec.local_config.as_ref().and_then(|local| local.schema_registry_uri.clone());
                     let uri = configured.unwrap_or_else(|| settings.local.schema_registry_uri.clone());
@@ -77,8 +107,8 @@ pub fn failed_errors(message: String, transient: bool) -> AuthErrors {
 impl From<Outcome> for KafkaClusterStatus {
     fn from(outcome: Outcome) -> Self {
         match outcome {
-            Outcome::Success { cluster_id } => {
-                Self { state: ConnectedState::Success, cluster_id, ..Default::default() }
+            Outcome::Success { cluster_id, bootstrap_servers } => {
+                Self { state: ConnectedState::Success, cluster_id, bootstrap_servers, ..Default::default() }
             }
             Outcome::Failed { message, transient } => Self {
                 state: ConnectedState::Failed,
@@ -99,5 +129,53 @@ impl From<Outcome> for SchemaRegistryStatus {
                 ..Default::default()
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::InitializationOptions;
+
+    fn plan(spec: serde_json::Value) -> Plan {
+        let mut options = InitializationOptions::default();
+        options.local.kafka_rest_uri = "http://127.0.0.1:18082".into();
+        options.local.bootstrap_servers = "127.0.0.1:19092".into();
+        options.local.schema_registry_uri = "http://127.0.0.1:18081".into();
+        Plan::for_spec(&serde_json::from_value(spec).unwrap(), &Settings::from(&options))
+    }
+
+    #[test]
+    fn local_kafka_is_discovered_unless_the_spec_names_a_cluster() {
+        let discovered = plan(serde_json::json!({"name": "l", "type": "LOCAL"}));
+        assert_eq!(
+            discovered.kafka,
+            Some(KafkaTarget::Discover(LocalDiscovery {
+                rest_proxy_uri: "http://127.0.0.1:18082".into(),
+                bootstrap_servers: "127.0.0.1:19092".into(),
+            }))
+        );
+        let named = plan(serde_json::json!({"name": "l", "type": "LOCAL",
+            "kafka_cluster": {"bootstrap_servers": "h:1", "ssl": {"enabled": false}}}));
+        assert!(
+            matches!(named.kafka, Some(KafkaTarget::Direct(ref c)) if c.bootstrap_servers.as_deref() == Some("h:1"))
+        );
+    }
+
+    #[test]
+    fn local_schema_registry_is_the_default_none_or_the_one_configured() {
+        let uri = |spec| plan(spec).schema_registry.map(|registry| registry.uri.unwrap_or_default());
+        assert_eq!(uri(serde_json::json!({"name": "l", "type": "LOCAL"})).as_deref(), Some("http://127.0.0.1:18081"));
+        assert_eq!(
+            uri(serde_json::json!({"name": "l", "type": "LOCAL", "local_config": {"schema_registry_uri": ""}})),
+            None
+        );
+        assert_eq!(
+            uri(
+                serde_json::json!({"name": "l", "type": "LOCAL", "local_config": {"schema-registry-uri": "http://h:1"}})
+            )
+            .as_deref(),
+            Some("http://h:1")
+        );
     }
 }

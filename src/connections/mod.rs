@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
-pub use checks::{BoxFuture, Checks, Outcome, Plan};
+pub use checks::{BoxFuture, Checks, KafkaTarget, LocalDiscovery, Outcome, Plan};
 pub use validation::FieldError;
 
 use crate::protocol::{
@@ -189,7 +189,10 @@ impl Shared {
         let plan = Plan::for_spec(spec, &self.settings);
         let timeout = self.settings.check_timeout;
         let kafka = plan.kafka.map(|target| {
-            let check = self.checks.kafka(target, timeout);
+            let check = match target {
+                KafkaTarget::Direct(cluster) => self.checks.kafka(cluster, timeout),
+                KafkaTarget::Discover(discovery) => self.checks.local_kafka(discovery, timeout),
+            };
             async move { bounded(check, timeout, "the Kafka cluster").await.into() }
         });
         let registry = plan.schema_registry.map(|target| {

@@ -151,6 +151,11 @@ impl Checks for Fake {
         self.call(target.bootstrap_servers, timeout)
     }
 
+    /// Scripted by the plain bootstrap servers discovery would fall back to.
+    fn local_kafka(&self, discovery: LocalDiscovery, timeout: Duration) -> BoxFuture<Outcome> {
+        self.call(Some(discovery.bootstrap_servers), timeout)
+    }
+
     fn schema_registry(&self, target: SchemaRegistryConfig, timeout: Duration) -> BoxFuture<Outcome> {
         self.call(target.uri, timeout)
     }
@@ -250,11 +255,11 @@ fn named(mut spec: ConnectionSpec, name: &str) -> ConnectionSpec {
 }
 
 fn success(cluster_id: &str) -> Outcome {
-    Outcome::Success { cluster_id: Some(cluster_id.to_string()) }
+    Outcome::Success { cluster_id: Some(cluster_id.to_string()), bootstrap_servers: None }
 }
 
 fn registry_success() -> Outcome {
-    Outcome::Success { cluster_id: None }
+    Outcome::Success { cluster_id: None, bootstrap_servers: None }
 }
 
 fn kafka_state(connection: &Connection) -> ConnectedState {

@@ -15,6 +15,9 @@ pub enum RegistryBehaviour {
     Healthy,
     /// Requires HTTP basic auth with these credentials.
     RequireBasicAuth { username: String, password: String },
+    /// Requires a bearer token signed (RS256) with the key whose public half is given, as a registry
+    /// behind an OAuth identity provider does.
+    RequireBearer { public_key_pem: String },
     /// Answers every path with 404, as a web server that is not a registry would.
     NotARegistry,
     /// Answers every request with this status.
@@ -112,6 +115,14 @@ fn serve(stream: TcpStream, behaviour: &RegistryBehaviour, stopped: &AtomicBool,
                 (401, r#"{"error_code":401,"message":"Unauthorized"}"#.to_string())
             }
         }
+        RegistryBehaviour::RequireBearer { public_key_pem } => {
+            let token = authorization.as_deref().and_then(|value| value.strip_prefix("Bearer "));
+            if token.is_some_and(|token| signed_by(token, public_key_pem)) {
+                answer(&path)
+            } else {
+                (401, r#"{"error_code":401,"message":"Unauthorized"}"#.to_string())
+            }
+        }
         RegistryBehaviour::Healthy => answer(&path),
     };
     let reason = match status {
@@ -136,6 +147,18 @@ fn answer(path: &str) -> (u16, String) {
         "/config" => (200, r#"{"compatibilityLevel":"BACKWARD"}"#.into()),
         _ => (404, r#"{"error_code":404,"message":"HTTP 404 Not Found"}"#.into()),
     }
+}
+
+/// Whether `token` is a JWT whose RS256 signature verifies with the PEM public key.
+fn signed_by(token: &str, public_key_pem: &str) -> bool {
+    use base64::Engine as _;
+    let Some((signed, signature)) = token.rsplit_once('.') else { return false };
+    let Ok(signature) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature) else { return false };
+    let Ok(key) = openssl::pkey::PKey::public_key_from_pem(public_key_pem.as_bytes()) else { return false };
+    let Ok(mut verifier) = openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &key) else {
+        return false;
+    };
+    verifier.verify_oneshot(&signature, signed.as_bytes()).unwrap_or(false)
 }
 
 fn base64(input: &str) -> String {

@@ -25,8 +25,11 @@ pub struct DirectOptions {
 #[serde(default)]
 pub struct LocalOptions {
     pub refresh_interval_seconds: f64,
+    /// The Confluent Local REST proxy that LOCAL discovery asks first; empty skips it.
     pub kafka_rest_uri: String,
+    /// The plain broker LOCAL discovery tries when the REST proxy finds nothing; empty skips it.
     pub bootstrap_servers: String,
+    /// The Schema Registry of LOCAL connections without `local_config.schema_registry_uri`; empty means none.
     pub schema_registry_uri: String,
 }
 
@@ -98,12 +101,25 @@ impl InitializationOptions {
             ("ccloud.token_lifetime_seconds", self.ccloud.token_lifetime_seconds),
             ("ccloud.absolute_lifetime_seconds", self.ccloud.absolute_lifetime_seconds),
         ];
-        durations
+        let mut problems: Vec<(String, String)> = durations
             .into_iter()
             .filter(|(_, seconds)| !(seconds.is_finite() && *seconds > 0.0 && *seconds <= 31_536_000.0))
             .map(|(path, _)| {
                 (path.to_string(), "must be a number of seconds greater than 0 and at most one year".to_string())
             })
-            .collect()
+            .collect();
+        // Empty skips that step of local discovery (or, for the registry, means none).
+        let local_uris = [
+            ("local.kafka_rest_uri", &self.local.kafka_rest_uri),
+            ("local.schema_registry_uri", &self.local.schema_registry_uri),
+        ];
+        for (path, uri) in local_uris {
+            let valid = uri.is_empty()
+                || url::Url::parse(uri).is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+            if !valid {
+                problems.push((path.to_string(), "must be an http or https URI, or empty".to_string()));
+            }
+        }
+        problems
     }
 }

@@ -2,6 +2,8 @@
 //! and waits that name what hung.
 #![allow(dead_code)]
 
+pub mod secure;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -1,0 +1,258 @@
+//! TLS material from the spec's truststore and keystore, turned into PEM in memory.
+//!
+//! librdkafka reads PEM and PKCS12 files but not JKS, and reqwest wants PEM or PKCS12 bytes; so every
+//! store (PEM, PKCS12 or JKS) is read here once and handed on as PEM strings, with keys decrypted
+//! in memory and never written to a file. Failures say which file and what to fix.
+
+use openssl::pkcs12::Pkcs12;
+use openssl::pkey::PKey;
+use openssl::x509::X509;
+
+use crate::protocol::{KeyStore, Secret, StoreType, TrustStore};
+
+/// The CA certificates to trust, as one PEM bundle.
+pub struct TrustMaterial {
+    pub ca_pem: String,
+}
+
+/// A client certificate chain and its unencrypted PKCS#8 private key, as PEM.
+pub struct IdentityMaterial {
+    pub chain_pem: String,
+    /// Secret: it goes into a client configuration and nowhere else.
+    pub key_pem: String,
+}
+
+/// Why a store could not be used. Every variant is a configuration problem (not transient).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("Cannot read the {what} '{path}': {error}")]
+    Unreadable { what: &'static str, path: String, error: std::io::Error },
+    #[error("The {what} password is wrong for '{path}' ({detail})")]
+    WrongPassword { what: &'static str, path: String, detail: String },
+    #[error("The {what} '{path}' is not a {kind} store: {detail}; check its type (JKS, PKCS12 or PEM)")]
+    WrongType { what: &'static str, path: String, kind: &'static str, detail: String },
+    #[error("The {what} '{path}' holds no {missing}")]
+    Empty { what: &'static str, path: String, missing: &'static str },
+    #[error("A JKS {what} needs its password to be read: set {what}.password for '{path}'")]
+    JksNeedsPassword { what: &'static str, path: String },
+}
+
+const TRUSTSTORE: &str = "truststore";
+const KEYSTORE: &str = "keystore";
+
+fn read(what: &'static str, path: &str) -> Result<Vec<u8>, StoreError> {
+    std::fs::read(path).map_err(|error| StoreError::Unreadable { what, path: path.to_string(), error })
+}
+
+fn password(secret: Option<&Secret>) -> &str {
+    secret.map_or("", Secret::expose)
+}
+
+/// Reads a truststore of any supported type.
+pub fn trust_material(store: &TrustStore) -> Result<TrustMaterial, StoreError> {
+    let path = store.path.as_deref().unwrap_or_default();
+    let bytes = read(TRUSTSTORE, path)?;
+    let certificates = match store.store_type.unwrap_or(StoreType::Jks) {
+        StoreType::Pem => X509::stack_from_pem(&bytes).map_err(|error| wrong_type(TRUSTSTORE, path, "PEM", error))?,
+        StoreType::Pkcs12 => {
+            let parsed = parse_pkcs12(TRUSTSTORE, path, &bytes, password(store.password.as_ref()))?;
+            parsed.ca.map(|stack| stack.into_iter().collect()).unwrap_or_default()
+        }
+        StoreType::Jks => {
+            let keystore = load_jks(TRUSTSTORE, path, &bytes, store.password.as_ref())?;
+            let mut certificates = Vec::new();
+            for alias in keystore.aliases() {
+                let der = match keystore.get_trusted_certificate_entry(&alias) {
+                    Ok(entry) => entry.certificate.content,
+                    Err(_) => continue,
+                };
+                let certificate = X509::from_der(&der).map_err(|error| wrong_type(TRUSTSTORE, path, "JKS", error))?;
+                certificates.push(certificate);
+            }
+            certificates
+        }
+    };
+    if certificates.is_empty() {
+        return Err(StoreError::Empty { what: TRUSTSTORE, path: path.to_string(), missing: "certificate" });
+    }
+    Ok(TrustMaterial { ca_pem: to_pem(&certificates) })
+}
+
+/// Reads a keystore of any supported type: the client certificate chain and its key.
+pub fn identity_material(store: &KeyStore) -> Result<IdentityMaterial, StoreError> {
+    let path = store.path.as_deref().unwrap_or_default();
+    let bytes = read(KEYSTORE, path)?;
+    let store_password = password(store.password.as_ref());
+    // The key password defaults to the store password, as Java's tools do.
+    let key_password = store.key_password.as_ref().map_or(store_password, Secret::expose);
+    let (chain, key) = match store.store_type.unwrap_or(StoreType::Jks) {
+        StoreType::Pem => {
+            let chain = X509::stack_from_pem(&bytes).map_err(|error| wrong_type(KEYSTORE, path, "PEM", error))?;
+            let key = PKey::private_key_from_pem_passphrase(&bytes, key_password.as_bytes()).map_err(|error| {
+                if String::from_utf8_lossy(&bytes).contains("ENCRYPTED") {
+                    StoreError::WrongPassword { what: "key", path: path.to_string(), detail: error.to_string() }
+                } else {
+                    StoreError::Empty { what: KEYSTORE, path: path.to_string(), missing: "readable private key" }
+                }
+            })?;
+            (chain, key)
+        }
+        StoreType::Pkcs12 => {
+            let parsed = parse_pkcs12(KEYSTORE, path, &bytes, store_password)?;
+            let key = parsed.pkey.ok_or_else(|| StoreError::Empty {
+                what: KEYSTORE,
+                path: path.to_string(),
+                missing: "private key",
+            })?;
+            let mut chain: Vec<X509> = parsed.cert.into_iter().collect();
+            chain.extend(parsed.ca.map(|stack| stack.into_iter().collect::<Vec<_>>()).unwrap_or_default());
+            (chain, key)
+        }
+        StoreType::Jks => {
+            let keystore = load_jks(KEYSTORE, path, &bytes, store.password.as_ref())?;
+            let alias =
+                keystore.aliases().into_iter().find(|alias| keystore.is_private_key_entry(alias)).ok_or_else(|| {
+                    StoreError::Empty { what: KEYSTORE, path: path.to_string(), missing: "private key" }
+                })?;
+            let entry = keystore.get_private_key_entry(&alias, key_password.as_bytes()).map_err(|error| {
+                StoreError::WrongPassword { what: "key", path: path.to_string(), detail: error.to_string() }
+            })?;
+            let key = PKey::private_key_from_pkcs8(&entry.private_key)
+                .map_err(|error| wrong_type(KEYSTORE, path, "JKS", error))?;
+            let chain = entry
+                .certificate_chain
+                .iter()
+                .map(|certificate| X509::from_der(&certificate.content))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|error| wrong_type(KEYSTORE, path, "JKS", error))?;
+            (chain, key)
+        }
+    };
+    if chain.is_empty() {
+        return Err(StoreError::Empty { what: KEYSTORE, path: path.to_string(), missing: "certificate" });
+    }
+    let key_pem = key
+        .private_key_to_pem_pkcs8()
+        .map_err(|error| wrong_type(KEYSTORE, path, "usable key", error))
+        .map(|pem| String::from_utf8_lossy(&pem).into_owned())?;
+    Ok(IdentityMaterial { chain_pem: to_pem(&chain), key_pem })
+}
+
+fn parse_pkcs12(
+    what: &'static str,
+    path: &str,
+    bytes: &[u8],
+    password: &str,
+) -> Result<openssl::pkcs12::ParsedPkcs12_2, StoreError> {
+    let pkcs12 = Pkcs12::from_der(bytes).map_err(|error| wrong_type(what, path, "PKCS12", error))?;
+    pkcs12.parse2(password).map_err(|error| {
+        let detail = error.to_string();
+        if detail.contains("mac verify") || detail.contains("MAC") {
+            StoreError::WrongPassword { what, path: path.to_string(), detail: "the integrity check failed".into() }
+        } else {
+            StoreError::WrongPassword { what, path: path.to_string(), detail }
+        }
+    })
+}
+
+fn load_jks(
+    what: &'static str,
+    path: &str,
+    bytes: &[u8],
+    password: Option<&Secret>,
+) -> Result<jks::KeyStore, StoreError> {
+    let Some(password) = password else {
+        return Err(StoreError::JksNeedsPassword { what, path: path.to_string() });
+    };
+    let mut keystore = jks::KeyStore::new();
+    keystore.load(bytes, password.expose().as_bytes()).map_err(|error| match error {
+        jks::KeyStoreError::InvalidDigest => {
+            StoreError::WrongPassword { what, path: path.to_string(), detail: "the integrity check failed".into() }
+        }
+        other => wrong_type(what, path, "JKS", other),
+    })?;
+    Ok(keystore)
+}
+
+fn wrong_type(what: &'static str, path: &str, kind: &'static str, error: impl std::fmt::Display) -> StoreError {
+    StoreError::WrongType { what, path: path.to_string(), kind, detail: error.to_string() }
+}
+
+fn to_pem(certificates: &[X509]) -> String {
+    certificates
+        .iter()
+        .filter_map(|certificate| certificate.to_pem().ok())
+        .map(|pem| String::from_utf8_lossy(&pem).into_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        format!("{}/tests/fixtures/tls/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn truststore(name: &str, store_type: StoreType, password: Option<&str>) -> TrustStore {
+        TrustStore { path: Some(fixture(name)), password: password.map(Secret::new), store_type: Some(store_type) }
+    }
+
+    fn keystore(name: &str, store_type: StoreType, password: Option<&str>, key_password: Option<&str>) -> KeyStore {
+        KeyStore {
+            path: Some(fixture(name)),
+            password: password.map(Secret::new),
+            store_type: Some(store_type),
+            key_password: key_password.map(Secret::new),
+        }
+    }
+
+    #[test]
+    fn every_truststore_type_yields_the_test_ca() {
+        let expected = X509::from_pem(&std::fs::read(fixture("ca.pem")).unwrap()).unwrap().to_pem().unwrap();
+        let expected = String::from_utf8(expected).unwrap();
+        for store in [
+            truststore("ca.pem", StoreType::Pem, None),
+            truststore("truststore.p12", StoreType::Pkcs12, Some("changeit")),
+            truststore("truststore.jks", StoreType::Jks, Some("changeit")),
+        ] {
+            let material = trust_material(&store).unwrap_or_else(|e| panic!("{:?}: {e}", store.path));
+            assert_eq!(material.ca_pem, expected, "{:?}", store.path);
+        }
+    }
+
+    #[test]
+    fn every_keystore_type_yields_the_client_certificate_and_key() {
+        for store in [
+            keystore("keystore.pem", StoreType::Pem, None, Some("keypass")),
+            keystore("keystore.p12", StoreType::Pkcs12, Some("changeit"), None),
+            keystore("keystore.jks", StoreType::Jks, Some("changeit"), None),
+        ] {
+            let material = identity_material(&store).unwrap_or_else(|e| panic!("{:?}: {e}", store.path));
+            let leaf = X509::from_pem(material.chain_pem.as_bytes()).unwrap();
+            assert!(format!("{:?}", leaf.subject_name()).contains("client"), "{:?}", store.path);
+            let key = PKey::private_key_from_pem(material.key_pem.as_bytes()).unwrap();
+            assert!(leaf.public_key().unwrap().public_eq(&key), "the key matches the certificate: {:?}", store.path);
+        }
+    }
+
+    #[test]
+    fn store_problems_name_the_file_and_the_fix() {
+        let message =
+            |result: Result<TrustMaterial, StoreError>| result.err().map(|e| e.to_string()).unwrap_or_default();
+        let missing = message(trust_material(&truststore("nope.pem", StoreType::Pem, None)));
+        assert!(missing.starts_with("Cannot read the truststore") && missing.contains("nope.pem"), "{missing}");
+        let wrong = message(trust_material(&truststore("truststore.jks", StoreType::Jks, Some("wrong"))));
+        assert!(wrong.starts_with("The truststore password is wrong"), "{wrong}");
+        let wrong = message(trust_material(&truststore("truststore.p12", StoreType::Pkcs12, Some("wrong"))));
+        assert!(wrong.starts_with("The truststore password is wrong"), "{wrong}");
+        let mislabelled = message(trust_material(&truststore("ca.pem", StoreType::Jks, Some("changeit"))));
+        assert!(mislabelled.contains("is not a JKS store"), "{mislabelled}");
+        let no_password = message(trust_material(&truststore("truststore.jks", StoreType::Jks, None)));
+        assert!(no_password.contains("needs its password"), "{no_password}");
+        let key = identity_material(&keystore("keystore.pem", StoreType::Pem, None, Some("wrong"))).err().unwrap();
+        assert!(key.to_string().starts_with("The key password is wrong"), "{key}");
+        let key = identity_material(&keystore("keystore.p12", StoreType::Pkcs12, Some("wrong"), None)).err().unwrap();
+        assert!(key.to_string().starts_with("The keystore password is wrong"), "{key}");
+    }
+}
