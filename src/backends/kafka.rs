@@ -240,6 +240,12 @@ pub fn check_blocking(target: &KafkaClusterConfig, timeout: Duration) -> Outcome
     };
     let producer: BaseProducer<CheckContext> = match config.create_with_context(CheckContext::default()) {
         Ok(producer) => producer,
+        Err(error) if subject.mechanism == Some("GSSAPI") => {
+            return Outcome::failed(
+                format!("Kerberos (SASL GSSAPI) is not available in this build of the sidecar: librdkafka was built without libsasl2 ({error})"),
+                false,
+            );
+        }
         Err(error) => return Outcome::failed(format!("Cannot create a Kafka client for '{servers}': {error}"), false),
     };
     if let (Some(token), Some(credentials)) = (&token, &target.credentials) {
@@ -556,6 +562,63 @@ mod tests {
         )
         .unwrap();
         assert_eq!((config.get("sasl.mechanism"), config.get("sasl.username")), (Some("PLAIN"), Some("KEY")));
+    }
+
+    #[test]
+    fn oauth_and_kerberos_credentials_choose_their_mechanisms() {
+        let oauth = Credentials {
+            tokens_url: Some("http://127.0.0.1:1/token".into()),
+            client_id: Some("app".into()),
+            client_secret: Some(Secret::new("s")),
+            ..Default::default()
+        };
+        let config = client_config(
+            &KafkaClusterConfig {
+                bootstrap_servers: Some("h:1".into()),
+                credentials: Some(oauth),
+                ..Default::default()
+            },
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(config.get("sasl.mechanism"), Some("OAUTHBEARER"));
+        assert_eq!(config.get("sasl.password"), None, "the token is handed over by the check, not configured");
+        let kerberos = Credentials {
+            principal: Some("alice@EXAMPLE.COM".into()),
+            keytab_path: Some("/etc/alice.keytab".into()),
+            ..Default::default()
+        };
+        let config = client_config(
+            &KafkaClusterConfig {
+                bootstrap_servers: Some("h:1".into()),
+                credentials: Some(kerberos),
+                ssl: Some(TlsConfig { enabled: Some(false), ..Default::default() }),
+                ..Default::default()
+            },
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(config.get("security.protocol"), Some("sasl_plaintext"));
+        assert_eq!(config.get("sasl.mechanism"), Some("GSSAPI"));
+        assert_eq!(config.get("sasl.kerberos.principal"), Some("alice@EXAMPLE.COM"));
+        assert_eq!(config.get("sasl.kerberos.keytab"), Some("/etc/alice.keytab"));
+        assert_eq!(config.get("sasl.kerberos.service.name"), Some("kafka"));
+        let outcome = check_blocking(
+            &KafkaClusterConfig {
+                bootstrap_servers: Some("127.0.0.1:1".into()),
+                credentials: Some(Credentials {
+                    principal: Some("alice@EXAMPLE.COM".into()),
+                    keytab_path: Some("/etc/alice.keytab".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            Duration::from_secs(2),
+        );
+        assert!(
+            matches!(&outcome, Outcome::Failed { message, transient: false } if message.contains("Kerberos (SASL GSSAPI) is not available")),
+            "{outcome:?}"
+        );
     }
 
     #[test]

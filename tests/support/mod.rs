@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[allow(unused_imports)]
 pub use ide_sidecar::demo::{FakeSchemaRegistry, RegistryBehaviour, SidecarProcess};
 use serde_json::{json, Value};
 
