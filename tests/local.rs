@@ -27,6 +27,8 @@ enum Behaviour {
     HtmlPage,
     /// Accepts connections, reads the request and never answers.
     Hang,
+    /// A REST proxy in trouble: every call answers 500 with the REST proxy's error body.
+    Failing,
 }
 
 /// A server on 127.0.0.1 that plays the REST proxy (or something else on its port); stops when dropped.
@@ -98,6 +100,9 @@ fn serve(stream: TcpStream, port: u16, behaviour: &Behaviour, stopped: &AtomicBo
             return;
         }
         Behaviour::HtmlNotFound => html(404),
+        Behaviour::Failing => {
+            (500, "application/json", json!({"error_code": 50002, "message": "Kafka error: Timed out"}).to_string())
+        }
         Behaviour::HtmlPage => html(200),
         Behaviour::RestProxy { cluster_id, listeners } if method == "GET" => {
             let (status, body) = rest_proxy_answer(&format!("http://127.0.0.1:{port}"), &path, cluster_id, listeners);
@@ -259,6 +264,42 @@ fn the_rest_proxy_reports_the_cluster_and_the_listener_for_this_machine() {
 }
 
 #[test]
+fn a_cluster_the_rest_proxy_reports_but_that_does_not_answer_is_failed_with_where_it_was_looked_for() {
+    let port = closed_port();
+    let proxy = FakeRestProxy::start(Behaviour::RestProxy {
+        cluster_id: CLUSTER_ID.into(),
+        listeners: format!("PLAINTEXT://confluent-local-broker-1:50002,PLAINTEXT_HOST://localhost:{port}"),
+    });
+    let broker = Tansu::start();
+    // The fallback would succeed, but the REST proxy has spoken: its cluster is the local one.
+    let mut sidecar = start(local_options(&proxy.uri(), &broker.bootstrap(), ""));
+    let result = dry_run(&mut sidecar, local_spec("unreachable"));
+    let (message, transient) = error_of(&result, "kafka_cluster");
+    let expected = format!(
+        "The Confluent Local REST proxy at {} reports Kafka cluster {CLUSTER_ID} at localhost:{port}, but the check failed: Connection refused",
+        proxy.uri()
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(message.contains("set kafka_cluster.bootstrap_servers on this connection") && transient, "{message}");
+}
+
+#[test]
+fn a_rest_proxy_in_trouble_is_reported_and_the_broker_is_still_tried() {
+    let proxy = FakeRestProxy::start(Behaviour::Failing);
+    let broker = Tansu::start();
+    let mut sidecar = start(local_options(&proxy.uri(), &closed_servers(), ""));
+    let (message, _) = error_of(&dry_run(&mut sidecar, local_spec("failing")), "kafka_cluster");
+    let expected = format!(
+        "the Confluent Local REST proxy at {}, but it answered HTTP 500 to GET /v3/clusters (Kafka error: Timed out)",
+        proxy.uri()
+    );
+    assert!(message.contains(&expected), "{message}");
+    let mut sidecar = start(local_options(&proxy.uri(), &broker.bootstrap(), ""));
+    let result = dry_run(&mut sidecar, local_spec("failing, then broker"));
+    assert_eq!(result["status"]["kafka_cluster"]["bootstrap_servers"], broker.bootstrap(), "{result:#}");
+}
+
+#[test]
 fn without_a_rest_proxy_the_broker_at_the_configured_bootstrap_servers_is_found() {
     let broker = Tansu::start();
     let mut sidecar = start(local_options(&closed_uri(), &broker.bootstrap(), ""));
@@ -346,10 +387,7 @@ fn a_rest_proxy_port_that_never_answers_costs_only_its_share_of_the_check() {
     let took = asked.elapsed();
     assert!(took < Duration::from_secs(2), "FAILED within the 2 s check timeout, took {took:?}");
     let (message, transient) = error_of(&result, "kafka_cluster");
-    assert!(
-        message.contains("the server there accepted the connection and did not answer GET /v3/clusters within 400 ms"),
-        "{message}"
-    );
+    assert!(message.contains("the server there did not answer GET /v3/clusters within 400 ms"), "{message}");
     assert!(message.contains("then a Kafka broker at 127.0.0.1:") && transient, "{message}");
 
     // With a broker behind the fallback, the hang does not stop it from being found.

@@ -19,6 +19,11 @@ fn a_running_tansu_broker_is_success_with_its_cluster_id() {
     let connection = &events.last().unwrap()["connection"];
     assert_eq!(state(connection, "kafka_cluster"), "SUCCESS");
     assert_eq!(connection["status"]["kafka_cluster"]["cluster_id"], "sidecar-test-cluster");
+    assert_eq!(
+        connection["status"]["kafka_cluster"]["bootstrap_servers"],
+        broker.bootstrap(),
+        "DIRECT reports its own"
+    );
     assert_eq!(connection["status"]["kafka_cluster"].get("errors"), None);
     assert_eq!(events[0]["action"], "CREATED");
 }

@@ -7,7 +7,6 @@
 //! The REST proxy may only use a share of the check's time, so that a port that accepts
 //! connections but never answers cannot starve the Kafka check that follows.
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -116,7 +115,7 @@ enum RestProxyError {
     NotRunning { uri: String },
     #[error("the Confluent Local REST proxy at {uri}, but it cannot be reached ({detail})")]
     Unreachable { uri: String, detail: String },
-    #[error("the Confluent Local REST proxy at {uri}, but the server there accepted the connection and did not answer GET {path} within {waited}")]
+    #[error("the Confluent Local REST proxy at {uri}, but the server there did not answer GET {path} within {waited}")]
     NoAnswer { uri: String, path: String, waited: String },
     #[error(
         "the Confluent Local REST proxy, but the server at {uri} is not a Confluent REST proxy (GET {path} {why})"
@@ -159,6 +158,7 @@ struct BrokerConfigData {
 /// The error body of the REST proxy (and of other Confluent services).
 #[derive(Deserialize)]
 struct ErrorBody {
+    /// Never read, but required: it tells a REST proxy's error from any other JSON body.
     #[allow(dead_code)]
     error_code: i64,
     message: Option<String>,
@@ -260,13 +260,7 @@ impl RestProxy {
     }
 
     fn request_error(&self, error: &reqwest::Error) -> RestProxyError {
-        let mut chain = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            chain.push_str(": ");
-            chain.push_str(&cause.to_string());
-            source = cause.source();
-        }
+        let chain = super::error_chain(error);
         if error.is_connect() && chain.to_ascii_lowercase().contains("connection refused") {
             RestProxyError::NotRunning { uri: self.uri.clone() }
         } else {
@@ -407,6 +401,6 @@ mod tests {
         };
         assert!(not_a_proxy.to_string().contains("the server at http://localhost:8082 is not a Confluent REST proxy"));
         let hang = RestProxyError::NoAnswer { uri, path: "/v3/clusters".into(), waited: "400 ms".into() };
-        assert!(hang.to_string().contains("did not answer GET /v3/clusters within 400 ms"), "{hang}");
+        assert!(hang.to_string().contains("the server there did not answer GET /v3/clusters within 400 ms"), "{hang}");
     }
 }

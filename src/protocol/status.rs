@@ -95,8 +95,8 @@ pub struct KafkaClusterStatus {
     /// The cluster id the cluster reported (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<String>,
-    /// The bootstrap servers the last successful check reached (read-only): for LOCAL connections
-    /// the ones discovery found, otherwise those of the spec.
+    /// The bootstrap servers the check reached, while `state` is SUCCESS (read-only): for LOCAL
+    /// connections the ones discovery found, otherwise those of the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap_servers: Option<String>,
 }
