@@ -60,6 +60,12 @@ pub async fn read_frame<R: AsyncBufRead + Unpin>(reader: &mut R) -> Frame {
             break;
         }
         saw_any = true;
+        // Resynchronise after a frame whose body could not be delimited: its leftover bytes end up
+        // glued in front of the next frame's header line.
+        let line = match line.to_ascii_lowercase().rfind("content-length:") {
+            Some(start) if start > 0 => line[start..].to_string(),
+            _ => line,
+        };
         let Some((name, value)) = line.split_once(':') else {
             problem.get_or_insert(FrameError::BadHeader);
             continue;
@@ -169,6 +175,15 @@ mod tests {
                 Frame::Body(b"1234".to_vec()),
                 Frame::Eof,
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn leftovers_of_an_undelimited_frame_do_not_hide_the_next_frame() {
+        let input = b"Content-Type: x\r\n\r\n{\"a\":1}Content-Length: 2\r\n\r\n{}";
+        assert_eq!(
+            frames(input).await,
+            vec![Frame::Malformed(FrameError::MissingLength), Frame::Body(b"{}".to_vec()), Frame::Eof]
         );
     }
 
