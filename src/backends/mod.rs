@@ -14,14 +14,18 @@ use crate::protocol::{KafkaClusterConfig, SchemaRegistryConfig};
 /// Checks against the real systems: librdkafka for Kafka, HTTP for Schema Registry and for the
 /// Confluent Local REST proxy.
 ///
-/// Each Kafka check builds a fresh client on a blocking thread. This is the seam where shared,
-/// long-lived clients (one per distinct effective configuration) will plug in.
+/// Kafka checks run on shared, long-lived clients, one per distinct effective configuration
+/// (see [`kafka::clients`]), whose error callbacks also signal when a cluster starts failing.
 #[derive(Clone, Debug, Default)]
 pub struct RealChecks;
 
 impl Checks for RealChecks {
     fn kafka(&self, target: KafkaClusterConfig, timeout: Duration) -> BoxFuture<Outcome> {
         Box::pin(check_kafka(target, timeout))
+    }
+
+    fn kafka_changed(&self, target: &KafkaClusterConfig, timeout: Duration) -> Option<BoxFuture<()>> {
+        kafka::changed(target, timeout)
     }
 
     fn local_kafka(&self, discovery: LocalDiscovery, timeout: Duration) -> BoxFuture<Outcome> {
@@ -33,12 +37,9 @@ impl Checks for RealChecks {
     }
 }
 
-/// The Kafka check, on a blocking thread.
+/// The Kafka check, through the shared client of the cluster's configuration.
 async fn check_kafka(target: KafkaClusterConfig, timeout: Duration) -> Outcome {
-    match tokio::task::spawn_blocking(move || kafka::check_blocking(&target, timeout)).await {
-        Ok(outcome) => outcome,
-        Err(error) => Outcome::failed(format!("The Kafka check stopped unexpectedly: {error}"), true),
-    }
+    kafka::check(&target, timeout).await
 }
 
 /// An error and all its sources, for messages that must say what really went wrong.

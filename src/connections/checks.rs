@@ -35,6 +35,12 @@ impl Outcome {
 pub trait Checks: Send + Sync + 'static {
     /// Checks the Kafka cluster a spec names.
     fn kafka(&self, target: KafkaClusterConfig, timeout: Duration) -> BoxFuture<Outcome>;
+    /// Resolves when the backend sees the cluster (healthy at its last check) start failing, so the
+    /// connection is checked again at once rather than at its next scheduled check. `None` when
+    /// the backend has no such signal for this target (then only the schedule applies).
+    fn kafka_changed(&self, _target: &KafkaClusterConfig, _timeout: Duration) -> Option<BoxFuture<()>> {
+        None
+    }
     /// Finds the Kafka cluster running on this machine, then checks it like [`Self::kafka`]. A
     /// success names the bootstrap servers found; a failure says where it looked and why each
     /// place failed. Discovery and check share the one `timeout`.

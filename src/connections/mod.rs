@@ -454,9 +454,16 @@ async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop
             () = wake.notified() => continue,
             _ = &mut stop => return,
         }
+        // Between checks, the backend may signal that the cluster started failing.
+        let changed = match Plan::for_spec(&spec, &shared.settings).kafka {
+            Some(KafkaTarget::Direct(target)) => shared.checks.kafka_changed(&target, shared.settings.check_timeout),
+            _ => None,
+        };
+        let watching = changed.is_some();
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
             () = wake.notified() => {}
+            _ = optional(changed), if watching => {}
             _ = &mut stop => return,
         }
     }

@@ -1,0 +1,221 @@
+//! The librdkafka configuration for a cluster spec: TLS, SASL and client id.
+
+use std::time::Duration;
+
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::ClientConfig;
+
+use crate::backends::tls::{self, StoreError};
+use crate::protocol::{Credentials, HashAlgorithm, KafkaClusterConfig, TlsConfig};
+
+/// The client id every sidecar Kafka client announces (plus the spec's `client_id_suffix`).
+pub const CLIENT_ID: &str = "ide-sidecar";
+
+/// Why a client configuration could not be built from a spec. All are configuration problems.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("These credentials are not Kafka credentials: use basic, API key, SCRAM, OAuth or Kerberos credentials")]
+    UnsupportedCredentials,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Builds the librdkafka configuration for a cluster spec. Secrets go into the configuration and
+/// nowhere else; librdkafka's configuration dump is never enabled.
+pub fn client_config(target: &KafkaClusterConfig, timeout: Duration) -> Result<ClientConfig, ConfigError> {
+    // Connection setup (TCP, TLS and SASL handshakes) must fail inside the check's time, so that
+    // a listener that never completes a handshake is reported as such rather than as a timeout.
+    let setup_timeout = (timeout.as_millis() / 2).max(1000);
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", target.bootstrap_servers.as_deref().unwrap_or_default())
+        .set("client.id", client_id(target))
+        .set("socket.connection.setup.timeout.ms", setup_timeout.to_string())
+        .set("reconnect.backoff.ms", "100")
+        .set("reconnect.backoff.max.ms", "1000")
+        .set("log.connection.close", "false")
+        .set_log_level(RDKafkaLogLevel::Warning);
+    // librdkafka's own debug logs, when someone asks for them (RUST_LOG=librdkafka=trace).
+    if tracing::enabled!(target: "librdkafka", tracing::Level::TRACE) {
+        config.set("debug", "broker,security,protocol").set_log_level(RDKafkaLogLevel::Debug);
+    }
+    let tls = TlsConfig::is_enabled(target.ssl.as_ref());
+    let sasl = match &target.credentials {
+        Some(credentials) => Some(sasl_settings(credentials)?),
+        None => None,
+    };
+    let protocol = match (tls, sasl.is_some()) {
+        (true, true) => "sasl_ssl",
+        (true, false) => "ssl",
+        (false, true) => "sasl_plaintext",
+        (false, false) => "plaintext",
+    };
+    config.set("security.protocol", protocol);
+    for (key, value) in sasl.into_iter().flatten() {
+        config.set(key, value);
+    }
+    if tls {
+        if let Some(ssl) = &target.ssl {
+            tls_settings(ssl, &mut config)?;
+        }
+    }
+    Ok(config)
+}
+
+fn client_id(target: &KafkaClusterConfig) -> String {
+    match target.client_id_suffix.as_deref() {
+        Some(suffix) if !suffix.is_empty() => format!("{CLIENT_ID}-{suffix}"),
+        _ => CLIENT_ID.to_string(),
+    }
+}
+
+fn sasl_settings(credentials: &Credentials) -> Result<Vec<(&'static str, String)>, ConfigError> {
+    let plain = |username: &str, password: &str| {
+        vec![
+            ("sasl.mechanism", "PLAIN".to_string()),
+            ("sasl.username", username.to_string()),
+            ("sasl.password", password.to_string()),
+        ]
+    };
+    match credentials {
+        Credentials { username: Some(username), password: Some(password), .. } => {
+            Ok(plain(username, password.expose()))
+        }
+        Credentials { api_key: Some(key), api_secret: Some(secret), .. } => Ok(plain(key, secret.expose())),
+        Credentials { scram_username: Some(username), scram_password: Some(password), hash_algorithm, .. } => {
+            let mechanism = match hash_algorithm {
+                Some(HashAlgorithm::ScramSha256) => "SCRAM-SHA-256",
+                _ => "SCRAM-SHA-512",
+            };
+            Ok(vec![
+                ("sasl.mechanism", mechanism.to_string()),
+                ("sasl.username", username.clone()),
+                ("sasl.password", password.expose().to_string()),
+            ])
+        }
+        // The token itself is fetched by the check and handed to the client (see `set_token`).
+        Credentials { tokens_url: Some(_), .. } => Ok(vec![("sasl.mechanism", "OAUTHBEARER".to_string())]),
+        Credentials { principal: Some(principal), keytab_path: Some(keytab), service_name, .. } => Ok(vec![
+            ("sasl.mechanism", "GSSAPI".to_string()),
+            ("sasl.kerberos.principal", principal.clone()),
+            ("sasl.kerberos.keytab", keytab.clone()),
+            ("sasl.kerberos.service.name", service_name.clone().unwrap_or_else(|| "kafka".to_string())),
+        ]),
+        _ => Err(ConfigError::UnsupportedCredentials),
+    }
+}
+
+fn tls_settings(ssl: &TlsConfig, config: &mut ClientConfig) -> Result<(), ConfigError> {
+    if ssl.verify_hostname == Some(false) {
+        config.set("ssl.endpoint.identification.algorithm", "none");
+    }
+    // Stores of every type become PEM in memory: librdkafka cannot read JKS, and no file with a
+    // decrypted key is ever written.
+    if let Some(truststore) = &ssl.truststore {
+        config.set("ssl.ca.pem", tls::trust_material(truststore)?.ca_pem);
+    }
+    if let Some(keystore) = &ssl.keystore {
+        let identity = tls::identity_material(keystore)?;
+        config.set("ssl.certificate.pem", identity.chain_pem).set("ssl.key.pem", identity.key_pem);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Secret;
+
+    fn target(value: serde_json::Value) -> KafkaClusterConfig {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn tls_is_on_unless_disabled_and_sasl_follows_credentials() {
+        let cases = [
+            (serde_json::json!({"bootstrap_servers": "h:1"}), "ssl"),
+            (serde_json::json!({"bootstrap_servers": "h:1", "ssl": {"enabled": false}}), "plaintext"),
+            (
+                serde_json::json!({"bootstrap_servers": "h:1", "credentials": {"username": "u", "password": "p"}}),
+                "sasl_ssl",
+            ),
+            (
+                serde_json::json!({"bootstrap_servers": "h:1", "ssl": {"enabled": false},
+                    "credentials": {"scram_username": "u", "scram_password": "p", "hash_algorithm": "SCRAM_SHA_256"}}),
+                "sasl_plaintext",
+            ),
+        ];
+        for (spec, protocol) in cases {
+            let config = client_config(&target(spec.clone()), Duration::from_secs(10)).unwrap();
+            assert_eq!(config.get("security.protocol"), Some(protocol), "{spec}");
+        }
+    }
+
+    #[test]
+    fn plain_and_api_key_credentials_use_sasl_plain() {
+        let basic =
+            Credentials { username: Some("alice".into()), password: Some(Secret::new("pw")), ..Default::default() };
+        let config = client_config(
+            &KafkaClusterConfig {
+                bootstrap_servers: Some("h:1".into()),
+                credentials: Some(basic),
+                client_id_suffix: Some("vscode".into()),
+                ..Default::default()
+            },
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(config.get("sasl.mechanism"), Some("PLAIN"));
+        assert_eq!(config.get("sasl.username"), Some("alice"));
+        assert_eq!(config.get("sasl.password"), Some("pw"));
+        assert_eq!(config.get("client.id"), Some("ide-sidecar-vscode"));
+        let key = Credentials { api_key: Some("KEY".into()), api_secret: Some(Secret::new("s")), ..Default::default() };
+        let config = client_config(
+            &KafkaClusterConfig { bootstrap_servers: Some("h:1".into()), credentials: Some(key), ..Default::default() },
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!((config.get("sasl.mechanism"), config.get("sasl.username")), (Some("PLAIN"), Some("KEY")));
+    }
+
+    #[test]
+    fn oauth_and_kerberos_credentials_choose_their_mechanisms() {
+        let oauth = Credentials {
+            tokens_url: Some("http://127.0.0.1:1/token".into()),
+            client_id: Some("app".into()),
+            client_secret: Some(Secret::new("s")),
+            ..Default::default()
+        };
+        let config = client_config(
+            &KafkaClusterConfig {
+                bootstrap_servers: Some("h:1".into()),
+                credentials: Some(oauth),
+                ..Default::default()
+            },
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(config.get("sasl.mechanism"), Some("OAUTHBEARER"));
+        assert_eq!(config.get("sasl.password"), None, "the token is handed over by the check, not configured");
+        let kerberos = Credentials {
+            principal: Some("alice@EXAMPLE.COM".into()),
+            keytab_path: Some("/etc/alice.keytab".into()),
+            ..Default::default()
+        };
+        let config = client_config(
+            &KafkaClusterConfig {
+                bootstrap_servers: Some("h:1".into()),
+                credentials: Some(kerberos),
+                ssl: Some(TlsConfig { enabled: Some(false), ..Default::default() }),
+                ..Default::default()
+            },
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(config.get("security.protocol"), Some("sasl_plaintext"));
+        assert_eq!(config.get("sasl.mechanism"), Some("GSSAPI"));
+        assert_eq!(config.get("sasl.kerberos.principal"), Some("alice@EXAMPLE.COM"));
+        assert_eq!(config.get("sasl.kerberos.keytab"), Some("/etc/alice.keytab"));
+        assert_eq!(config.get("sasl.kerberos.service.name"), Some("kafka"));
+    }
+}
