@@ -1,0 +1,205 @@
+// The extension's commands. Each command talks to the sidecar through SidecarApi, saves what the user entered in
+// SecretStorage (through SavedConnections) and updates the model with what the sidecar answered.
+import * as vscode from "vscode";
+import type { Connection, ConnectionSpec } from "./protocol";
+import { answersFromSpec, buildDirectSpec, isGuidedEditable, newConnectionId, type DirectAnswers } from "./model/directSpec";
+import { describeError, isRpcError } from "./model/errors";
+import { ErrorCodes } from "./model/protocolExtras";
+import type { SavedConnections } from "./model/savedConnections";
+import { describeConnection, testOutcome } from "./model/status";
+import type { ConnectionsModel, TreeNode } from "./model/tree";
+import { askDirectAnswers } from "./guidedInput";
+import type { SidecarProcess } from "./sidecarProcess";
+
+interface Context {
+  sidecar: SidecarProcess;
+  model: ConnectionsModel;
+  saved: SavedConnections;
+  output: vscode.OutputChannel;
+}
+
+export function registerCommands(extension: vscode.ExtensionContext, ctx: Context): void {
+  const register = (id: string, run: (node?: TreeNode) => Promise<unknown>) =>
+    extension.subscriptions.push(
+      vscode.commands.registerCommand(id, async (node?: TreeNode) => {
+        try {
+          await run(node);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          ctx.output.appendLine(`${id}: ${message}`);
+          void vscode.window.showErrorMessage(message);
+        }
+      }),
+    );
+
+  register("ide-sidecar.restart", () => ctx.sidecar.restart());
+  register("ide-sidecar.showOutput", () => Promise.resolve(ctx.output.show()));
+  register("ide-sidecar.addDirectConnection", () => addOrEditDirect(ctx, "Add a Direct Connection"));
+  register("ide-sidecar.testConnection", (node) => (node?.connectionId ? testSaved(ctx, node.connectionId) : addOrEditDirect(ctx, "Test a Connection")));
+  register("ide-sidecar.addCCloudConnection", () => addCCloud(ctx));
+  register("ide-sidecar.signIn", async (node) => {
+    const id = node?.connectionId ?? (await pickConnection(ctx, "Sign in to which Confluent Cloud connection?", "CCLOUD"));
+    if (id) await signIn(ctx, id);
+  });
+  register("ide-sidecar.refresh", async (node) => {
+    if (node?.connectionId) {
+      ctx.model.upsert(await withProgress("Checking the connection…", () => ctx.sidecar.api.refresh(node.connectionId!)));
+    } else {
+      ctx.model.replaceAll(await ctx.sidecar.api.list());
+    }
+  });
+  register("ide-sidecar.editConnection", async (node) => {
+    const id = node?.connectionId ?? (await pickConnection(ctx, "Edit which connection?"));
+    if (id) await edit(ctx, id);
+  });
+  register("ide-sidecar.deleteConnection", async (node) => {
+    const id = node?.connectionId ?? (await pickConnection(ctx, "Delete which connection?"));
+    if (id) await remove(ctx, id);
+  });
+}
+
+function withProgress<T>(title: string, task: () => Promise<T>): Promise<T> {
+  return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, task));
+}
+
+async function pickConnection(ctx: Context, placeHolder: string, type?: ConnectionSpec["type"]): Promise<string | undefined> {
+  const items = ctx.model
+    .all()
+    .filter((connection) => !type || connection.spec.type === type)
+    .map((connection) => ({ label: connection.spec.name, description: connection.spec.type, id: connection.id }));
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage(type ? `There is no ${type} connection yet` : "There are no connections yet");
+    return undefined;
+  }
+  return (await vscode.window.showQuickPick(items, { placeHolder }))?.id;
+}
+
+/** The spec as the user entered it (secrets included), else the sidecar's copy (secrets masked, which it accepts back). */
+async function savedSpec(ctx: Context, id: string): Promise<ConnectionSpec> {
+  const spec = (await ctx.saved.get(id)) ?? ctx.model.get(id)?.spec;
+  if (!spec) throw new Error(`Unknown connection '${id}'`);
+  return spec;
+}
+
+async function runTest(ctx: Context, spec: ConnectionSpec): Promise<{ passed: boolean; summary: string } | undefined> {
+  try {
+    const result = await withProgress(`Testing '${spec.name}'…`, () => ctx.sidecar.api.test(spec));
+    return testOutcome(result);
+  } catch (error) {
+    void vscode.window.showErrorMessage(describeError("test the connection", error));
+    return undefined;
+  }
+}
+
+async function testSaved(ctx: Context, id: string): Promise<void> {
+  const spec = await savedSpec(ctx, id);
+  const outcome = await runTest(ctx, spec);
+  if (!outcome) return;
+  if (outcome.passed) void vscode.window.showInformationMessage(`Test of '${spec.name}' passed: ${outcome.summary}`);
+  else void vscode.window.showWarningMessage(`Test of '${spec.name}' failed: ${outcome.summary}`);
+}
+
+/** Guided input, then "save" or "test first" (as often as the user likes), then create or update. */
+async function addOrEditDirect(ctx: Context, title: string, existing?: ConnectionSpec): Promise<void> {
+  let answers: DirectAnswers | undefined = existing ? answersFromSpec(existing) : undefined;
+  for (;;) {
+    answers = await askDirectAnswers(title, answers);
+    if (!answers) return;
+    const spec = buildDirectSpec({ ...answers, id: answers.id ?? newConnectionId(answers.name) });
+    const choice = await vscode.window.showQuickPick(
+      [
+        { label: "$(beaker) Test, then decide", action: "test" as const },
+        { label: existing ? "$(save) Save changes" : "$(save) Save", action: "save" as const },
+        { label: "$(edit) Change the answers", action: "edit" as const },
+      ],
+      { title, placeHolder: `'${spec.name}': test it before saving?`, ignoreFocusOut: true },
+    );
+    if (!choice) return;
+    if (choice.action === "edit") continue;
+    if (choice.action === "test") {
+      const outcome = await runTest(ctx, spec);
+      if (!outcome) continue;
+      const next = outcome.passed
+        ? await vscode.window.showInformationMessage(`Test passed: ${outcome.summary}`, "Save", "Edit")
+        : await vscode.window.showWarningMessage(`Test failed: ${outcome.summary}`, "Save Anyway", "Edit");
+      if (next === "Edit") continue;
+      if (next === undefined) return;
+    }
+    await save(ctx, spec as ConnectionSpec & { id: string }, existing !== undefined);
+    return;
+  }
+}
+
+async function save(ctx: Context, spec: ConnectionSpec & { id: string }, isUpdate: boolean): Promise<Connection | undefined> {
+  try {
+    const connection = isUpdate ? await ctx.sidecar.api.update(spec.id, spec) : await ctx.sidecar.api.create(spec);
+    await ctx.saved.save(spec);
+    ctx.model.upsert(connection);
+    return connection;
+  } catch (error) {
+    void vscode.window.showErrorMessage(describeError(isUpdate ? "save the connection" : "add the connection", error));
+    return undefined;
+  }
+}
+
+async function edit(ctx: Context, id: string): Promise<void> {
+  const spec = await savedSpec(ctx, id);
+  if (spec.type === "DIRECT") {
+    if (!isGuidedEditable(spec)) {
+      const go = await vscode.window.showWarningMessage(
+        `'${spec.name}' has settings the guided editor does not cover (such as a keystore); saving from it drops them.`,
+        { modal: true },
+        "Edit Anyway",
+      );
+      if (go !== "Edit Anyway") return;
+    }
+    await addOrEditDirect(ctx, `Edit '${spec.name}'`, spec);
+    return;
+  }
+  const name = await vscode.window.showInputBox({ title: `Rename '${spec.name}'`, value: spec.name, ignoreFocusOut: true });
+  if (name === undefined || name.trim() === "") return;
+  await save(ctx, { ...spec, id, name: name.trim() }, true);
+}
+
+async function remove(ctx: Context, id: string): Promise<void> {
+  const name = ctx.model.get(id)?.spec.name ?? (await ctx.saved.get(id))?.name ?? id;
+  const answer = await vscode.window.showWarningMessage(`Delete the connection '${name}'?`, { modal: true }, "Delete");
+  if (answer !== "Delete") return;
+  try {
+    await ctx.sidecar.api.delete(id);
+  } catch (error) {
+    // Gone from the sidecar already: still forget it here.
+    if (!(isRpcError(error) && error.code === ErrorCodes.connectionNotFound)) {
+      void vscode.window.showErrorMessage(describeError("delete the connection", error));
+      return;
+    }
+  }
+  await ctx.saved.remove(id);
+  ctx.model.remove(id);
+}
+
+async function addCCloud(ctx: Context): Promise<void> {
+  const name = await vscode.window.showInputBox({
+    title: "Add Confluent Cloud",
+    prompt: "A name for this connection",
+    value: "Confluent Cloud",
+    ignoreFocusOut: true,
+  });
+  if (name === undefined || name.trim() === "") return;
+  const spec = { id: newConnectionId(name), name: name.trim(), type: "CCLOUD" as const };
+  const connection = await save(ctx, spec, false);
+  if (connection) await signIn(ctx, connection.id);
+}
+
+async function signIn(ctx: Context, id: string): Promise<void> {
+  const outcome = await ctx.sidecar.api.signIn(id, true);
+  if (outcome.kind === "unavailable") {
+    void vscode.window.showWarningMessage(`${outcome.message} (${ctx.sidecar.serverVersion})`);
+    return;
+  }
+  // The sidecar asks VS Code to open the page (window/showDocument); the button is for when that did not happen.
+  const again = await vscode.window.showInformationMessage("Finish signing in to Confluent Cloud in your browser.", "Open the Sign-in Page");
+  if (again) await vscode.env.openExternal(vscode.Uri.parse(outcome.signInUri));
+  const connection = ctx.model.get(id);
+  if (connection) ctx.output.appendLine(describeConnection(connection));
+}

@@ -1,0 +1,135 @@
+// Runs the sidecar with vscode-languageclient and keeps the connections model in step with it: events update the
+// model as they arrive, and every time the sidecar (re)starts the saved connections are re-created in it, since it
+// keeps nothing across runs.
+import * as vscode from "vscode";
+import { LanguageClient, State, type Executable, type LanguageClientOptions } from "vscode-languageclient/node";
+import type { ConnectionEvent } from "./protocol";
+import { findSidecarBinary } from "./model/binary";
+import { describeError } from "./model/errors";
+import { EVENT_NOTIFICATION, sidecarCapabilities, type SidecarCapabilities } from "./model/protocolExtras";
+import type { SavedConnections } from "./model/savedConnections";
+import { SidecarApi } from "./model/sidecarApi";
+import type { ConnectionsModel } from "./model/tree";
+
+export class SidecarProcess implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private clientApi: SidecarApi | undefined;
+  private capabilities: SidecarCapabilities = {};
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly output: vscode.OutputChannel,
+    private readonly model: ConnectionsModel,
+    private readonly saved: SavedConnections,
+  ) {}
+
+  /** The running sidecar's methods; throws a readable error when it is not running. */
+  get api(): SidecarApi {
+    if (!this.clientApi || !this.client?.isRunning()) {
+      throw new Error("the sidecar is not running (see the 'ide-sidecar' output, or run 'Kafka: Restart the Sidecar')");
+    }
+    return this.clientApi;
+  }
+
+  get serverVersion(): string {
+    const info = this.client?.initializeResult?.serverInfo;
+    return info ? `${info.name} ${info.version ?? ""}`.trim() : "ide-sidecar";
+  }
+
+  /** What this sidecar build supports, from its `initialize` result. */
+  get sidecarCapabilities(): SidecarCapabilities {
+    return this.capabilities;
+  }
+
+  async start(): Promise<void> {
+    const config = vscode.workspace.getConfiguration("ide-sidecar");
+    const binary = findSidecarBinary(config.get<string>("path"), process.env.PATH);
+    if ("error" in binary) {
+      this.model.reset(binary.error);
+      this.output.appendLine(binary.error);
+      const choice = await vscode.window.showErrorMessage(binary.error, "Open Settings");
+      if (choice === "Open Settings") {
+        await vscode.commands.executeCommand("workbench.action.openSettings", "ide-sidecar.path");
+      }
+      return;
+    }
+    this.output.appendLine(`Starting ${binary.path}`);
+    // No `transport`: vscode-languageclient would add a `--stdio` argument, and stdio is what `ide-sidecar serve` speaks.
+    const server: Executable = {
+      command: binary.path,
+      args: ["serve"],
+      options: { env: { ...process.env, RUST_LOG: config.get<string>("logLevel") || "warn" } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [],
+      outputChannel: this.output,
+      initializationOptions: config.get<object>("initializationOptions") ?? {},
+    };
+    const client = new LanguageClient("ide-sidecar", "ide-sidecar", server, clientOptions);
+    this.client = client;
+    this.clientApi = new SidecarApi((method, params) => client.sendRequest(method, params));
+    this.disposables.push(
+      client.onNotification(EVENT_NOTIFICATION, (event: ConnectionEvent) => this.model.apply(event)),
+      // Running again after a crash means an empty sidecar: restore into it as on the first start.
+      client.onDidChangeState((change) => {
+        if (change.newState === State.Running) void this.afterStart();
+        else if (change.newState === State.Stopped && this.client === client) {
+          this.model.reset("The sidecar is not running: run 'Kafka: Restart the Sidecar'");
+        }
+      }),
+    );
+    try {
+      await client.start();
+    } catch (error) {
+      const message = describeError("start the sidecar", error);
+      this.model.reset(message);
+      this.output.appendLine(message);
+      void vscode.window.showErrorMessage(message, "Show Output").then((choice) => {
+        if (choice) this.output.show();
+      });
+    }
+  }
+
+  private async afterStart(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.capabilities = sidecarCapabilities(client.initializeResult);
+    this.output.appendLine(`Connected to ${this.serverVersion} (protocol ${this.capabilities.protocol_version ?? "?"})`);
+    try {
+      const failures = await this.api.restore(await this.saved.list());
+      for (const { spec, error } of failures) {
+        const message = describeError(`restore the connection '${spec.name}'`, error);
+        this.output.appendLine(message);
+        void vscode.window.showWarningMessage(message);
+      }
+      this.model.replaceAll(await this.api.list());
+    } catch (error) {
+      this.model.reset(describeError("list the connections", error));
+    }
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.clientApi = undefined;
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+    if (client) {
+      try {
+        await client.stop(5000);
+      } catch (error) {
+        this.output.appendLine(describeError("stop the sidecar", error));
+      }
+      await client.dispose().catch(() => undefined);
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    this.model.reset();
+    await this.start();
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+}
