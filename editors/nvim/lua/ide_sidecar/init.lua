@@ -1,0 +1,419 @@
+-- ide-sidecar for Neovim: starts the sidecar with the built-in LSP client (vim.lsp.start_client on 0.7-0.10,
+-- vim.lsp.start without attaching a buffer on 0.11+), keeps the connections it reports up to date from its
+-- `connections/event` notifications, and offers commands to list, add, test, refresh, delete and sign in.
+local status = require("ide_sidecar.status")
+
+local M = {}
+
+local defaults = {
+  -- The command that serves an editor over stdio. `ide-sidecar` must be on PATH, or give its absolute path.
+  cmd = { "ide-sidecar", "serve" },
+  -- The sidecar's RUST_LOG; its stderr goes to the LSP log (:IdeSidecarLog).
+  log_level = "warn",
+  -- Passed as initializationOptions: intervals, timeouts, endpoints (see the sidecar's README, "Configuration").
+  init_options = {},
+  -- Connection specs created in the sidecar at every start (it keeps nothing across runs), as in its protocol.
+  connections = {},
+  -- Start the sidecar on setup(); otherwise on the first command.
+  autostart = true,
+  -- Show status changes with vim.notify.
+  notify = true,
+}
+
+local state = {
+  config = vim.deepcopy(defaults),
+  client_id = nil,
+  ready = false,
+  -- Requests waiting for the sidecar to finish initializing.
+  queue = {},
+  -- The connections the sidecar reported, by id, and their ids in creation order.
+  connections = {},
+  order = {},
+  -- The specs as the user gave them (with secrets), to test or re-create them; the sidecar only shows masks.
+  specs = {},
+  listeners = {},
+  server_info = nil,
+  exit_code = nil,
+}
+
+-- Client methods became `client:request(...)` in 0.11; before that they are plain functions.
+local has_011 = vim.fn.has("nvim-0.11") == 1
+
+local function client()
+  return state.client_id and vim.lsp.get_client_by_id(state.client_id) or nil
+end
+
+local function empty_object(value)
+  if value == nil or (type(value) == "table" and next(value) == nil) then
+    return vim.empty_dict()
+  end
+  return value
+end
+
+local function notify(message, level)
+  if state.config.notify then
+    vim.notify(message, level or vim.log.levels.INFO)
+  end
+end
+
+local function remember(connection)
+  if not state.connections[connection.id] then
+    table.insert(state.order, connection.id)
+  end
+  state.connections[connection.id] = connection
+end
+
+local function forget(id)
+  state.connections[id] = nil
+  for index, known in ipairs(state.order) do
+    if known == id then
+      table.remove(state.order, index)
+      break
+    end
+  end
+end
+
+local function changed()
+  require("ide_sidecar.ui").rerender()
+end
+
+--- The connections the sidecar reported, in creation order.
+function M.connections()
+  local out = {}
+  for _, id in ipairs(state.order) do
+    table.insert(out, state.connections[id])
+  end
+  return out
+end
+
+function M.get(id)
+  return state.connections[id]
+end
+
+function M.is_ready()
+  return state.ready
+end
+
+--- "ide-sidecar 0.1.0", once initialized.
+function M.server_version()
+  local info = state.server_info
+  if info then
+    return (info.name or "ide-sidecar") .. " " .. (info.version or "")
+  end
+  return "ide-sidecar"
+end
+
+--- Calls fn(event) for every connections/event; returns a function that stops it.
+function M.on_event(fn)
+  table.insert(state.listeners, fn)
+  return function()
+    for index, listener in ipairs(state.listeners) do
+      if listener == fn then
+        table.remove(state.listeners, index)
+        return
+      end
+    end
+  end
+end
+
+local function on_event(_, event)
+  -- Handlers may run inside a libuv callback, where buffers cannot be changed: do the work on the main loop.
+  vim.schedule(function()
+    if event.action == "DELETED" then
+      forget(event.connection.id)
+    else
+      remember(event.connection)
+    end
+    local message, level = status.event_message(event)
+    notify(message, level)
+    changed()
+    for _, listener in ipairs(state.listeners) do
+      pcall(listener, event)
+    end
+  end)
+end
+
+--- Sends a request once the sidecar is initialized; callback(err, result). Starts the sidecar when needed.
+function M.request(method, params, callback)
+  callback = callback or function() end
+  if not state.ready then
+    if not client() and not M.start() then
+      callback({ code = -32099, message = "the sidecar could not start (see :messages)" }, nil)
+      return
+    end
+    table.insert(state.queue, { method, params, callback })
+    return
+  end
+  local c = client()
+  if not c then
+    callback({ code = -32099, message = "the sidecar is not running: :IdeSidecarRestart" }, nil)
+    return
+  end
+  local handler = function(err, result)
+    vim.schedule(function()
+      callback(err, result)
+    end)
+  end
+  local ok
+  if has_011 then
+    ok = c:request(method, empty_object(params), handler)
+  else
+    ok = c.request(method, empty_object(params), handler)
+  end
+  if not ok then
+    callback({ code = -32099, message = "the sidecar is not running: :IdeSidecarRestart" }, nil)
+  end
+end
+
+local function restore()
+  for _, spec in ipairs(state.config.connections) do
+    if spec.id then
+      state.specs[spec.id] = spec
+    end
+    M.request("connections/create", { spec = spec }, function(err, connection)
+      if err then
+        notify(status.describe_error("restore the connection '" .. tostring(spec.name) .. "'", err), vim.log.levels.WARN)
+      else
+        state.specs[connection.id] = vim.tbl_extend("force", spec, { id = connection.id })
+      end
+    end)
+  end
+  M.reload()
+end
+
+local function on_init(_, result)
+  vim.schedule(function()
+    state.server_info = result and result.serverInfo or nil
+    state.ready = true
+    local queued = state.queue
+    state.queue = {}
+    for _, request in ipairs(queued) do
+      M.request(request[1], request[2], request[3])
+    end
+    restore()
+  end)
+end
+
+function M.start()
+  if client() then
+    return state.client_id
+  end
+  local config = state.config
+  local binary = config.cmd[1]
+  if vim.fn.executable(binary) ~= 1 then
+    notify("ide-sidecar: cannot run '" .. binary .. "': put ide-sidecar on PATH or set cmd in setup()", vim.log.levels.ERROR)
+    return nil
+  end
+  state.ready = false
+  state.exit_code = nil
+  -- Set once started: on_exit of an earlier, restarted client must not clear the state of this one.
+  local this_id
+  local lsp_config = {
+    name = "ide-sidecar",
+    cmd = config.cmd,
+    cmd_env = { RUST_LOG = config.log_level },
+    root_dir = (vim.uv or vim.loop).cwd(),
+    init_options = empty_object(config.init_options),
+    handlers = { ["connections/event"] = on_event },
+    on_init = on_init,
+    on_exit = function(code, signal)
+      vim.schedule(function()
+        if state.client_id ~= this_id then
+          return
+        end
+        state.exit_code = code
+        local was_ready = state.ready
+        state.ready = false
+        state.client_id = nil
+        state.connections, state.order = {}, {}
+        changed()
+        if was_ready and code ~= 0 then
+          notify(string.format("ide-sidecar exited (code %s, signal %s): :IdeSidecarLog, :IdeSidecarRestart", code, signal), vim.log.levels.ERROR)
+        end
+      end)
+    end,
+  }
+  if has_011 then
+    -- vim.lsp.start_client is deprecated from 0.11: start without attaching any buffer.
+    state.client_id = vim.lsp.start(lsp_config, { attach = false, reuse_client = function() return false end })
+  else
+    state.client_id = vim.lsp.start_client(lsp_config)
+  end
+  this_id = state.client_id
+  return state.client_id
+end
+
+--- Stops the sidecar (shutdown, then exit).
+function M.stop()
+  local c = client()
+  if c then
+    if has_011 then
+      c:stop()
+    else
+      c.stop()
+    end
+  end
+  state.ready = false
+end
+
+--- Whether the sidecar process has ended (after stop()), and its exit code.
+function M.stopped()
+  return state.client_id == nil and state.exit_code ~= nil, state.exit_code
+end
+
+function M.restart()
+  M.stop()
+  vim.wait(5000, function()
+    return state.client_id == nil
+  end, 50)
+  M.start()
+end
+
+--- Replaces what is known with connections/list.
+function M.reload(callback)
+  M.request("connections/list", {}, function(err, result)
+    if err then
+      notify(status.describe_error("list the connections", err), vim.log.levels.ERROR)
+    else
+      state.connections, state.order = {}, {}
+      for _, connection in ipairs(result.data or {}) do
+        remember(connection)
+      end
+      changed()
+    end
+    if callback then
+      callback(err, result)
+    end
+  end)
+end
+
+--- Creates a connection; callback(err, connection).
+function M.create(spec, callback)
+  M.request("connections/create", { spec = spec }, function(err, connection)
+    if not err then
+      state.specs[connection.id] = vim.tbl_extend("force", spec, { id = connection.id })
+      remember(connection)
+      changed()
+    end
+    if callback then
+      callback(err, connection)
+    end
+  end)
+end
+
+--- Checks a spec once without storing it (a dry run); callback(err, connection, passed, summary).
+function M.test_spec(spec, callback)
+  local copy = vim.deepcopy(spec)
+  copy.id = nil
+  M.request("connections/create", { spec = copy, dry_run = true }, function(err, connection)
+    if err then
+      callback(err, nil)
+      return
+    end
+    local passed, summary = status.test_outcome(connection)
+    callback(nil, connection, passed, summary)
+  end)
+end
+
+--- Tests a known connection: a dry run of the spec as entered, or a fresh check when only the sidecar's copy
+--- (with masked secrets) is known.
+function M.test(id, callback)
+  local spec = state.specs[id]
+  if spec then
+    M.test_spec(spec, callback)
+    return
+  end
+  M.refresh(id, function(err, connection)
+    if err then
+      callback(err, nil)
+      return
+    end
+    local passed, summary = status.test_outcome(connection)
+    callback(nil, connection, passed, summary)
+  end)
+end
+
+function M.refresh(id, callback)
+  M.request("connections/refresh", { id = id }, function(err, connection)
+    if not err then
+      remember(connection)
+      changed()
+    end
+    if callback then
+      callback(err, connection)
+    end
+  end)
+end
+
+function M.delete(id, callback)
+  M.request("connections/delete", { id = id }, function(err)
+    if not err or err.code == -32010 then
+      forget(id)
+      state.specs[id] = nil
+      changed()
+      err = nil
+    end
+    if callback then
+      callback(err)
+    end
+  end)
+end
+
+M.SIGN_IN_UNAVAILABLE = "ide-sidecar: Confluent Cloud sign-in is not available in this sidecar version: update ide-sidecar to sign in"
+
+--- Starts a Confluent Cloud sign-in; callback(err, outcome) with outcome "started" (and the URI) or "unavailable".
+--- A sidecar without ccloud/signIn answers -32601 (unknown method): that is "unavailable", said with vim.notify.
+function M.sign_in(id, callback)
+  callback = callback or function() end
+  -- open_browser = false: Neovim 0.7 has no window/showDocument handler, so the plugin opens the page itself.
+  M.request("ccloud/signIn", { id = id, open_browser = false }, function(err, result)
+    if err and err.code == -32601 then
+      notify(M.SIGN_IN_UNAVAILABLE .. " (" .. M.server_version() .. ")", vim.log.levels.WARN)
+      callback(nil, "unavailable")
+    elseif err then
+      notify(status.describe_error("start the sign-in", err), vim.log.levels.ERROR)
+      callback(err, nil)
+    else
+      local uri = result.sign_in_uri
+      if vim.ui.open then
+        vim.ui.open(uri)
+        notify("ide-sidecar: finish signing in to Confluent Cloud in your browser")
+      else
+        notify("ide-sidecar: open this page to sign in to Confluent Cloud: " .. uri)
+      end
+      callback(nil, "started", uri)
+    end
+  end)
+end
+
+--- Creates a CCLOUD connection named `name`, then signs in.
+function M.add_ccloud(name, callback)
+  local spec = { id = require("ide_sidecar.spec").new_id(name), name = name, type = "CCLOUD" }
+  M.create(spec, function(err, connection)
+    if err then
+      notify(status.describe_error("add the connection", err), vim.log.levels.ERROR)
+      if callback then
+        callback(err)
+      end
+      return
+    end
+    M.sign_in(connection.id, callback)
+  end)
+end
+
+function M.setup(opts)
+  state.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts or {})
+  -- Lists are replaced, not merged.
+  if opts and opts.cmd then
+    state.config.cmd = opts.cmd
+  end
+  if opts and opts.connections then
+    state.config.connections = opts.connections
+  end
+  require("ide_sidecar.ui").create_commands()
+  if state.config.autostart then
+    M.start()
+  end
+end
+
+return M

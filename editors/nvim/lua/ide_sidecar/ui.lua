@@ -1,0 +1,380 @@
+-- The user commands, the prompts of :IdeSidecarAdd and the connections list buffer (kept up to date from events).
+local status = require("ide_sidecar.status")
+local spec_builder = require("ide_sidecar.spec")
+
+local M = {}
+
+local LIST_NAME = "ide-sidecar://connections"
+local HELP = "a add  c Confluent Cloud  t test  r refresh  d delete  s sign in  R reload  q close"
+-- Line number -> connection id, for the list buffer's keys.
+local line_ids = {}
+
+local function sidecar()
+  return require("ide_sidecar")
+end
+
+local function notify(message, level)
+  vim.notify(message, level or vim.log.levels.INFO)
+end
+
+local function list_buffer()
+  local bufnr = vim.fn.bufnr(LIST_NAME)
+  if bufnr ~= -1 and vim.api.nvim_buf_is_valid(bufnr) then
+    return bufnr
+  end
+  return nil
+end
+
+--- Redraws the list buffer, if there is one.
+function M.rerender()
+  local bufnr = list_buffer()
+  if not bufnr then
+    return
+  end
+  local lines, ids = status.render(sidecar().connections(), "Kafka connections (" .. sidecar().server_version() .. ")   " .. HELP)
+  line_ids = ids
+  vim.bo[bufnr].modifiable = true
+  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
+  vim.bo[bufnr].modifiable = false
+end
+
+--- The lines of the list buffer (for tests), or nil when it is not open.
+function M.list_lines()
+  local bufnr = list_buffer()
+  return bufnr and vim.api.nvim_buf_get_lines(bufnr, 0, -1, false) or nil
+end
+
+local function id_under_cursor()
+  return line_ids[vim.api.nvim_win_get_cursor(0)[1]]
+end
+
+local function with_id(fn)
+  return function()
+    local id = id_under_cursor()
+    if id then
+      fn(id)
+    else
+      notify("ide-sidecar: put the cursor on a connection", vim.log.levels.WARN)
+    end
+  end
+end
+
+function M.open_list()
+  local bufnr = list_buffer()
+  if not bufnr then
+    bufnr = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_name(bufnr, LIST_NAME)
+    vim.bo[bufnr].buftype = "nofile"
+    vim.bo[bufnr].bufhidden = "hide"
+    vim.bo[bufnr].swapfile = false
+    vim.bo[bufnr].filetype = "ide-sidecar"
+    local map = function(lhs, fn)
+      vim.keymap.set("n", lhs, fn, { buffer = bufnr, nowait = true, silent = true })
+    end
+    map("q", "<cmd>close<cr>")
+    map("a", M.add)
+    map("c", M.add_ccloud)
+    map("R", function() sidecar().reload() end)
+    map("t", with_id(M.test))
+    map("r", with_id(M.refresh))
+    map("d", with_id(M.confirm_delete))
+    map("s", with_id(M.sign_in))
+  end
+  if vim.fn.bufwinnr(bufnr) == -1 then
+    vim.cmd("botright split")
+    vim.api.nvim_win_set_buf(0, bufnr)
+  end
+  M.rerender()
+  sidecar().reload()
+end
+
+-- Prompts, one after another; `done` gets nil when the user cancels one.
+local function ask(prompt, default, secret, next_step)
+  local input = secret and function(opts, on_confirm)
+    -- vim.ui.input shows what is typed; inputsecret does not.
+    local ok, value = pcall(vim.fn.inputsecret, opts.prompt)
+    on_confirm(ok and value or nil)
+  end or vim.ui.input
+  input({ prompt = prompt, default = default }, next_step)
+end
+
+local function choose(prompt, choices, next_step)
+  vim.ui.select(choices, {
+    prompt = prompt,
+    format_item = function(choice)
+      return choice.label
+    end,
+  }, function(choice)
+    next_step(choice and choice.value or nil)
+  end)
+end
+
+--- Asks for a direct connection; done(answers) or done(nil) on cancel.
+function M.ask_direct(done)
+  local a = {}
+  local cancelled = function()
+    done(nil)
+  end
+  local function registry()
+    ask("Schema Registry URL (empty for none): ", "", false, function(uri)
+      if uri == nil then
+        return cancelled()
+      end
+      a.schema_registry_uri = uri
+      if vim.trim(uri) == "" then
+        return done(a)
+      end
+      choose("Schema Registry authentication", spec_builder.registry_auth_choices, function(auth)
+        if not auth then
+          return cancelled()
+        end
+        a.registry_auth = auth
+        if auth == "none" then
+          return done(a)
+        end
+        ask(auth == "api_key" and "API key: " or "Username: ", "", false, function(user)
+          if user == nil then
+            return cancelled()
+          end
+          a.registry_user = user
+          ask(auth == "api_key" and "API secret: " or "Password: ", "", true, function(secret)
+            if secret == nil then
+              return cancelled()
+            end
+            a.registry_secret = secret
+            done(a)
+          end)
+        end)
+      end)
+    end)
+  end
+  local function tls()
+    choose("Transport security", spec_builder.tls_choices, function(mode)
+      if not mode then
+        return cancelled()
+      end
+      a.tls = mode
+      if mode ~= "truststore" then
+        return registry()
+      end
+      ask("Truststore path: ", "", false, function(path)
+        if path == nil then
+          return cancelled()
+        end
+        a.truststore_path = vim.fn.expand(path)
+        a.truststore_type = path:match("%.jks$") and "JKS" or (path:match("%.p12$") or path:match("%.pfx$")) and "PKCS12" or "PEM"
+        if a.truststore_type == "PEM" then
+          return registry()
+        end
+        ask("Truststore password: ", "", true, function(password)
+          if password == nil then
+            return cancelled()
+          end
+          a.truststore_password = password
+          registry()
+        end)
+      end)
+    end)
+  end
+  ask("Connection name: ", "", false, function(name)
+    if name == nil or vim.trim(name) == "" then
+      return cancelled()
+    end
+    a.name = name
+    ask("Bootstrap servers host:port[,host:port] (empty for Schema Registry only): ", "", false, function(servers)
+      if servers == nil then
+        return cancelled()
+      end
+      a.bootstrap_servers = servers
+      if vim.trim(servers) == "" then
+        return registry()
+      end
+      choose("Kafka authentication", spec_builder.kafka_auth_choices, function(auth)
+        if not auth then
+          return cancelled()
+        end
+        a.kafka_auth = auth
+        if auth == "none" then
+          return tls()
+        end
+        local key = auth == "api_key"
+        ask(key and "API key: " or "Username: ", "", false, function(user)
+          if user == nil then
+            return cancelled()
+          end
+          a.kafka_user = user
+          ask(key and "API secret: " or "Password: ", "", true, function(secret)
+            if secret == nil then
+              return cancelled()
+            end
+            a.kafka_secret = secret
+            tls()
+          end)
+        end)
+      end)
+    end)
+  end)
+end
+
+local function report_test(name, err, passed, summary)
+  if err then
+    notify(status.describe_error("test '" .. name .. "'", err), vim.log.levels.ERROR)
+  elseif passed then
+    notify("ide-sidecar: test passed: " .. summary)
+  else
+    notify("ide-sidecar: test failed: " .. summary, vim.log.levels.WARN)
+  end
+end
+
+local function save(spec)
+  sidecar().create(spec, function(err)
+    if err then
+      notify(status.describe_error("add the connection", err), vim.log.levels.ERROR)
+    end
+  end)
+end
+
+--- :IdeSidecarAdd: asks, then test first or save.
+function M.add()
+  M.ask_direct(function(answers)
+    if not answers then
+      return
+    end
+    local spec = spec_builder.build(answers)
+    spec.id = spec_builder.new_id(spec.name)
+    choose("Test '" .. spec.name .. "' before saving?", {
+      { value = "test", label = "Test, then save if it passes" },
+      { value = "save", label = "Save without testing" },
+    }, function(choice)
+      if choice == "save" then
+        save(spec)
+      elseif choice == "test" then
+        sidecar().test_spec(spec, function(err, _, passed, summary)
+          report_test(spec.name, err, passed, summary)
+          if not err and passed then
+            save(spec)
+          elseif not err then
+            choose("The test failed. Save anyway?", { { value = true, label = "Save anyway" }, { value = false, label = "Discard" } }, function(yes)
+              if yes then
+                save(spec)
+              end
+            end)
+          end
+        end)
+      end
+    end)
+  end)
+end
+
+--- :IdeSidecarTest without an id: asks for a spec and only tests it.
+function M.test_new()
+  M.ask_direct(function(answers)
+    if answers then
+      local spec = spec_builder.build(answers)
+      sidecar().test_spec(spec, function(err, _, passed, summary)
+        report_test(spec.name, err, passed, summary)
+      end)
+    end
+  end)
+end
+
+function M.test(id)
+  local connection = sidecar().get(id)
+  local name = connection and connection.spec.name or id
+  sidecar().test(id, function(err, _, passed, summary)
+    report_test(name, err, passed, summary)
+  end)
+end
+
+function M.refresh(id)
+  sidecar().refresh(id, function(err, connection)
+    if err then
+      notify(status.describe_error("refresh '" .. id .. "'", err), vim.log.levels.ERROR)
+    else
+      notify("ide-sidecar: " .. status.summary(connection))
+    end
+  end)
+end
+
+function M.confirm_delete(id)
+  local connection = sidecar().get(id)
+  local name = connection and connection.spec.name or id
+  choose("Delete '" .. name .. "'?", { { value = true, label = "Delete" }, { value = false, label = "Keep" } }, function(yes)
+    if yes then
+      M.delete(id)
+    end
+  end)
+end
+
+function M.delete(id)
+  sidecar().delete(id, function(err)
+    if err then
+      notify(status.describe_error("delete '" .. id .. "'", err), vim.log.levels.ERROR)
+    end
+  end)
+end
+
+function M.sign_in(id)
+  sidecar().sign_in(id)
+end
+
+function M.add_ccloud()
+  vim.ui.input({ prompt = "Confluent Cloud connection name: ", default = "Confluent Cloud" }, function(name)
+    if name and vim.trim(name) ~= "" then
+      sidecar().add_ccloud(vim.trim(name))
+    end
+  end)
+end
+
+local function complete_ids(prefix)
+  local out = {}
+  for _, connection in ipairs(sidecar().connections()) do
+    if connection.id:sub(1, #prefix) == prefix then
+      table.insert(out, connection.id)
+    end
+  end
+  return out
+end
+
+function M.create_commands()
+  local command = vim.api.nvim_create_user_command
+  local id_opts = { nargs = "?", complete = complete_ids }
+  command("IdeSidecarList", M.open_list, { desc = "List Kafka connections and their status" })
+  command("IdeSidecarAdd", M.add, { desc = "Add a direct Kafka connection" })
+  command("IdeSidecarTest", function(opts)
+    if opts.args ~= "" then
+      M.test(opts.args)
+    else
+      M.test_new()
+    end
+  end, vim.tbl_extend("force", id_opts, { desc = "Test a connection (or a new spec) with a dry run" }))
+  command("IdeSidecarRefresh", function(opts)
+    if opts.args ~= "" then
+      M.refresh(opts.args)
+    else
+      sidecar().reload()
+    end
+  end, id_opts)
+  command("IdeSidecarDelete", function(opts)
+    if opts.bang then
+      M.delete(opts.args)
+    else
+      M.confirm_delete(opts.args)
+    end
+  end, { nargs = 1, bang = true, complete = complete_ids, desc = "Delete a connection (! skips the question)" })
+  command("IdeSidecarSignIn", function(opts)
+    if opts.args ~= "" then
+      M.sign_in(opts.args)
+    else
+      M.add_ccloud()
+    end
+  end, vim.tbl_extend("force", id_opts, { desc = "Sign in to Confluent Cloud (a new connection without an id)" }))
+  command("IdeSidecarRestart", function()
+    sidecar().restart()
+  end, { desc = "Restart the sidecar" })
+  command("IdeSidecarLog", function()
+    vim.cmd("tabnew " .. vim.fn.fnameescape(vim.lsp.get_log_path()))
+  end, { desc = "Open the LSP log, where the sidecar's stderr goes" })
+end
+
+return M

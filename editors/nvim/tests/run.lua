@@ -1,0 +1,247 @@
+-- Headless test of the plugin against the real ide-sidecar binary and a tansu broker on 127.0.0.1:
+--
+--   nvim --headless -u NONE -c "set rtp+=editors/nvim" -c "luafile editors/nvim/tests/run.lua"
+--
+-- Exit code 0 when every step passed (qall!), 1 otherwise (cquit). Every wait has a timeout that names what hung.
+-- Needs target/debug/ide-sidecar (or IDE_SIDECAR_BIN) and tansu (TANSU, ~/.cargo/bin/tansu or PATH).
+local WAIT_MS = 20000
+local here = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h")
+local repo = vim.fn.fnamemodify(here, ":h:h:h")
+vim.opt.runtimepath:append(vim.fn.fnamemodify(here, ":h"))
+
+local passed, failed = 0, 0
+local tansu_job
+local sidecar
+
+local function say(line)
+  io.stdout:write(line .. "\n")
+end
+
+local function wait_for(what, condition, ms)
+  if not vim.wait(ms or WAIT_MS, condition, 20) then
+    error("timed out after " .. (ms or WAIT_MS) .. " ms waiting for " .. what, 2)
+  end
+end
+
+local function step(name, fn)
+  local ok, err = xpcall(fn, debug.traceback)
+  if ok then
+    passed = passed + 1
+    say("ok - " .. name)
+  else
+    failed = failed + 1
+    say("not ok - " .. name .. "\n" .. tostring(err))
+    error("stopping after a failed step", 0)
+  end
+end
+
+local function eq(actual, expected, what)
+  if not vim.deep_equal(actual, expected) then
+    error(string.format("%s: expected %s, got %s", what, vim.inspect(expected), vim.inspect(actual)), 2)
+  end
+end
+
+local function contains(haystack, needle, what)
+  if not haystack or not haystack:find(needle, 1, true) then
+    error(string.format("%s: %s does not contain %s", what, vim.inspect(haystack), vim.inspect(needle)), 2)
+  end
+end
+
+local function free_port()
+  local tcp = (vim.uv or vim.loop).new_tcp()
+  tcp:bind("127.0.0.1", 0)
+  local port = tcp:getsockname().port
+  tcp:close()
+  return port
+end
+
+local function port_open(port)
+  local done, open = false, false
+  local tcp = (vim.uv or vim.loop).new_tcp()
+  tcp:connect("127.0.0.1", port, function(err)
+    open = err == nil
+    done = true
+  end)
+  vim.wait(1000, function() return done end, 10)
+  if not tcp:is_closing() then
+    tcp:close()
+  end
+  return open
+end
+
+local function executable_file(path)
+  return path and path ~= "" and vim.fn.executable(path) == 1
+end
+
+local function find_tansu()
+  -- Not ipairs over a list that may start with nil (TANSU unset): it would stop there.
+  for _, candidate in pairs({ os.getenv("TANSU") or "", vim.fn.expand("~/.cargo/bin/tansu"), vim.fn.exepath("tansu") }) do
+    if executable_file(candidate) then
+      return candidate
+    end
+  end
+  error("tansu not found: cargo install tansu --version 0.6.0 --features dynostore,libsql, or set TANSU")
+end
+
+-- Every vim.notify message, in order (and echoed, for the CI log).
+local notes = {}
+vim.notify = function(message, level)
+  table.insert(notes, { message = message, level = level })
+  say("  notify[" .. tostring(level) .. "] " .. message)
+end
+
+local function noted(needle)
+  for _, note in ipairs(notes) do
+    if note.message:find(needle, 1, true) then
+      return note
+    end
+  end
+  return nil
+end
+
+local function main()
+  local binary = os.getenv("IDE_SIDECAR_BIN") or (repo .. "/target/debug/ide-sidecar")
+  assert(executable_file(binary), "no sidecar binary at " .. binary .. ": run `cargo build` or set IDE_SIDECAR_BIN")
+  say("nvim " .. tostring(vim.version().major) .. "." .. tostring(vim.version().minor) .. "." .. tostring(vim.version().patch) .. ", sidecar " .. binary)
+
+  local port = free_port()
+  local url = "tcp://127.0.0.1:" .. port
+  step("tansu starts on 127.0.0.1:" .. port, function()
+    tansu_job = vim.fn.jobstart({ find_tansu(), "broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/" })
+    assert(tansu_job > 0, "jobstart tansu failed: " .. tansu_job)
+    wait_for("tansu to listen on port " .. port, function() return port_open(port) end)
+  end)
+
+  step("status formatting (pure functions)", function()
+    local status = require("ide_sidecar.status")
+    local failed_conn = {
+      id = "x",
+      spec = { name = "X", type = "DIRECT" },
+      status = {
+        kafka_cluster = { state = "FAILED", errors = { auth_status_check = { message = "Connection refused", is_transient = true } } },
+        schema_registry = { state = "SUCCESS" },
+      },
+    }
+    eq(status.overall(failed_conn), "FAILED", "overall")
+    eq(status.summary(failed_conn), "X: Kafka cluster failed: Connection refused; Schema Registry connected", "summary")
+    local message, level = status.event_message({ action = "DISCONNECTED", connection = failed_conn })
+    eq(level, vim.log.levels.WARN, "a failure is a warning")
+    contains(message, "Connection refused", "event message")
+    eq(status.describe_error("add", { code = -32602, message = "Invalid params", data = { errors = { { source = "name", detail = "blank" } } } }), "Could not add: name: blank", "validation error")
+    local spec = require("ide_sidecar.spec").build({ name = " Dev ", bootstrap_servers = "a:1 , b:2", kafka_auth = "scram_sha_512", kafka_user = "u", kafka_secret = "p", tls = "plaintext", schema_registry_uri = "" })
+    eq(spec, { name = "Dev", type = "DIRECT", kafka_cluster = { bootstrap_servers = "a:1,b:2", ssl = { enabled = false }, credentials = { hash_algorithm = "SCRAM_SHA_512", scram_username = "u", scram_password = "p" } } }, "built spec")
+  end)
+
+  sidecar = require("ide_sidecar")
+  local events = {}
+  step("the plugin starts the sidecar with the built-in LSP client", function()
+    sidecar.setup({
+      cmd = { binary, "serve" },
+      autostart = false,
+      init_options = { check_timeout_seconds = 5, direct = { refresh_interval_seconds = 1 }, ccloud = { callback_port = free_port() } },
+    })
+    sidecar.on_event(function(event)
+      table.insert(events, event)
+    end)
+    assert(sidecar.start(), "start() returned no client id")
+    wait_for("the sidecar to initialize", sidecar.is_ready)
+    contains(sidecar.server_version(), "ide-sidecar", "server version")
+    assert(vim.fn.exists(":IdeSidecarList") == 2, ":IdeSidecarList is defined")
+  end)
+
+  local spec = {
+    id = "nvim-test",
+    name = "Neovim test",
+    type = "DIRECT",
+    kafka_cluster = { bootstrap_servers = "127.0.0.1:" .. port, ssl = { enabled = false } },
+  }
+
+  step("a dry run checks the spec once and stores nothing", function()
+    local result
+    sidecar.test_spec(spec, function(err, _, ok, summary)
+      result = { err = err, ok = ok, summary = summary }
+    end)
+    wait_for("the dry-run result", function() return result ~= nil end)
+    eq(result.err, nil, "dry-run error")
+    eq(result.ok, true, "dry run passed: " .. tostring(result.summary))
+    contains(result.summary, "cluster tansu_cluster", "dry-run summary")
+    eq(#events, 0, "a dry run sends no event")
+  end)
+
+  local function event_for(id, action)
+    for _, event in ipairs(events) do
+      if event.connection.id == id and event.action == action then
+        return event
+      end
+    end
+    return nil
+  end
+
+  step("create: CREATED then CONNECTED arrive, with vim.notify and a refreshed list", function()
+    vim.cmd("IdeSidecarList")
+    local err
+    sidecar.create(spec, function(e) err = e or false end)
+    wait_for("the create result", function() return err ~= nil end)
+    eq(err, false, "create error")
+    wait_for("the CREATED event", function() return event_for("nvim-test", "CREATED") ~= nil end)
+    wait_for("the CONNECTED event", function() return event_for("nvim-test", "CONNECTED") ~= nil end)
+    eq(event_for("nvim-test", "CONNECTED").connection.status.kafka_cluster.state, "SUCCESS", "Kafka state")
+    assert(noted("Neovim test: Kafka cluster connected (cluster tansu_cluster)"), "a vim.notify message says it connected")
+    local lines = table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n")
+    contains(lines, "✓ Neovim test  [nvim-test]  DIRECT  connected", "list buffer")
+    contains(lines, "Kafka cluster    connected (cluster tansu_cluster)", "list buffer")
+  end)
+
+  step("Confluent Cloud sign-in: handled whether or not this sidecar has ccloud/signIn", function()
+    local outcome
+    sidecar.add_ccloud("Cloud", function(err, result) outcome = { err = err, result = result } end)
+    wait_for("the sign-in outcome", function() return outcome ~= nil end)
+    eq(outcome.err, nil, "sign-in error")
+    if outcome.result == "unavailable" then
+      assert(noted("sign-in is not available in this sidecar version"), "the user is told sign-in is not available")
+    else
+      eq(outcome.result, "started", "sign-in outcome")
+    end
+    local cloud
+    for _, connection in ipairs(sidecar.connections()) do
+      if connection.spec.type == "CCLOUD" then cloud = connection end
+    end
+    assert(cloud, "the CCLOUD connection is listed")
+    local done
+    sidecar.delete(cloud.id, function(e) done = e or false end)
+    wait_for("deleting the CCLOUD connection", function() return done ~= nil end)
+    eq(done, false, "delete error")
+  end)
+
+  step("delete: DELETED arrives and the list no longer shows it", function()
+    vim.cmd("IdeSidecarDelete! nvim-test")
+    wait_for("the DELETED event", function() return event_for("nvim-test", "DELETED") ~= nil end)
+    wait_for("the list to drop it", function()
+      return not table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"):find("nvim-test", 1, true)
+    end)
+    eq(#sidecar.connections(), 0, "no connections left")
+  end)
+
+  step("stop: shutdown and exit, exit code 0", function()
+    sidecar.stop()
+    wait_for("the sidecar to exit", function() return (sidecar.stopped()) end)
+    local _, code = sidecar.stopped()
+    eq(code, 0, "exit code")
+  end)
+end
+
+local ok, err = xpcall(main, debug.traceback)
+if tansu_job then
+  vim.fn.jobstop(tansu_job)
+  vim.fn.jobwait({ tansu_job }, 5000)
+end
+if not ok and failed == 0 then
+  failed = 1
+  say("not ok - " .. tostring(err))
+end
+say(string.format("nvim: %d passed, %d failed", passed, failed))
+if ok then
+  vim.cmd("qall!")
+else
+  vim.cmd("cquit")
+end
