@@ -138,6 +138,7 @@ local function main()
     sidecar.setup({
       cmd = { binary, "serve" },
       autostart = false,
+      open_browser = false,
       init_options = { check_timeout_seconds = 5, direct = { refresh_interval_seconds = 1 }, ccloud = { callback_port = free_port() } },
     })
     sidecar.on_event(function(event)
@@ -211,6 +212,20 @@ local function main()
     sidecar.delete(cloud.id, function(e) done = e or false end)
     wait_for("deleting the CCLOUD connection", function() return done ~= nil end)
     eq(done, false, "delete error")
+  end)
+
+  step("a sidecar without ccloud/signIn (-32601) gets a message, not an error", function()
+    local real = sidecar.request
+    sidecar.request = function(method, _, callback)
+      eq(method, "ccloud/signIn", "method")
+      callback({ code = -32601, message = "Method not found" }, nil)
+    end
+    local outcome
+    local ok, err = pcall(sidecar.sign_in, "any", function(e, result) outcome = { err = e, result = result } end)
+    sidecar.request = real
+    assert(ok, err)
+    eq(outcome, { result = "unavailable" }, "outcome")
+    assert(noted("Confluent Cloud sign-in is not available in this sidecar version"), "the user is told")
   end)
 
   step("delete: DELETED arrives and the list no longer shows it", function()

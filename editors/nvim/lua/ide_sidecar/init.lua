@@ -18,6 +18,8 @@ local defaults = {
   autostart = true,
   -- Show status changes with vim.notify.
   notify = true,
+  -- Open the Confluent Cloud sign-in page with vim.ui.open (Neovim 0.10+); otherwise the plugin shows its address.
+  open_browser = true,
 }
 
 local state = {
@@ -375,7 +377,7 @@ function M.sign_in(id, callback)
       callback(err, nil)
     else
       local uri = result.sign_in_uri
-      if vim.ui.open then
+      if vim.ui.open and state.config.open_browser then
         vim.ui.open(uri)
         notify("ide-sidecar: finish signing in to Confluent Cloud in your browser")
       else

@@ -88,14 +88,22 @@ function M.open_list()
   sidecar().reload()
 end
 
--- Prompts, one after another; `done` gets nil when the user cancels one.
+-- Prompts, one after another; `next_step` gets nil when the user cancels (Escape). vim.fn.input is used directly:
+-- vim.ui.input on 0.7 turns an empty answer into nil, and empty answers mean "none" for optional questions here.
+local CANCELLED = "\27cancelled"
 local function ask(prompt, default, secret, next_step)
-  local input = secret and function(opts, on_confirm)
-    -- vim.ui.input shows what is typed; inputsecret does not.
-    local ok, value = pcall(vim.fn.inputsecret, opts.prompt)
-    on_confirm(ok and value or nil)
-  end or vim.ui.input
-  input({ prompt = prompt, default = default }, next_step)
+  local ok, value
+  if secret then
+    ok, value = pcall(vim.fn.inputsecret, prompt)
+  else
+    ok, value = pcall(vim.fn.input, { prompt = prompt, default = default or "", cancelreturn = CANCELLED })
+  end
+  vim.cmd("redraw")
+  if not ok or value == CANCELLED then
+    next_step(nil)
+  else
+    next_step(value)
+  end
 end
 
 local function choose(prompt, choices, next_step)
