@@ -13,7 +13,8 @@ import { isDeepStrictEqual } from "node:util";
 import { compile } from "json-schema-to-typescript";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const schemaDir = resolve(here, "../../../schema");
+// SCHEMA_DIR: try another schema directory (for instance one written by `ide-sidecar schema DIR`).
+const schemaDir = process.env.SCHEMA_DIR ? resolve(process.env.SCHEMA_DIR) : resolve(here, "../../../schema");
 const output = resolve(here, "../src/protocol.ts");
 
 function rewriteRefs(value) {
