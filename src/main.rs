@@ -132,7 +132,14 @@ async fn check(args: CheckArgs) -> i32 {
         return 2;
     }
     let (events, _) = tokio::sync::mpsc::unbounded_channel();
-    let manager = ConnectionManager::new(Settings::from(&options), ide_sidecar::server::real_checks(), events);
+    let ccloud = match ide_sidecar::server::real_ccloud(&options) {
+        Ok(ccloud) => Arc::new(ccloud),
+        Err(error) => {
+            eprintln!("ide-sidecar check: {}", error.message);
+            return 2;
+        }
+    };
+    let manager = ConnectionManager::new(Settings::from(&options), ide_sidecar::server::real_checks(), ccloud, events);
     match manager.dry_run(spec).await {
         Ok(connection) => {
             println!("{}", serde_json::to_string_pretty(&connection).unwrap_or_default());

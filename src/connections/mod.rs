@@ -7,6 +7,7 @@
 //! compared with the connection's current generation before it is applied: a result that an
 //! update (or a delete) overtook is dropped.
 
+pub mod ccloud;
 mod checks;
 pub mod secrets;
 pub mod validation;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
+pub use ccloud::{CCloud, CCloudSettings};
 pub use checks::{BoxFuture, Checks, KafkaTarget, LocalDiscovery, Outcome, Plan};
 pub use validation::FieldError;
 
@@ -37,6 +39,12 @@ pub enum ManagerError {
     Invalid(Vec<FieldError>),
     #[error("Connection '{0}' changed while the request was being applied: try again")]
     Conflict(String),
+    /// `ccloud/signIn` or `ccloud/signOut` on a connection that is not CCLOUD.
+    #[error("{0}")]
+    NotCCloud(String),
+    /// A sign-in could not start, or an organization switch could not complete.
+    #[error("{0}")]
+    SignIn(String),
 }
 
 /// The manager's settings, read from `initializationOptions`.
@@ -47,6 +55,7 @@ pub struct Settings {
     pub local_interval: Duration,
     pub ccloud_interval: Duration,
     pub local: LocalOptions,
+    pub ccloud: CCloudSettings,
 }
 
 impl From<&InitializationOptions> for Settings {
@@ -57,6 +66,11 @@ impl From<&InitializationOptions> for Settings {
             local_interval: Duration::from_secs_f64(options.local.refresh_interval_seconds),
             ccloud_interval: Duration::from_secs_f64(options.ccloud.refresh_interval_seconds),
             local: options.local.clone(),
+            ccloud: CCloudSettings {
+                token_lifetime: Duration::from_secs_f64(options.ccloud.token_lifetime_seconds),
+                absolute_lifetime: Duration::from_secs_f64(options.ccloud.absolute_lifetime_seconds),
+                sign_in_timeout: Duration::from_secs_f64(options.ccloud.sign_in_timeout_seconds),
+            },
         }
     }
 }
@@ -130,11 +144,15 @@ struct Entry {
     wake: Arc<Notify>,
     /// Dropped with the entry, which stops the connection's check task.
     _stop: oneshot::Sender<()>,
+    /// Sign-in state and session tokens, for CCLOUD connections.
+    ccloud: Option<ccloud::CCloudAuth>,
 }
 
 impl Entry {
     fn to_connection(&self) -> Connection {
-        to_connection(&self.spec, &self.status)
+        let mut connection = to_connection(&self.spec, &self.status);
+        connection.metadata.sign_in_uri = self.ccloud.as_ref().map(|auth| auth.sign_in_uri().to_string());
+        connection
     }
 }
 
@@ -154,6 +172,8 @@ struct Store {
     /// Generations are unique across connections, so a connection deleted and created again
     /// under the same id never accepts a result meant for its predecessor.
     next_generation: u64,
+    /// The loopback listener for the sign-in redirect, while some sign-in is pending.
+    callback_listener: Option<ccloud::CallbackListener>,
 }
 
 impl Store {
@@ -168,6 +188,7 @@ struct Shared {
     /// are queued while it is held so that their order is the order of the changes.
     store: Mutex<Store>,
     checks: Arc<dyn Checks>,
+    ccloud: Arc<dyn CCloud>,
     settings: Settings,
     events: mpsc::UnboundedSender<ConnectionEvent>,
 }
@@ -270,10 +291,16 @@ pub struct ConnectionManager {
 }
 
 impl ConnectionManager {
-    /// A manager that checks through `checks` and sends every event to `events`.
-    /// Must be created inside a tokio runtime: each stored connection gets a check task.
-    pub fn new(settings: Settings, checks: Arc<dyn Checks>, events: mpsc::UnboundedSender<ConnectionEvent>) -> Self {
-        Self { shared: Arc::new(Shared { store: Mutex::default(), checks, settings, events }) }
+    /// A manager that checks through `checks`, signs in to Confluent Cloud through `ccloud` and
+    /// sends every event to `events`. Must be created inside a tokio runtime: each stored
+    /// connection gets a check task.
+    pub fn new(
+        settings: Settings,
+        checks: Arc<dyn Checks>,
+        ccloud: Arc<dyn CCloud>,
+        events: mpsc::UnboundedSender<ConnectionEvent>,
+    ) -> Self {
+        Self { shared: Arc::new(Shared { store: Mutex::default(), checks, ccloud, settings, events }) }
     }
 
     pub fn list(&self) -> Vec<Connection> {
@@ -304,7 +331,9 @@ impl ConnectionManager {
         store.next_seq += 1;
         let (stop_tx, stop_rx) = oneshot::channel();
         let wake = Arc::new(Notify::new());
-        let entry = Entry { spec, status, generation, seq, wake: wake.clone(), _stop: stop_tx };
+        let ccloud = (spec.connection_type == Some(ConnectionType::Ccloud))
+            .then(|| ccloud::CCloudAuth::new(self.shared.ccloud.authorization_request()));
+        let entry = Entry { spec, status, generation, seq, wake: wake.clone(), _stop: stop_tx, ccloud };
         let connection = entry.to_connection();
         store.entries.insert(id.clone(), entry);
         self.shared.emit(EventAction::Created, connection.clone());
@@ -340,61 +369,65 @@ impl ConnectionManager {
     }
 
     /// Replaces the spec whole; see [`Self::update_if`].
-    pub fn update(&self, id: &str, spec: ConnectionSpec) -> Result<Connection, ManagerError> {
-        self.update_if(id, spec, None)
+    pub async fn update(&self, id: &str, spec: ConnectionSpec) -> Result<Connection, ManagerError> {
+        self.update_if(id, spec, None).await
     }
 
     /// Replaces the spec whole, keeping stored secrets sent back as `"********"`, when the
     /// connection is still at `expected_generation` (if given). Sends `UPDATED` and re-checks at once.
-    pub fn update_if(
+    ///
+    /// A new `organization_id` on a signed-in CCLOUD connection first runs the session exchange
+    /// for that organization (outside the lock); the update is committed only when it succeeds,
+    /// and only if no other update came in meanwhile (else [`ManagerError::Conflict`]).
+    pub async fn update_if(
         &self,
         id: &str,
-        mut spec: ConnectionSpec,
+        spec: ConnectionSpec,
         expected_generation: Option<u64>,
     ) -> Result<Connection, ManagerError> {
+        let (spec, generation, switch) = {
+            let mut store = self.shared.lock();
+            let (spec, generation, switch) = validate_update(&store, id, spec, expected_generation)?;
+            match switch {
+                None => return Ok(self.commit_update(&mut store, id, spec, None)),
+                Some(switch) => (spec, generation, switch),
+            }
+        };
+        let switched = ccloud::switch_organization(&self.shared, id, switch).await?;
         let mut store = self.shared.lock();
-        let Some(entry) = store.entries.get(id) else {
+        let Some(entry) = store.entries.get_mut(id) else {
             return Err(ManagerError::NotFound(id.to_string()));
         };
-        if expected_generation.is_some_and(|expected| expected != entry.generation) {
+        if entry.generation != generation {
+            ccloud::keep_switched_tokens(&self.shared, entry, switched);
             return Err(ManagerError::Conflict(id.to_string()));
         }
-        secrets::restore_masked(&mut spec, &entry.spec);
-        let mut problems = Vec::new();
-        match spec.id.as_deref() {
-            None => spec.id = Some(id.to_string()),
-            Some(given) if given != id => problems.push(FieldError {
-                source: "id".into(),
-                detail: format!("The id of a connection cannot change (it is '{id}')"),
-            }),
-            Some(_) => {}
-        }
-        if let (Some(new_type), Some(old_type)) = (spec.connection_type, entry.spec.connection_type) {
-            if new_type != old_type {
-                problems.push(FieldError {
-                    source: "type".into(),
-                    detail: format!(
-                        "The type of a connection cannot change (it is {}): create a new connection instead",
-                        old_type.as_str()
-                    ),
-                });
-            }
-        }
-        problems.extend(validation::validate(&spec));
-        if !problems.is_empty() {
-            return Err(ManagerError::Invalid(problems));
-        }
+        Ok(self.commit_update(&mut store, id, spec, Some(switched)))
+    }
+
+    /// Stores a validated spec, keeping a CCLOUD connection's sign-in, and sends `UPDATED`.
+    fn commit_update(
+        &self,
+        store: &mut Store,
+        id: &str,
+        spec: ConnectionSpec,
+        switched: Option<ccloud::Switched>,
+    ) -> Connection {
         let plan = Plan::for_spec(&spec, &self.shared.settings);
         let generation = store.generation();
-        let entry = store.entries.get_mut(id).expect("looked up above, under the same lock");
+        let next_epoch = store.generation();
+        let entry = store.entries.get_mut(id).expect("validated under the same lock");
+        let organization_changed = ccloud::organization_changed(&entry.spec, &spec);
+        let previous_ccloud = entry.status.ccloud.take();
         entry.status = Status::initial(&spec, &plan);
         entry.spec = spec;
         entry.generation = generation;
+        ccloud::carry_over(&self.shared, id, entry, previous_ccloud, organization_changed, switched, next_epoch);
         entry.wake.notify_one();
         let connection = entry.to_connection();
         self.shared.emit(EventAction::Updated, connection.clone());
         tracing::info!(connection = id, "updated");
-        Ok(connection)
+        connection
     }
 
     /// Removes the connection, stops its checks and sends `DELETED`, its last event.
@@ -402,6 +435,7 @@ impl ConnectionManager {
         let mut store = self.shared.lock();
         let entry = store.entries.remove(id).ok_or_else(|| ManagerError::NotFound(id.to_string()))?;
         self.shared.emit(EventAction::Deleted, entry.to_connection());
+        store.release_listener_if_idle();
         tracing::info!(connection = id, "deleted");
         Ok(())
     }
@@ -409,9 +443,55 @@ impl ConnectionManager {
     /// Checks the connection now and returns it with the result applied.
     pub async fn refresh(&self, id: &str) -> Result<Connection, ManagerError> {
         let (spec, generation) = self.spec_with_generation(id)?;
+        if spec.connection_type == Some(ConnectionType::Ccloud) {
+            return ccloud::check_now(&self.shared, id).await;
+        }
         let findings = self.shared.check(&spec).await;
         self.shared.apply(id, generation, findings).ok_or_else(|| ManagerError::NotFound(id.to_string()))
     }
+}
+
+/// Validates an update under the lock: the spec with masked secrets restored and its id filled
+/// in, the generation it was validated against, and the organization switch it needs, if any.
+fn validate_update(
+    store: &Store,
+    id: &str,
+    mut spec: ConnectionSpec,
+    expected_generation: Option<u64>,
+) -> Result<(ConnectionSpec, u64, Option<ccloud::OrganizationSwitch>), ManagerError> {
+    let Some(entry) = store.entries.get(id) else {
+        return Err(ManagerError::NotFound(id.to_string()));
+    };
+    if expected_generation.is_some_and(|expected| expected != entry.generation) {
+        return Err(ManagerError::Conflict(id.to_string()));
+    }
+    secrets::restore_masked(&mut spec, &entry.spec);
+    let mut problems = Vec::new();
+    match spec.id.as_deref() {
+        None => spec.id = Some(id.to_string()),
+        Some(given) if given != id => problems.push(FieldError {
+            source: "id".into(),
+            detail: format!("The id of a connection cannot change (it is '{id}')"),
+        }),
+        Some(_) => {}
+    }
+    if let (Some(new_type), Some(old_type)) = (spec.connection_type, entry.spec.connection_type) {
+        if new_type != old_type {
+            problems.push(FieldError {
+                source: "type".into(),
+                detail: format!(
+                    "The type of a connection cannot change (it is {}): create a new connection instead",
+                    old_type.as_str()
+                ),
+            });
+        }
+    }
+    problems.extend(validation::validate(&spec));
+    if !problems.is_empty() {
+        return Err(ManagerError::Invalid(problems));
+    }
+    let switch = ccloud::organization_switch(entry, &spec);
+    Ok((spec, entry.generation, switch))
 }
 
 /// Gives a new spec its id (a UUID when absent).
@@ -438,6 +518,13 @@ async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop
     loop {
         let Some((generation, spec)) = shared.snapshot(&id) else { return };
         let interval = shared.settings.interval(spec.connection_type);
+        if spec.connection_type == Some(ConnectionType::Ccloud) {
+            // A CCLOUD connection has no components to check: its task keeps the session.
+            if ccloud::keep_session(&shared, &id, &wake, &mut stop).await {
+                continue;
+            }
+            return;
+        }
         if Plan::for_spec(&spec, &shared.settings).is_empty() {
             // Nothing to check (a CCLOUD connection): wait for a change or the end.
             tokio::select! {
@@ -469,5 +556,7 @@ async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop
     }
 }
 
+#[cfg(test)]
+mod ccloud_tests;
 #[cfg(test)]
 mod tests;

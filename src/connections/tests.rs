@@ -186,7 +186,7 @@ fn settings() -> Settings {
 fn harness() -> Harness {
     let fake = Fake::new();
     let (events_tx, events) = mpsc::unbounded_channel();
-    let manager = ConnectionManager::new(settings(), fake.clone(), events_tx);
+    let manager = ConnectionManager::new(settings(), fake.clone(), super::ccloud_tests::FakeCCloud::new(), events_tx);
     Harness { manager, fake, events }
 }
 
@@ -452,7 +452,7 @@ async fn an_update_rechecks_at_once_and_restarts_the_schedule() {
     h.expect(EventAction::Connected, "c").await;
 
     tokio::time::sleep(Duration::from_secs(20)).await;
-    h.manager.update("c", direct("c", Some(KAFKA_2), None)).unwrap();
+    h.manager.update("c", direct("c", Some(KAFKA_2), None)).await.unwrap();
     h.expect(EventAction::Updated, "c").await;
     let connected = h.expect(EventAction::Connected, "c").await;
     assert_eq!(connected.status.kafka_cluster.unwrap().cluster_id.as_deref(), Some("cluster-2"));
@@ -529,7 +529,7 @@ async fn a_check_result_for_an_old_spec_is_never_applied() {
     h.manager.create(old.clone()).unwrap();
     h.fake.wait_calls(KAFKA, 1).await;
 
-    h.manager.update("c", new.clone()).unwrap();
+    h.manager.update("c", new.clone()).await.unwrap();
     h.fake.wait_calls(KAFKA_2, 1).await;
     assert_times("the new spec, checked at once", &h.fake.call_times(KAFKA_2, start), &[0]);
     old_check.release(success("stale-cluster"));
@@ -580,7 +580,7 @@ async fn a_refresh_overtaken_by_an_update_does_not_apply_its_result() {
     });
     h.fake.wait_calls(KAFKA, 2).await;
 
-    h.manager.update("c", direct("c", Some(KAFKA_2), None)).unwrap();
+    h.manager.update("c", direct("c", Some(KAFKA_2), None)).await.unwrap();
     h.expect(EventAction::Updated, "c").await;
     let current = h.expect(EventAction::Disconnected, "c").await;
 
@@ -693,13 +693,14 @@ async fn events_follow_the_order_of_concurrent_updates() {
     let writers: Vec<_> = (0..WRITERS)
         .map(|writer| {
             let manager = h.manager.clone();
+            let handle = tokio::runtime::Handle::current();
             tokio::task::spawn_blocking(move || {
                 let mut applied = Vec::new();
                 for update in 0..UPDATES {
                     let name = format!("w{writer}-{update}");
                     loop {
                         let (current, generation) = manager.spec_with_generation("c").unwrap();
-                        match manager.update_if("c", named(current, &name), Some(generation)) {
+                        match handle.block_on(manager.update_if("c", named(current, &name), Some(generation))) {
                             Ok(connection) => {
                                 assert_eq!(connection.spec.name.as_deref(), Some(name.as_str()));
                                 applied.push((generation, name));
@@ -727,9 +728,11 @@ async fn events_follow_the_order_of_concurrent_updates() {
     let racers: Vec<_> = (0..WRITERS)
         .map(|writer| {
             let manager = h.manager.clone();
+            let handle = tokio::runtime::Handle::current();
             tokio::task::spawn_blocking(move || {
                 for update in 0..UPDATES {
-                    manager.update("c", named(direct("c", Some(KAFKA), None), &format!("r{writer}-{update}"))).unwrap();
+                    let spec = named(direct("c", Some(KAFKA), None), &format!("r{writer}-{update}"));
+                    handle.block_on(manager.update("c", spec)).unwrap();
                 }
             })
         })
@@ -856,22 +859,22 @@ async fn update_refuses_id_and_type_changes_and_unknown_ids() {
     h.expect(EventAction::Connected, "c").await;
     let before = h.manager.spec_with_generation("c").unwrap();
 
-    let error = h.manager.update("c", direct("other", Some(KAFKA), None)).unwrap_err();
+    let error = h.manager.update("c", direct("other", Some(KAFKA), None)).await.unwrap_err();
     assert_eq!(sources(&error), ["id"]);
 
     let mut platform = created.spec.clone();
     platform.connection_type = Some(ConnectionType::Platform);
-    let error = h.manager.update("c", platform.clone()).unwrap_err();
+    let error = h.manager.update("c", platform.clone()).await.unwrap_err();
     assert_eq!(sources(&error), ["type"]);
 
     platform.id = Some("other".into());
-    let error = h.manager.update("c", platform).unwrap_err();
+    let error = h.manager.update("c", platform).await.unwrap_err();
     let mut both = sources(&error);
     both.sort();
     assert_eq!(both, ["id", "type"], "every problem at once");
 
     assert_eq!(
-        h.manager.update("missing", direct("missing", Some(KAFKA), None)),
+        h.manager.update("missing", direct("missing", Some(KAFKA), None)).await,
         Err(ManagerError::NotFound("missing".into()))
     );
     assert_eq!(h.manager.spec_with_generation("missing"), Err(ManagerError::NotFound("missing".into())));
@@ -884,10 +887,10 @@ async fn update_refuses_id_and_type_changes_and_unknown_ids() {
     let mut renamed = named(spec, "renamed");
     renamed.id = None;
     assert_eq!(
-        h.manager.update_if("c", renamed.clone(), Some(generation + 1000)),
+        h.manager.update_if("c", renamed.clone(), Some(generation + 1000)).await,
         Err(ManagerError::Conflict("c".into()))
     );
-    let updated = h.manager.update_if("c", renamed, Some(generation)).unwrap();
+    let updated = h.manager.update_if("c", renamed, Some(generation)).await.unwrap();
     assert_eq!(updated.id, "c");
     assert_eq!(updated.spec.id.as_deref(), Some("c"));
     assert_eq!(kafka_state(&updated), ConnectedState::Attempting, "an update starts over at ATTEMPTING");
@@ -929,12 +932,12 @@ async fn masked_secrets_keep_the_stored_secret_and_cannot_create() {
 
     // Sending back what it was shown keeps the stored secrets.
     let round_trip: ConnectionSpec = serde_json::from_value(shown["spec"].clone()).unwrap();
-    h.manager.update("s", named(round_trip, "renamed")).unwrap();
+    h.manager.update("s", named(round_trip, "renamed")).await.unwrap();
     assert_eq!(stored_secrets(&h), ["s3cret", "sr-secret"]);
     assert_eq!(h.manager.get("s").unwrap().spec.name.as_deref(), Some("renamed"));
 
     // A new value replaces the stored one; a placeholder next to it still keeps the other.
-    h.manager.update("s", with_secrets("n3w", "********", "renamed")).unwrap();
+    h.manager.update("s", with_secrets("n3w", "********", "renamed")).await.unwrap();
     assert_eq!(stored_secrets(&h), ["n3w", "sr-secret"]);
 }
 
@@ -992,7 +995,7 @@ async fn list_is_in_creation_order() {
     assert_eq!(listed, ids);
 
     h.manager.delete("c").unwrap();
-    h.manager.update("m", named(direct("m", Some("127.0.0.1:9109"), None), "updated")).unwrap();
+    h.manager.update("m", named(direct("m", Some("127.0.0.1:9109"), None), "updated")).await.unwrap();
     h.manager.create(direct("c", Some(KAFKA), None)).unwrap();
     let listed: Vec<String> = h.manager.list().into_iter().map(|c| c.id).collect();
     let mut expected: Vec<&str> = ids.iter().copied().filter(|id| *id != "c").collect();

@@ -14,8 +14,11 @@ pub const CONNECTION_NOT_FOUND: i64 = -32010;
 pub const CONNECTION_ALREADY_EXISTS: i64 = -32011;
 /// A read-modify-write request (a merge patch) kept losing to concurrent updates.
 pub const CONNECTION_CONFLICT: i64 = -32012;
-/// Confluent Cloud sign-in problems (reserved for the CCLOUD sign-in methods).
+/// A Confluent Cloud sign-in could not start or an organization switch could not complete: the
+/// callback port is in use, or Confluent Cloud could not be reached.
 pub const CCLOUD_SIGN_IN_FAILED: i64 = -32020;
+/// `ccloud/signIn` or `ccloud/signOut` on a connection whose type is not CCLOUD.
+pub const NOT_A_CCLOUD_CONNECTION: i64 = -32021;
 
 /// Every code with its meaning, for the docs and the `initialize` capabilities.
 pub const ALL: &[(i64, &str)] = &[
@@ -27,5 +30,9 @@ pub const ALL: &[(i64, &str)] = &[
     (CONNECTION_NOT_FOUND, "connection not found"),
     (CONNECTION_ALREADY_EXISTS, "a connection with this id already exists"),
     (CONNECTION_CONFLICT, "the connection kept changing while a patch was applied; try again"),
-    (CCLOUD_SIGN_IN_FAILED, "Confluent Cloud sign-in failed"),
+    (
+        CCLOUD_SIGN_IN_FAILED,
+        "Confluent Cloud sign-in could not start (the callback port is in use) or an organization switch failed",
+    ),
+    (NOT_A_CCLOUD_CONNECTION, "the connection is not a CCLOUD connection"),
 ];

@@ -16,6 +16,8 @@ pub mod method {
     pub const DELETE: &str = "connections/delete";
     pub const REFRESH: &str = "connections/refresh";
     pub const EVENT: &str = "connections/event";
+    pub const CCLOUD_SIGN_IN: &str = "ccloud/signIn";
+    pub const CCLOUD_SIGN_OUT: &str = "ccloud/signOut";
 }
 
 /// A connection: what the user set (`spec`) and what the sidecar observes (`status`).
@@ -71,6 +73,24 @@ pub struct UpdateParams {
 pub struct PatchParams {
     pub id: String,
     pub patch: serde_json::Value,
+}
+
+/// Params of `ccloud/signIn`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SignInParams {
+    /// The CCLOUD connection to sign in.
+    pub id: String,
+    /// Whether the sidecar asks the editor to open the URI in the browser (`window/showDocument`,
+    /// only when the editor declared support for it). Default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_browser: Option<bool>,
+}
+
+/// Result of `ccloud/signIn`: where the user signs in. The sidecar listens for the browser's
+/// redirect until the sign-in completes or its time limit passes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SignInResult {
+    pub sign_in_uri: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

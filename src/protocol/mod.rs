@@ -40,6 +40,9 @@ pub fn json_schemas() -> BTreeMap<&'static str, String> {
         ("connections_delete.params.json", render::<IdParams>()),
         ("connections_refresh.params.json", render::<IdParams>()),
         ("connections_event.json", render::<ConnectionEvent>()),
+        ("ccloud_sign_in.params.json", render::<SignInParams>()),
+        ("ccloud_sign_in.result.json", render::<SignInResult>()),
+        ("ccloud_sign_out.params.json", render::<IdParams>()),
         ("error_data.json", render::<ErrorData>()),
     ])
 }

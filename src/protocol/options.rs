@@ -33,17 +33,29 @@ pub struct LocalOptions {
     pub schema_registry_uri: String,
 }
 
+/// Confluent Cloud sign-in: the endpoints (production by default; tests and staging point them
+/// elsewhere), the loopback callback port and the session's timing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct CCloudOptions {
+    /// How often a signed-in session is checked with `GET /api/check_jwt`.
     pub refresh_interval_seconds: f64,
+    /// The OAuth 2.0 authorization endpoint the browser is sent to.
     pub authorize_uri: String,
+    /// The OAuth 2.0 token endpoint (authorization code and refresh grants).
     pub token_uri: String,
+    /// The Confluent Cloud control plane: `/api/sessions`, `/api/access_tokens`, `/api/check_jwt`.
     pub control_plane_uri: String,
+    /// The public OAuth client id.
     pub client_id: String,
+    /// The port of the loopback redirect URI `http://127.0.0.1:<port>/gateway/v1/callback-vscode-docs`.
     pub callback_port: u16,
+    /// How long the control-plane and data-plane tokens live; they are refreshed before that.
     pub token_lifetime_seconds: f64,
+    /// How long after sign-in the session may be refreshed; then the user signs in again.
     pub absolute_lifetime_seconds: f64,
+    /// How long the callback listener waits for the browser after `ccloud/signIn`.
+    pub sign_in_timeout_seconds: f64,
 }
 
 impl Default for InitializationOptions {
@@ -85,6 +97,7 @@ impl Default for CCloudOptions {
             callback_port: 26636,
             token_lifetime_seconds: 300.0,
             absolute_lifetime_seconds: 28800.0,
+            sign_in_timeout_seconds: 300.0,
         }
     }
 }
@@ -100,6 +113,7 @@ impl InitializationOptions {
             ("ccloud.refresh_interval_seconds", self.ccloud.refresh_interval_seconds),
             ("ccloud.token_lifetime_seconds", self.ccloud.token_lifetime_seconds),
             ("ccloud.absolute_lifetime_seconds", self.ccloud.absolute_lifetime_seconds),
+            ("ccloud.sign_in_timeout_seconds", self.ccloud.sign_in_timeout_seconds),
         ];
         let mut problems: Vec<(String, String)> = durations
             .into_iter()
@@ -119,6 +133,24 @@ impl InitializationOptions {
             if !valid {
                 problems.push((path.to_string(), "must be an http or https URI, or empty".to_string()));
             }
+        }
+        let ccloud_uris = [
+            ("ccloud.authorize_uri", &self.ccloud.authorize_uri),
+            ("ccloud.token_uri", &self.ccloud.token_uri),
+            ("ccloud.control_plane_uri", &self.ccloud.control_plane_uri),
+        ];
+        for (path, uri) in ccloud_uris {
+            let valid =
+                url::Url::parse(uri).is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+            if !valid {
+                problems.push((path.to_string(), "must be an http or https URI".to_string()));
+            }
+        }
+        if self.ccloud.callback_port == 0 {
+            problems.push(("ccloud.callback_port".to_string(), "must be a port number from 1 to 65535".to_string()));
+        }
+        if self.ccloud.client_id.trim().is_empty() {
+            problems.push(("ccloud.client_id".to_string(), "must not be empty".to_string()));
         }
         problems
     }

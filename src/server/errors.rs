@@ -3,7 +3,9 @@
 use tower_lsp_server::jsonrpc::{Error, ErrorCode};
 
 use crate::connections::ManagerError;
-use crate::protocol::errors::{CONNECTION_ALREADY_EXISTS, CONNECTION_NOT_FOUND, INVALID_PARAMS};
+use crate::protocol::errors::{
+    CCLOUD_SIGN_IN_FAILED, CONNECTION_ALREADY_EXISTS, CONNECTION_NOT_FOUND, INVALID_PARAMS, NOT_A_CCLOUD_CONNECTION,
+};
 use crate::protocol::{ErrorData, ErrorDetail};
 
 /// -32602 with `data.errors` listing each problem with its JSON path.
@@ -30,6 +32,8 @@ impl From<ManagerError> for Error {
                 problems.into_iter().map(|p| ErrorDetail { source: p.source, detail: p.detail }).collect(),
             ),
             ManagerError::Conflict(_) => server_error(crate::protocol::errors::CONNECTION_CONFLICT, message),
+            ManagerError::NotCCloud(_) => server_error(NOT_A_CCLOUD_CONNECTION, message),
+            ManagerError::SignIn(_) => server_error(CCLOUD_SIGN_IN_FAILED, message),
         }
     }
 }

@@ -1,11 +1,13 @@
-//! JSON-RPC over stdio: the LSP lifecycle from `tower-lsp-server`, the `connections/*` methods,
-//! params decoding, errors turned into codes (in [`errors`], one place) and events forwarded to
-//! the client in the order the manager queued them.
+//! JSON-RPC over stdio: the LSP lifecycle from `tower-lsp-server`, the `connections/*` and
+//! `ccloud/*` methods, params decoding, errors turned into codes (in [`errors`], one place), events
+//! forwarded to the client in the order the manager queued them, and `window/showDocument` to open
+//! the Confluent Cloud sign-in page.
 
 mod errors;
 pub mod framing;
 mod transport;
 
+use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -17,15 +19,16 @@ use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::notification::Notification;
 use tower_lsp_server::lsp_types::{
-    InitializeParams, InitializeResult, InitializedParams, ServerCapabilities, ServerInfo,
+    InitializeParams, InitializeResult, InitializedParams, ServerCapabilities, ServerInfo, ShowDocumentParams, Uri,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
+use crate::backends::ccloud::CCloudClient;
 use crate::backends::RealChecks;
 use crate::connections::{Checks, ConnectionManager, ManagerError, Settings};
 use crate::protocol::{
     method, Connection, ConnectionEvent, ConnectionSpec, CreateParams, ErrorDetail, IdParams, InitializationOptions,
-    ListResult, PROTOCOL_VERSION,
+    ListResult, SignInParams, SignInResult, PROTOCOL_VERSION,
 };
 
 pub use errors::invalid_params;
@@ -57,6 +60,8 @@ pub struct Sidecar {
     lifecycle: Arc<Lifecycle>,
     /// Set once by a successful `initialize`; tower-lsp refuses every other request before that.
     manager: OnceLock<ConnectionManager>,
+    /// Whether the client declared `window.showDocument.support` in `initialize`.
+    show_document: AtomicBool,
 }
 
 impl Sidecar {
@@ -92,7 +97,7 @@ impl Sidecar {
     async fn update(&self, params: Value) -> Result<Connection> {
         let (spec, rest) = split_spec(params, "spec")?;
         let IdParams { id } = decode(rest)?;
-        Ok(self.manager()?.update(&id, spec)?)
+        Ok(self.manager()?.update(&id, spec).await?)
     }
 
     /// Applies an RFC 7386 merge patch to the stored spec as the client sees it (secrets masked,
@@ -109,7 +114,7 @@ impl Sidecar {
             let mut document = serde_json::to_value(&stored).map_err(|_| Error::internal_error())?;
             json_patch::merge(&mut document, &patch);
             let spec = decode_spec(document)?;
-            match manager.update_if(&id, spec, Some(generation)) {
+            match manager.update_if(&id, spec, Some(generation)).await {
                 Err(ManagerError::Conflict(_)) if attempts < 5 => attempts += 1,
                 result => return Ok(result?),
             }
@@ -126,6 +131,38 @@ impl Sidecar {
         let IdParams { id } = decode(params)?;
         Ok(self.manager()?.refresh(&id).await?)
     }
+
+    /// Starts a sign-in and, when the client can and `open_browser` is not false, asks it to open
+    /// the sign-in page in the browser. The reply does not wait for the client's answer.
+    async fn sign_in(&self, params: Value) -> Result<SignInResult> {
+        let SignInParams { id, open_browser } = decode(params)?;
+        let sign_in_uri = self.manager()?.sign_in(&id)?;
+        if open_browser != Some(false) && self.show_document.load(Ordering::SeqCst) {
+            match Uri::from_str(&sign_in_uri) {
+                Ok(uri) => {
+                    tokio::spawn(open_externally(self.client.clone(), uri));
+                }
+                Err(error) => tracing::warn!(%error, "the sign-in URI is not a URI the client can open"),
+            }
+        }
+        Ok(SignInResult { sign_in_uri })
+    }
+
+    async fn sign_out(&self, params: Value) -> Result<Connection> {
+        let IdParams { id } = decode(params)?;
+        Ok(self.manager()?.sign_out(&id)?)
+    }
+}
+
+/// Asks the client to open `uri` in the browser (`window/showDocument` with `external: true`).
+async fn open_externally(client: Client, uri: Uri) {
+    let params = ShowDocumentParams { uri, external: Some(true), take_focus: Some(true), selection: None };
+    match tokio::time::timeout(Duration::from_secs(60), client.show_document(params)).await {
+        Ok(Ok(true)) => tracing::debug!("the client opened the sign-in page"),
+        Ok(Ok(false)) => tracing::warn!("the client could not open the sign-in page"),
+        Ok(Err(error)) => tracing::warn!(%error, "the client refused to open the sign-in page"),
+        Err(_) => tracing::warn!("the client did not answer window/showDocument within 60 s"),
+    }
 }
 
 impl LanguageServer for Sidecar {
@@ -134,9 +171,17 @@ impl LanguageServer for Sidecar {
             None | Some(Value::Null) => InitializationOptions::default(),
             Some(value) => decode_options(value)?,
         };
+        let show_document = params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|window| window.show_document.as_ref())
+            .is_some_and(|show_document| show_document.support);
+        self.show_document.store(show_document, Ordering::SeqCst);
         if self.manager.get().is_none() {
             let (events_tx, events_rx) = mpsc::unbounded_channel();
-            let manager = ConnectionManager::new(Settings::from(&options), self.checks.clone(), events_tx);
+            let ccloud = Arc::new(real_ccloud(&options)?);
+            let manager = ConnectionManager::new(Settings::from(&options), self.checks.clone(), ccloud, events_tx);
             if self.manager.set(manager).is_ok() {
                 tokio::spawn(forward_events(self.client.clone(), events_rx));
             }
@@ -170,9 +215,16 @@ fn capabilities() -> Value {
         "sidecar": {
             "protocol_version": PROTOCOL_VERSION,
             "connection_types": ["LOCAL", "CCLOUD", "DIRECT", "PLATFORM"],
-            "credential_types": ["basic", "api_key", "scram"],
-            "store_types": ["PEM"],
-            "methods": [method::LIST, method::GET, method::CREATE, method::UPDATE, method::PATCH, method::DELETE, method::REFRESH],
+            "credential_types": ["basic", "api_key", "scram", "oauth"],
+            "store_types": ["PEM", "PKCS12", "JKS"],
+            "ccloud_sign_in": {
+                "flow": "oauth2_authorization_code_pkce",
+                "opens_browser_with": "window/showDocument",
+            },
+            "methods": [
+                method::LIST, method::GET, method::CREATE, method::UPDATE, method::PATCH, method::DELETE, method::REFRESH,
+                method::CCLOUD_SIGN_IN, method::CCLOUD_SIGN_OUT,
+            ],
             "notifications": [method::EVENT],
             "error_codes": error_codes,
         }
@@ -284,6 +336,7 @@ where
         checks,
         lifecycle: server_lifecycle,
         manager: OnceLock::new(),
+        show_document: AtomicBool::new(false),
     })
     .custom_method(method::LIST, Sidecar::list)
     .custom_method(method::GET, Sidecar::get)
@@ -292,6 +345,8 @@ where
     .custom_method(method::PATCH, Sidecar::patch)
     .custom_method(method::DELETE, Sidecar::delete)
     .custom_method(method::REFRESH, Sidecar::refresh)
+    .custom_method(method::CCLOUD_SIGN_IN, Sidecar::sign_in)
+    .custom_method(method::CCLOUD_SIGN_OUT, Sidecar::sign_out)
     .finish();
     transport::run(input, output, service, socket).await;
     lifecycle.shutdown_requested()
@@ -300,4 +355,9 @@ where
 /// The production checks.
 pub fn real_checks() -> Arc<dyn Checks> {
     Arc::new(RealChecks)
+}
+
+/// Confluent Cloud sign-in against the endpoints of `options.ccloud`.
+pub fn real_ccloud(options: &InitializationOptions) -> Result<CCloudClient> {
+    CCloudClient::new(&options.ccloud).map_err(|(path, message)| invalid_params(vec![detail(&path, message)]))
 }
