@@ -1,0 +1,362 @@
+//! The benchmark harness: `cargo bench --bench harness` (add `-- --quick` for fewer repetitions).
+//!
+//! It drives the release binary over stdio exactly as an editor does, against a real tansu broker on
+//! 127.0.0.1, and compares create -> CONNECTED with a fresh librdkafka client fetching metadata
+//! (`confluent-kafka` from PyPI, timed in-process) in the same run. It prints a table and writes it to
+//! `docs/benchmarks.md` with a description of the machine. Medians and ratios, not single runs: these
+//! machines are shared and noisy.
+
+#[path = "../tests/support/mod.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::*;
+
+const LONG_WAIT: Duration = Duration::from_secs(120);
+
+/// (threads, resident set kB, peak resident set kB) of a process.
+fn proc_status(pid: u32) -> (u64, u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("Threads:"), field("VmRSS:"), field("VmHWM:"))
+}
+
+/// CPU time (user + system) a process has used, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn spawn_release() -> SidecarProcess {
+    SidecarProcess::spawn(command("warn")).expect("the sidecar starts")
+}
+
+struct Row {
+    what: String,
+    value: String,
+    goal: String,
+    met: Option<bool>,
+}
+
+fn row(what: impl Into<String>, value: impl Into<String>, goal: impl Into<String>, met: Option<bool>) -> Row {
+    Row { what: what.into(), value: value.into(), goal: goal.into(), met }
+}
+
+/// Spawn -> initialize reply, and the idle process after it.
+fn startup(runs: usize, rows: &mut Vec<Row>) {
+    let mut times = Vec::new();
+    let mut rss = Vec::new();
+    let mut threads = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let mut sidecar = spawn_release();
+        sidecar.request("initialize", json!({"processId": null, "capabilities": {}}), WAIT).expect("initialize");
+        times.push(ms(started.elapsed()));
+        sidecar.notify("initialized", json!({}));
+        std::thread::sleep(Duration::from_millis(200));
+        let (t, r, _) = proc_status(sidecar.pid());
+        threads.push(t as f64);
+        rss.push(r as f64 / 1024.0);
+        sidecar.shutdown();
+    }
+    let init = median(&mut times);
+    let rss = median(&mut rss);
+    let threads = median(&mut threads);
+    rows.push(row(
+        format!("spawn -> initialize reply (median of {runs})"),
+        format!("{init:.1} ms"),
+        "<= 5 ms",
+        Some(init <= 5.0),
+    ));
+    rows.push(row("idle RSS after initialize", format!("{rss:.1} MB"), "<= 10 MB", Some(rss <= 10.0)));
+    rows.push(row("idle OS threads after initialize", format!("{threads:.0}"), "", None));
+}
+
+/// N connections to one broker until every one is CONNECTED.
+fn many(broker: &Tansu, count: usize, rows: &mut Vec<Row>) {
+    let mut sidecar = spawn_release();
+    sidecar.initialize(json!({}));
+    let started = Instant::now();
+    let mut pending = std::collections::HashSet::new();
+    for n in 0..count {
+        let spec = kafka_spec(&format!("bench-{n}"), &broker.bootstrap());
+        let id = sidecar.request("connections/create", json!({"spec": spec}), WAIT).expect("create")["id"].clone();
+        pending.insert(id.as_str().unwrap().to_string());
+    }
+    let mut peak_threads = 0;
+    while !pending.is_empty() {
+        let event = sidecar
+            .wait_for(LONG_WAIT, |m| m["method"] == "connections/event" && m["params"]["action"] == "CONNECTED")
+            .expect("every connection turns CONNECTED");
+        pending.remove(event["params"]["connection"]["id"].as_str().unwrap_or_default());
+        peak_threads = peak_threads.max(proc_status(sidecar.pid()).0);
+    }
+    let wall = started.elapsed();
+    let (threads, _, peak_rss) = proc_status(sidecar.pid());
+    let peak_threads = peak_threads.max(threads);
+    let peak_mb = peak_rss as f64 / 1024.0;
+    let (goal, met) = if count == 1000 {
+        ("<= 5 s, <= 64 threads, <= 150 MB", Some(wall.as_secs_f64() <= 5.0 && peak_threads <= 64 && peak_mb <= 150.0))
+    } else {
+        ("", None)
+    };
+    rows.push(row(
+        format!("{count} DIRECT connections to one broker, all CONNECTED"),
+        format!("{:.2} s, peak {peak_threads} threads, peak RSS {peak_mb:.1} MB", wall.as_secs_f64()),
+        goal,
+        met,
+    ));
+    sidecar.shutdown();
+}
+
+/// create -> CONNECTED for a cluster configuration not seen before (so a fresh client, as the
+/// peer's), against a fresh confluent-kafka AdminClient fetching metadata, in the same run.
+fn create_to_connected(broker: &Tansu, runs: usize, rows: &mut Vec<Row>) {
+    let mut sidecar = spawn_release();
+    sidecar.initialize(json!({"direct": {"refresh_interval_seconds": 3600}}));
+    let mut ours = Vec::new();
+    let mut shared = Vec::new();
+    for n in 0..runs {
+        let mut spec = kafka_spec(&format!("latency-{n}"), &broker.bootstrap());
+        spec["kafka_cluster"]["client_id_suffix"] = json!(format!("run-{n}"));
+        let started = Instant::now();
+        let id =
+            sidecar.request("connections/create", json!({"spec": spec.clone()}), WAIT).expect("create")["id"].clone();
+        let id = id.as_str().unwrap().to_string();
+        events_until(&mut sidecar, &id, "CONNECTED", |e| e["action"] == "CONNECTED");
+        ours.push(ms(started.elapsed()));
+        // The same configuration again: the shared client answers.
+        spec["name"] = json!(format!("latency-{n}-again"));
+        let started = Instant::now();
+        let id = sidecar.request("connections/create", json!({"spec": spec}), WAIT).expect("create")["id"].clone();
+        let id = id.as_str().unwrap().to_string();
+        events_until(&mut sidecar, &id, "CONNECTED", |e| e["action"] == "CONNECTED");
+        shared.push(ms(started.elapsed()));
+    }
+    sidecar.shutdown();
+    let peer = peer_metadata_times(&broker.bootstrap(), runs);
+    let ours = median(&mut ours);
+    let shared = median(&mut shared);
+    match peer {
+        Some(mut peer) => {
+            let peer = median(&mut peer);
+            let ratio = ours / peer;
+            rows.push(row(
+                format!("create -> CONNECTED, new configuration (median of {runs})"),
+                format!("{ours:.1} ms; peer (fresh librdkafka client, metadata) {peer:.1} ms; ratio {ratio:.2}"),
+                "<= 1.2x the peer",
+                Some(ratio <= 1.2),
+            ));
+        }
+        None => rows.push(row(
+            format!("create -> CONNECTED, new configuration (median of {runs})"),
+            format!("{ours:.1} ms; peer not measured (pip install confluent-kafka)"),
+            "<= 1.2x the peer",
+            None,
+        )),
+    }
+    rows.push(row(
+        format!("create -> CONNECTED, configuration already in use (median of {runs})"),
+        format!("{shared:.1} ms"),
+        "",
+        None,
+    ));
+}
+
+const PEER: &str = r#"
+import json, sys, time
+from confluent_kafka.admin import AdminClient
+servers, runs = sys.argv[1], int(sys.argv[2])
+times = []
+for n in range(runs):
+    started = time.perf_counter()
+    client = AdminClient({"bootstrap.servers": servers, "client.id": f"peer-{n}"})
+    client.list_topics(timeout=10)
+    times.append((time.perf_counter() - started) * 1000)
+    del client
+print(json.dumps(times))
+"#;
+
+fn peer_metadata_times(servers: &str, runs: usize) -> Option<Vec<f64>> {
+    let output = Command::new("python3").args(["-c", PEER, servers, &runs.to_string()]).output().ok()?;
+    if !output.status.success() {
+        eprintln!("peer not measured: {}", String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or_default());
+        return None;
+    }
+    serde_json::from_slice(&output.stdout).ok()
+}
+
+/// Broker stop -> DISCONNECTED, with the production schedule (15 s).
+fn stop_to_disconnected(runs: usize, rows: &mut Vec<Row>) {
+    let mut times = Vec::new();
+    for n in 0..runs {
+        let mut broker = Tansu::start();
+        let mut sidecar = spawn_release();
+        sidecar.initialize(json!({}));
+        let id = sidecar
+            .request("connections/create", json!({"spec": kafka_spec(&format!("stop-{n}"), &broker.bootstrap())}), WAIT)
+            .expect("create")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        events_until(&mut sidecar, &id, "CONNECTED", |e| e["action"] == "CONNECTED");
+        std::thread::sleep(Duration::from_millis(300));
+        let stopped = Instant::now();
+        broker.stop();
+        events_until(&mut sidecar, &id, "DISCONNECTED", |e| e["action"] == "DISCONNECTED");
+        times.push(ms(stopped.elapsed()));
+        sidecar.shutdown();
+    }
+    let median = median(&mut times);
+    rows.push(row(
+        format!("broker stop -> DISCONNECTED event (median of {runs})"),
+        format!("{median:.0} ms"),
+        "<= 2 s",
+        Some(median <= 2000.0),
+    ));
+}
+
+/// CPU used by the sidecar with 100 healthy connections on the production schedule.
+fn idle_cpu(broker: &Tansu, window: Duration, rows: &mut Vec<Row>) {
+    let mut sidecar = spawn_release();
+    sidecar.initialize(json!({}));
+    let mut ids = Vec::new();
+    for n in 0..100 {
+        let spec = kafka_spec(&format!("cpu-{n}"), &broker.bootstrap());
+        ids.push(
+            sidecar.request("connections/create", json!({"spec": spec}), WAIT).expect("create")["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    for id in &ids {
+        events_until(&mut sidecar, id, "CONNECTED", |e| e["action"] == "CONNECTED");
+    }
+    let before = cpu_seconds(sidecar.pid());
+    let started = Instant::now();
+    std::thread::sleep(window);
+    let used = cpu_seconds(sidecar.pid()) - before;
+    let share = used / started.elapsed().as_secs_f64() * 100.0;
+    let per_minute = used * 60.0 / started.elapsed().as_secs_f64();
+    rows.push(row(
+        format!("CPU with 100 healthy connections (over {} s)", window.as_secs()),
+        format!("{per_minute:.2} CPU-s per minute ({share:.2}% of a core)"),
+        "< 1% of a core",
+        Some(share < 1.0),
+    ));
+    sidecar.shutdown();
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or("?".to_string(), |kb| format!("{} GiB", kb / 1024 / 1024));
+    let run = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    format!(
+        "{cores} cores ({cpu}), {memory} memory, Linux {}, {}, tansu {}, peer {}",
+        run("uname", &["-r"]),
+        run("rustc", &["--version"]),
+        run(&tansu_binary().to_string_lossy(), &["--version"]).trim_start_matches("tansu "),
+        run("python3", &["-c", "import confluent_kafka as c; print('confluent-kafka', c.version()[0], 'librdkafka', c.libversion()[0])"]),
+    )
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let (runs, stops, window) = if quick { (5, 3, Duration::from_secs(10)) } else { (25, 5, Duration::from_secs(30)) };
+    let mut rows = Vec::new();
+    eprintln!("startup...");
+    startup(if quick { 10 } else { 50 }, &mut rows);
+    let broker = Tansu::start();
+    eprintln!("create -> CONNECTED...");
+    create_to_connected(&broker, runs, &mut rows);
+    for count in [1, 100, 1000] {
+        eprintln!("{count} connections...");
+        many(&broker, count, &mut rows);
+    }
+    eprintln!("broker stop...");
+    stop_to_disconnected(stops, &mut rows);
+    eprintln!("idle CPU...");
+    idle_cpu(&broker, window, &mut rows);
+
+    let mut table = String::from("| measure | result | goal | met |\n|---|---|---|---|\n");
+    for row in &rows {
+        let met = match row.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "",
+        };
+        let _ = writeln!(table, "| {} | {} | {} | {met} |", row.what, row.value, row.goal);
+    }
+    let document = format!(
+        "# Benchmarks\n\nMeasured with `cargo bench --bench harness`{} on {} UTC.\n\nMachine: {}.\n\n{table}\n\
+         The sidecar is the release build, driven over stdio as an editor does; the broker is tansu on 127.0.0.1 with in-memory storage. \
+         Times are wall-clock medians on a shared, noisy machine; compare ratios within one run rather than absolute numbers across runs.\n",
+        if quick { " -- --quick" } else { "" },
+        run_date(),
+        machine(),
+    );
+    println!("{table}");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/benchmarks.md");
+    let _ = std::fs::create_dir_all(path.parent().unwrap());
+    std::fs::write(&path, document).expect("docs/benchmarks.md is written");
+    println!("written to {}", path.display());
+}
+
+fn run_date() -> String {
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
