@@ -7,7 +7,6 @@
 //! machines are shared and noisy.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::fmt::Write as _;
