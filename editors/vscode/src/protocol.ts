@@ -24,6 +24,9 @@ export type EventAction = "CREATED" | "UPDATED" | "DELETED" | "CONNECTED" | "DIS
  * Every type of the sidecar's protocol, by name
  */
 export interface SidecarProtocol {
+  SignInParams?: SignInParams;
+  SignInResult?: SignInResult;
+  IdParams?: IdParams;
   AuthError?: AuthError;
   AuthErrors?: AuthErrors;
   Authentication?: Authentication;
@@ -49,7 +52,6 @@ export interface SidecarProtocol {
   UserInfo?: UserInfo;
   Connection?: Connection;
   CreateParams?: CreateParams;
-  IdParams?: IdParams;
   EventAction?: EventAction;
   ConnectionEvent?: ConnectionEvent;
   ListParams?: ListParams;
@@ -62,6 +64,33 @@ export interface SidecarProtocol {
   DirectOptions?: DirectOptions;
   LocalOptions?: LocalOptions;
   InitializationOptions?: InitializationOptions;
+}
+/**
+ * Params of `ccloud/signIn`.
+ */
+export interface SignInParams {
+  /**
+   * The CCLOUD connection to sign in.
+   */
+  id: string;
+  /**
+   * Whether the sidecar asks the editor to open the URI in the browser (`window/showDocument`,
+   * only when the editor declared support for it). Default true.
+   */
+  open_browser?: boolean | null;
+}
+/**
+ * Result of `ccloud/signIn`: where the user signs in. The sidecar listens for the browser's
+ * redirect until the sign-in completes or its time limit passes.
+ */
+export interface SignInResult {
+  sign_in_uri: string;
+}
+/**
+ * Params of `connections/get`, `connections/delete` and `connections/refresh`.
+ */
+export interface IdParams {
+  id: string;
 }
 /**
  * One problem, with whether trying again later may help.
@@ -326,12 +355,6 @@ export interface CreateParams {
   spec: ConnectionSpec;
 }
 /**
- * Params of `connections/get`, `connections/delete` and `connections/refresh`.
- */
-export interface IdParams {
-  id: string;
-}
-/**
  * The `connections/event` notification.
  */
 export interface ConnectionEvent {
@@ -378,14 +401,46 @@ export interface ErrorDetail {
 export interface ErrorData {
   errors: ErrorDetail[];
 }
+/**
+ * Confluent Cloud sign-in: the endpoints (production by default; tests and staging point them
+ * elsewhere), the loopback callback port and the session's timing.
+ */
 export interface CCloudOptions {
+  /**
+   * How long after sign-in the session may be refreshed; then the user signs in again.
+   */
   absolute_lifetime_seconds?: number;
+  /**
+   * The OAuth 2.0 authorization endpoint the browser is sent to.
+   */
   authorize_uri?: string;
+  /**
+   * The port of the loopback redirect URI `http://127.0.0.1:<port>/gateway/v1/callback-vscode-docs`.
+   */
   callback_port?: number;
+  /**
+   * The public OAuth client id.
+   */
   client_id?: string;
+  /**
+   * The Confluent Cloud control plane: `/api/sessions`, `/api/access_tokens`, `/api/check_jwt`.
+   */
   control_plane_uri?: string;
+  /**
+   * How often a signed-in session is checked with `GET /api/check_jwt`.
+   */
   refresh_interval_seconds?: number;
+  /**
+   * How long the callback listener waits for the browser after `ccloud/signIn`.
+   */
+  sign_in_timeout_seconds?: number;
+  /**
+   * How long the control-plane and data-plane tokens live; they are refreshed before that.
+   */
   token_lifetime_seconds?: number;
+  /**
+   * The OAuth 2.0 token endpoint (authorization code and refresh grants).
+   */
   token_uri?: string;
 }
 export interface DirectOptions {

@@ -1,7 +1,5 @@
-// Method names, error codes and the few messages the schema does not describe yet.
-//
-// `ccloud/signIn` is in the product spec (SPEC.md section 2) but not in this sidecar's schema/ yet; its types are
-// written here by hand, from the spec, until the sidecar generates them.
+// Method names, error codes and the capabilities object: what schema/ does not describe. Every params and result
+// type comes from the generated `../protocol`.
 
 export const Methods = {
   list: "connections/list",
@@ -28,18 +26,8 @@ export const ErrorCodes = {
   connectionExists: -32011,
   patchConflict: -32012,
   ccloudSignInFailed: -32020,
+  notCcloud: -32021,
 } as const;
-
-/** Params of `ccloud/signIn` (SPEC.md section 2). */
-export interface SignInParams {
-  id: string;
-  open_browser?: boolean;
-}
-
-/** Result of `ccloud/signIn` (SPEC.md section 2). */
-export interface SignInResult {
-  sign_in_uri: string;
-}
 
 /** What `initialize` reports under `capabilities.experimental.sidecar` (README.md "Protocol"). */
 export interface SidecarCapabilities {

@@ -1,8 +1,17 @@
 // The sidecar's methods as typed calls over any JSON-RPC `request` function: vscode-languageclient's
 // `client.sendRequest` in the extension, a plain vscode-jsonrpc connection in the protocol test. No `vscode` import.
-import type { Connection, ConnectionSpec, CreateParams, IdParams, ListResult, UpdateParams } from "../protocol";
+import type {
+  Connection,
+  ConnectionSpec,
+  CreateParams,
+  IdParams,
+  ListResult,
+  SignInParams,
+  SignInResult,
+  UpdateParams,
+} from "../protocol";
 import { isRpcError, SIGN_IN_UNAVAILABLE } from "./errors";
-import { ErrorCodes, Methods, type SignInParams, type SignInResult } from "./protocolExtras";
+import { ErrorCodes, Methods } from "./protocolExtras";
 
 export type RequestFn = (method: string, params: unknown) => Promise<unknown>;
 
