@@ -18,20 +18,6 @@ use support::*;
 
 const LONG_WAIT: Duration = Duration::from_secs(120);
 
-/// (threads, resident set kB, peak resident set kB) of a process.
-fn proc_status(pid: u32) -> (u64, u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|value| value.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("Threads:"), field("VmRSS:"), field("VmHWM:"))
-}
-
 /// CPU time (user + system) a process has used, in seconds.
 fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();

@@ -7,18 +7,10 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use support::*;
 
-/// (threads, resident set in kB) of a running process, from /proc.
+/// (threads, resident set in kB) of a running process.
 fn threads_and_rss(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc/<pid>/status");
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|value| value.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("Threads:"), field("VmRSS:"))
+    let (threads, rss, _) = proc_status(pid);
+    (threads, rss)
 }
 
 #[test]

@@ -145,3 +145,17 @@ pub fn registry_spec(name: &str, uri: &str) -> Value {
 pub fn create(sidecar: &mut SidecarProcess, spec: Value) -> Value {
     sidecar.request("connections/create", json!({"spec": spec}), WAIT).expect("create succeeds")
 }
+
+/// (threads, resident set kB, peak resident set kB) of a running process, from /proc.
+pub fn proc_status(pid: u32) -> (u64, u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("Threads:"), field("VmRSS:"), field("VmHWM:"))
+}
