@@ -37,6 +37,10 @@ pub fn client_config(target: &KafkaClusterConfig, timeout: Duration) -> Result<C
         // Checks are small requests on a long-lived connection: Nagle's algorithm would hold each one
         // back until the previous one's delayed ACK (about 40 ms).
         .set("socket.nagle.disable", "true")
+        // Connect to every broker as soon as it is learned: librdkafka drops the bootstrap
+        // connection after the first metadata, and with sparse connections the next request would
+        // wait out a 50 ms connection rate limit for the learned broker.
+        .set("enable.sparse.connections", "false")
         .set_log_level(RDKafkaLogLevel::Warning);
     // librdkafka's own debug logs, when someone asks for them (RUST_LOG=librdkafka=trace).
     if tracing::enabled!(target: "librdkafka", tracing::Level::TRACE) {
