@@ -16,6 +16,8 @@ pub const CLIENT_ID: &str = "ide-sidecar";
 pub enum ConfigError {
     #[error("These credentials are not Kafka credentials: use basic, API key, SCRAM, OAuth or Kerberos credentials")]
     UnsupportedCredentials,
+    #[error("The Kerberos principal or keytab path contains '%{{', which librdkafka would read as a placeholder: rename the keytab file or check the principal")]
+    KerberosPlaceholder,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -102,14 +104,37 @@ fn sasl_settings(credentials: &Credentials) -> Result<Vec<(&'static str, String)
         }
         // The token itself is fetched by the check and handed to the client (see `set_token`).
         Credentials { tokens_url: Some(_), .. } => Ok(vec![("sasl.mechanism", "OAUTHBEARER".to_string())]),
-        Credentials { principal: Some(principal), keytab_path: Some(keytab), service_name, .. } => Ok(vec![
-            ("sasl.mechanism", "GSSAPI".to_string()),
-            ("sasl.kerberos.principal", principal.clone()),
-            ("sasl.kerberos.keytab", keytab.clone()),
-            ("sasl.kerberos.service.name", service_name.clone().unwrap_or_else(|| "kafka".to_string())),
-        ]),
+        Credentials { principal: Some(principal), keytab_path: Some(keytab), service_name, .. } => {
+            #[allow(unused_mut)]
+            let mut settings = vec![
+                ("sasl.mechanism", "GSSAPI".to_string()),
+                ("sasl.kerberos.principal", principal.clone()),
+                ("sasl.kerberos.keytab", keytab.clone()),
+                ("sasl.kerberos.service.name", service_name.clone().unwrap_or_else(|| "kafka".to_string())),
+            ];
+            #[cfg(feature = "kerberos")]
+            settings.push(("sasl.kerberos.kinit.cmd", kinit_command(principal, keytab)?));
+            Ok(settings)
+        }
         _ => Err(ConfigError::UnsupportedCredentials),
     }
+}
+
+/// The command librdkafka runs to get and renew the Kerberos ticket: its default
+/// (`kinit -R ... || kinit ...`) with the values quoted for the shell (librdkafka puts the principal
+/// in unquoted and the keytab in double quotes, where `$(...)` still runs) and kinit's output sent
+/// away from stdout, which carries the protocol. librdkafka would replace `%{name}` in the values
+/// with its own settings, so such values are refused.
+#[cfg(feature = "kerberos")]
+fn kinit_command(principal: &str, keytab: &str) -> Result<String, ConfigError> {
+    if principal.contains("%{") || keytab.contains("%{") {
+        return Err(ConfigError::KerberosPlaceholder);
+    }
+    let quote = |value: &str| format!("'{}'", value.replace('\'', r"'\''"));
+    let (principal, keytab) = (quote(principal), quote(keytab));
+    Ok(format!(
+        "kinit -R -t {keytab} -k -- {principal} </dev/null >/dev/null 2>&1 || kinit -t {keytab} -k -- {principal} </dev/null >/dev/null 2>&1"
+    ))
 }
 
 fn tls_settings(ssl: &TlsConfig, config: &mut ClientConfig) -> Result<(), ConfigError> {
@@ -224,5 +249,25 @@ mod tests {
         assert_eq!(config.get("sasl.kerberos.principal"), Some("alice@EXAMPLE.COM"));
         assert_eq!(config.get("sasl.kerberos.keytab"), Some("/etc/alice.keytab"));
         assert_eq!(config.get("sasl.kerberos.service.name"), Some("kafka"));
+        #[cfg(feature = "kerberos")]
+        assert_eq!(
+            config.get("sasl.kerberos.kinit.cmd"),
+            Some("kinit -R -t '/etc/alice.keytab' -k -- 'alice@EXAMPLE.COM' </dev/null >/dev/null 2>&1 || kinit -t '/etc/alice.keytab' -k -- 'alice@EXAMPLE.COM' </dev/null >/dev/null 2>&1")
+        );
+    }
+
+    /// librdkafka hands the kinit command to `sh -c`: values are quoted, output kept off stdout.
+    #[cfg(feature = "kerberos")]
+    #[test]
+    fn the_kinit_command_quotes_what_the_spec_gives() {
+        let command = kinit_command("it's@EXAMPLE.COM", "/tmp/$(touch pwned) `x`.keytab").unwrap();
+        let echoed = command.replace("kinit", "printf '[%s]'").replace(" >/dev/null 2>&1", "").replace(" || ", "; ");
+        let output = std::process::Command::new("sh").arg("-c").arg(&echoed).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            "[-R][-t][/tmp/$(touch pwned) `x`.keytab][-k][--][it's@EXAMPLE.COM][-t][/tmp/$(touch pwned) `x`.keytab][-k][--][it's@EXAMPLE.COM]"
+        );
+        assert!(command.matches(">/dev/null 2>&1").count() == 2, "{command}");
+        assert!(matches!(kinit_command("alice@%{sasl.password}", "/k"), Err(ConfigError::KerberosPlaceholder)));
     }
 }

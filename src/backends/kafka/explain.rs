@@ -71,7 +71,9 @@ pub(super) fn explain_for(subject: &Subject, reason: &str) -> Outcome {
             .split("supported mechanisms: ")
             .nth(1)
             .map(|rest| rest.split(" (after").next().unwrap_or(rest).trim().to_string())
-            .filter(|offered| !offered.is_empty() && offered != "(n/a)");
+            .filter(|offered| !offered.is_empty() && offered != "(n/a)")
+            // Some brokers (tansu) list the refused mechanism itself: no help there.
+            .filter(|offered| !subject.mechanism.is_some_and(|m| offered.split(',').any(|o| o.trim() == m)));
         let mechanism = subject.mechanism.unwrap_or("of these credentials");
         let offered = offered.map_or_else(
             || "use credentials for a mechanism it enables".to_string(),
@@ -82,15 +84,20 @@ pub(super) fn explain_for(subject: &Subject, reason: &str) -> Outcome {
             false,
         );
     }
+    if let Some(outcome) = explain_gssapi(subject, reason, &lower) {
+        return outcome;
+    }
     if lower.contains("authentication failed")
         || lower.contains("invalid-proof")
         || lower.contains("authentication error")
     {
         let login = subject.login.as_deref().unwrap_or("the given credentials");
-        return Outcome::failed(
-            format!("Authentication failed for {login} at '{servers}': check the username and password ({reason})"),
-            false,
-        );
+        let fix = if subject.mechanism == Some("GSSAPI") {
+            "check the principal, and the broker's Kerberos setup (its service principal and keytab)"
+        } else {
+            "check the username and password"
+        };
+        return Outcome::failed(format!("Authentication failed for {login} at '{servers}': {fix} ({reason})"), false);
     }
     if lower.contains("certificate required")
         || lower.contains("alert handshake failure") && subject.tls.as_ref().is_some_and(|tls| tls.keystore.is_none())
@@ -125,6 +132,148 @@ pub(super) fn explain_for(subject: &Subject, reason: &str) -> Outcome {
         return Outcome::failed(format!("Authentication with {login} at '{servers}' failed: {reason}"), false);
     }
     Outcome::failed(format!("Cannot reach the Kafka cluster at '{servers}': {reason}"), true)
+}
+
+/// Failures of the Kerberos login to the broker itself (Cyrus SASL's GSSAPI plugin, once the
+/// broker has accepted the mechanism). No broker here offers GSSAPI: these follow the messages
+/// librdkafka users report, and are tested on those texts.
+fn explain_gssapi(subject: &Subject, reason: &str, lower: &str) -> Option<Outcome> {
+    let servers = subject.servers.as_str();
+    let login = subject.login.as_deref().unwrap_or("GSSAPI");
+    if lower.contains("no worthy mechs") || lower.contains("no mechanism available") {
+        return Some(gssapi_plugin_missing(&format!("({reason})")));
+    }
+    // The Kerberos library's own failures, as Cyrus SASL words them; what the broker answers
+    // (e.g. "Authentication failed ... with SASL mechanism GSSAPI") is not among them.
+    if !lower.contains("gssapi error") {
+        return None;
+    }
+    let (message, transient) = if lower.contains("not found in kerberos database") {
+        (format!("The KDC knows no Kerberos service principal for the broker at '{servers}': check service_name (default kafka) and that bootstrap_servers names the brokers by the host names they have in Kerberos, not by IP address ({reason})"), false)
+    } else if lower.contains("cannot contact any kdc") || lower.contains("cannot resolve network address for kdc") {
+        (format!("Cannot reach the Kerberos KDC to log in to '{servers}' with {login}: check that the KDC is reachable from this machine ({reason})"), true)
+    } else if lower.contains("clock skew") {
+        (format!("The clocks of this machine and the Kerberos KDC differ too much to log in to '{servers}': synchronise this machine's clock ({reason})"), false)
+    } else if lower.contains("no kerberos credentials")
+        || lower.contains("matching credential not found")
+        || lower.contains("ticket expired")
+        || lower.contains("credentials cache")
+    {
+        (format!("The Kafka client has no valid Kerberos ticket to log in to '{servers}' with {login}: check that kinit works with the keytab and that nothing else replaces the ticket cache (KRB5CCNAME) ({reason})"), false)
+    } else {
+        (format!("Kerberos login to '{servers}' with {login} failed: check the principal, service_name and the broker's Kerberos setup ({reason})"), false)
+    };
+    Some(Outcome::failed(message, transient))
+}
+
+/// Whether a failed check may come from the Kerberos ticket, so that kinit is asked why.
+#[cfg(feature = "kerberos")]
+pub(super) fn ticket_suspect(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Failed { message, .. } if message.contains("GSSAPI Error"))
+}
+
+pub(super) fn gssapi_plugin_missing(detail: &str) -> Outcome {
+    Outcome::failed(
+        format!("Cyrus SASL on this machine has no GSSAPI plugin {detail}: install libsasl2-modules-gssapi-mit (Debian, Ubuntu) or cyrus-sasl-gssapi (Fedora, RHEL) and restart the sidecar"),
+        false,
+    )
+}
+
+/// The keytab cannot be opened or read.
+#[cfg(feature = "kerberos")]
+pub(super) fn keytab_unreadable(path: &str, error: &std::io::Error) -> Outcome {
+    let fix = match error.kind() {
+        std::io::ErrorKind::PermissionDenied => "let the user running the sidecar read the file",
+        _ => "check keytab_path (a file on the machine where the sidecar runs)",
+    };
+    Outcome::failed(format!("Cannot read the keytab '{path}': {error}; {fix}"), false)
+}
+
+#[cfg(feature = "kerberos")]
+pub(super) fn not_a_keytab(path: &str) -> Outcome {
+    Outcome::failed(
+        format!("The file '{path}' is not a keytab (it does not start like one): check keytab_path, or export the keytab again with kadmin or ktutil"),
+        false,
+    )
+}
+
+#[cfg(feature = "kerberos")]
+pub(super) fn kinit_missing(error: &std::io::Error) -> Outcome {
+    Outcome::failed(
+        format!("Kerberos needs kinit to log in with the keytab, and kinit is not installed or not on the sidecar's PATH ({error}): install krb5-user (Debian, Ubuntu) or krb5-workstation (Fedora, RHEL)"),
+        false,
+    )
+}
+
+/// The realm of a principal (`name@REALM`), or a phrase for the default one.
+#[cfg(feature = "kerberos")]
+fn realm_of(principal: &str) -> String {
+    match principal.rsplit_once('@') {
+        Some((_, realm)) if !realm.is_empty() => format!("realm '{realm}'"),
+        _ => "the default realm".to_string(),
+    }
+}
+
+#[cfg(feature = "kerberos")]
+pub(super) fn kinit_timed_out(principal: &str, limit: Duration, krb5_conf: &str) -> Outcome {
+    let realm = realm_of(principal);
+    Outcome::failed(
+        format!("kinit did not get a Kerberos ticket for '{principal}' within {}: the KDC of {realm} is slow or unreachable; check that it is reachable from this machine and the realm's kdc entries in {krb5_conf}", crate::connections::human_duration(limit)),
+        true,
+    )
+}
+
+/// What kinit printed when it could not get a ticket with the keytab, as a message that says
+/// what to fix. `krb5_conf` is the Kerberos configuration file in use, for messages.
+#[cfg(feature = "kerberos")]
+pub(super) fn kinit_failed(principal: &str, keytab: &str, said: &str, krb5_conf: &str) -> Outcome {
+    let said = said
+        .lines()
+        .map(|line| line.trim().trim_start_matches("kinit:").trim())
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let lower = said.to_ascii_lowercase();
+    // The realm kinit names (that of a principal written without one is the default realm).
+    let named = said.split_once("realm ").and_then(|(_, rest)| {
+        let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+        rest[1..].split(quote).next().filter(|realm| !realm.is_empty())
+    });
+    let realm = named.map_or_else(|| realm_of(principal), |realm| format!("realm '{realm}'"));
+    let (message, transient) = if lower.contains("cannot contact any kdc") {
+        (format!("Cannot reach the Kerberos KDC of {realm} to log in as '{principal}': check that the KDC is running and reachable from this machine, and the realm's kdc entries in {krb5_conf}"), true)
+    } else if lower.contains("cannot resolve network address for kdc") {
+        (format!("Cannot resolve the host name of the KDC of {realm} to log in as '{principal}': check the realm's kdc entries in {krb5_conf}, or your DNS or VPN"), true)
+    } else if lower.contains("cannot find kdc for realm") {
+        (format!("Kerberos does not know where the KDC of {realm} is: add the realm and its kdc to {krb5_conf}, or check the realm of principal '{principal}'"), false)
+    } else if lower.contains("does not specify default realm") {
+        (format!("The principal '{principal}' names no realm and {krb5_conf} sets no default_realm: write the principal as name@REALM"), false)
+    } else if lower.contains("no suitable keys") || lower.contains("no key table entry found") {
+        (format!("The keytab '{keytab}' holds no key for principal '{principal}': check the principal's name and realm (klist -k '{keytab}' lists those it holds), or export the principal's key into the keytab"), false)
+    } else if lower.contains("not found in kerberos database") {
+        (
+            format!("The KDC of {realm} does not know principal '{principal}': check the principal's name and realm"),
+            false,
+        )
+    } else if lower.contains("password incorrect")
+        || lower.contains("preauthentication failed")
+        || lower.contains("integrity check failed")
+        || lower.contains("key version")
+    {
+        (format!("The KDC refused the key of '{principal}' in the keytab '{keytab}': the keytab is out of date (the principal's key changed since it was exported); export the keytab again"), false)
+    } else if lower.contains("clock skew") {
+        (format!("The clocks of this machine and the KDC of {realm} differ too much for Kerberos: synchronise this machine's clock"), false)
+    } else if lower.contains("revoked") || lower.contains("has expired") {
+        (format!("The KDC of {realm} refuses principal '{principal}' (disabled, locked or expired): ask your Kerberos administrator"), false)
+    } else if lower.contains("key table") || lower.contains("keytab") {
+        (format!("kinit cannot use the keytab '{keytab}': check keytab_path, or export the keytab again with kadmin or ktutil"), false)
+    } else if lower.contains("configuration file") || lower.contains("profile") {
+        (format!("Kerberos cannot use its configuration {krb5_conf}: fix the file"), false)
+    } else {
+        (format!("kinit could not log in as '{principal}' with the keytab '{keytab}': check the principal, the keytab and {krb5_conf}"), false)
+    };
+    let said = if said.is_empty() { "kinit failed and said nothing".to_string() } else { format!("kinit: {said}") };
+    Outcome::failed(format!("{message} ({said})"), transient)
 }
 
 /// Drops what changes from one attempt to the next ("(after 3ms in state CONNECT, 2 identical
@@ -221,6 +370,130 @@ mod tests {
         assert!(
             matches!(&tls, Outcome::Failed { message, transient: false } if message.contains("not signed by a CA"))
         );
+    }
+
+    fn kerberos_subject() -> Subject {
+        Subject {
+            servers: "broker:9092".into(),
+            login: Some("GSSAPI as 'alice@EXAMPLE.COM'".into()),
+            mechanism: Some("GSSAPI"),
+            tls: None,
+        }
+    }
+
+    #[test]
+    fn gssapi_failures_at_the_broker_point_at_the_fix() {
+        let subject = kerberos_subject();
+        let failed = |reason: &str| explain_for(&subject, reason);
+        let start = "sasl_plaintext://broker:9092/bootstrap: Failed to initialize SASL authentication: SASL handshake failed (start (-1)): SASL(-1): generic failure: GSSAPI Error: Unspecified GSS failure.  Minor code may provide more information";
+        let cases = [
+            // A broker without GSSAPI that lists the refused mechanism itself (tansu does).
+            ("sasl_plaintext://broker:9092/bootstrap: SASL GSSAPI mechanism handshake failed: Broker: Unsupported SASL mechanism: broker's supported mechanisms: GSSAPI (after 0ms in state AUTH_HANDSHAKE)", "does not enable SASL mechanism GSSAPI: use credentials for a mechanism it enables", false),
+            ("sasl_plaintext://broker:9092/bootstrap: SASL GSSAPI mechanism handshake failed: Broker: Unsupported SASL mechanism: broker's supported mechanisms: PLAIN,SCRAM-SHA-512", "does not enable SASL mechanism GSSAPI: it offers PLAIN,SCRAM-SHA-512", false),
+            (&format!("{start} (Server kafka/broker@EXAMPLE.COM not found in Kerberos database)"), "check service_name (default kafka)", false),
+            (&format!("{start} (No Kerberos credentials available (default cache: FILE:/tmp/krb5cc_1000))"), "no valid Kerberos ticket", false),
+            (&format!("{start} (Matching credential not found)"), "no valid Kerberos ticket", false),
+            (&format!("{start} (Cannot contact any KDC for realm 'EXAMPLE.COM')"), "Cannot reach the Kerberos KDC", true),
+            (&format!("{start} (Clock skew too great)"), "synchronise this machine's clock", false),
+            ("Failed to initialize SASL authentication: SASL(-4): no mechanism available: No worthy mechs found", "install libsasl2-modules-gssapi-mit", false),
+            ("SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism GSSAPI", "check the principal, and the broker's Kerberos setup", false),
+        ];
+        for (reason, expected, transient) in cases {
+            let outcome = failed(reason);
+            assert!(
+                matches!(&outcome, Outcome::Failed { message, transient: t } if message.contains(expected) && *t == transient && !message.ends_with('.')),
+                "{reason} -> {outcome:?}"
+            );
+        }
+        #[cfg(feature = "kerberos")]
+        assert!(ticket_suspect(&failed(&format!("{start} (Matching credential not found)"))));
+    }
+
+    #[cfg(feature = "kerberos")]
+    #[test]
+    fn what_kinit_says_becomes_a_message_that_points_at_the_fix() {
+        let conf = "/etc/krb5.conf";
+        let kinit = |principal: &str, said: &str| kinit_failed(principal, "/k/alice.keytab", said, conf);
+        // What MIT kinit 1.20 prints (seen running it; see tests/kerberos.rs for the real runs).
+        let cases = [
+            (
+                "alice@EXAMPLE.COM",
+                "kinit: Cannot contact any KDC for realm 'EXAMPLE.COM' while getting initial credentials\n",
+                "Cannot reach the Kerberos KDC of realm 'EXAMPLE.COM' to log in as 'alice@EXAMPLE.COM'",
+                true,
+            ),
+            (
+                "alice",
+                "kinit: Cannot contact any KDC for realm 'EXAMPLE.COM' while getting initial credentials",
+                "Cannot reach the Kerberos KDC of realm 'EXAMPLE.COM' to log in as 'alice'",
+                true,
+            ),
+            (
+                "alice",
+                "kinit: Cannot find KDC for realm \"OTHER.COM\" while getting initial credentials",
+                "Kerberos does not know where the KDC of realm 'OTHER.COM' is",
+                false,
+            ),
+            (
+                "alice@OTHER.COM",
+                "kinit: Cannot find KDC for realm \"OTHER.COM\" while getting initial credentials",
+                "add the realm and its kdc to /etc/krb5.conf",
+                false,
+            ),
+            (
+                "bob@EXAMPLE.COM",
+                "kinit: Keytab contains no suitable keys for bob@EXAMPLE.COM while getting initial credentials",
+                "The keytab '/k/alice.keytab' holds no key for principal 'bob@EXAMPLE.COM'",
+                false,
+            ),
+            (
+                "alice@EXAMPLE.COM",
+                "kinit: Client 'alice@EXAMPLE.COM' not found in Kerberos database while getting initial credentials",
+                "does not know principal 'alice@EXAMPLE.COM'",
+                false,
+            ),
+            (
+                "alice@EXAMPLE.COM",
+                "kinit: Password incorrect while getting initial credentials",
+                "the keytab is out of date",
+                false,
+            ),
+            (
+                "alice@EXAMPLE.COM",
+                "kinit: Preauthentication failed while getting initial credentials",
+                "the keytab is out of date",
+                false,
+            ),
+            (
+                "alice",
+                "kinit: Configuration file does not specify default realm when parsing name alice",
+                "write the principal as name@REALM",
+                false,
+            ),
+            (
+                "alice@EXAMPLE.COM",
+                "kinit: Clock skew too great while getting initial credentials",
+                "synchronise this machine's clock",
+                false,
+            ),
+            (
+                "alice@EXAMPLE.COM",
+                "kinit: Unsupported key table format version number while getting initial credentials",
+                "export the keytab again",
+                false,
+            ),
+            ("alice@EXAMPLE.COM", "kinit: something new", "kinit could not log in as 'alice@EXAMPLE.COM'", false),
+            ("alice@EXAMPLE.COM", "", "kinit failed and said nothing", false),
+        ];
+        for (principal, said, expected, transient) in cases {
+            let outcome = kinit(principal, said);
+            assert!(
+                matches!(&outcome, Outcome::Failed { message, transient: t } if message.contains(expected) && *t == transient),
+                "{said} -> {outcome:?}"
+            );
+        }
+        let timed_out = kinit_timed_out("alice@EXAMPLE.COM", Duration::from_secs(4), conf);
+        assert!(matches!(&timed_out, Outcome::Failed { message, transient: true } if message.contains("within 4 s")));
     }
 
     #[test]

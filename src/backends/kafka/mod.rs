@@ -2,11 +2,15 @@
 //!
 //! - [`config`] builds the librdkafka configuration from a spec (TLS stores, SASL, client id);
 //! - [`clients`] keeps one shared, long-lived client per distinct configuration and runs checks on it;
-//! - [`explain`] turns what librdkafka reports into messages that point at the fix.
+//! - [`explain`] turns what librdkafka reports into messages that point at the fix;
+//! - `kerberos` (with the `kerberos` feature) checks the keytab and runs kinit before a Kerberos
+//!   client is made, so that a failed login says why.
 
 pub mod clients;
 pub mod config;
 mod explain;
+#[cfg(feature = "kerberos")]
+mod kerberos;
 
 use std::time::Duration;
 
@@ -17,6 +21,10 @@ use crate::backends::oauth;
 use crate::connections::{BoxFuture, Outcome};
 use crate::protocol::KafkaClusterConfig;
 use clients::ClientPool;
+
+/// Whether this build can check Kerberos credentials (the `kerberos` cargo feature), for what
+/// `initialize` announces.
+pub const KERBEROS: bool = cfg!(feature = "kerberos");
 
 /// Checks a Kafka cluster through the shared client for its configuration.
 pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
@@ -32,16 +40,42 @@ pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
         Err(error) => return Outcome::failed(error.to_string(), false),
     };
     let servers = target.bootstrap_servers.clone().unwrap_or_default();
+    // Kerberos: the keytab at every check, a ticket from kinit before the client is made.
+    #[cfg(feature = "kerberos")]
+    let (kerberos, timeout) = match kerberos::Login::of(target) {
+        Some(login) => {
+            if let Err(outcome) = login.check_keytab() {
+                return outcome;
+            }
+            let mut remaining = timeout;
+            if ClientPool::global().get(&config).is_none() {
+                let started = std::time::Instant::now();
+                if let Err(outcome) = login.kinit(timeout.mul_f64(0.4)).await {
+                    return outcome;
+                }
+                remaining = timeout.saturating_sub(started.elapsed());
+            }
+            (Some(login), remaining)
+        }
+        None => (None, timeout),
+    };
     let client = match ClientPool::global().get_or_create(&config, target) {
         Ok(client) => client,
+        #[cfg(not(feature = "kerberos"))]
         Err(error) if config.get("sasl.mechanism") == Some("GSSAPI") => {
             return Outcome::failed(
-                format!("Kerberos (SASL GSSAPI) is not available in this build of the sidecar: librdkafka was built without libsasl2 ({error})"),
+                format!("Kerberos (SASL GSSAPI) is not available in this build of the sidecar: build it with `cargo build --features kerberos` (librdkafka was built without libsasl2: {error})"),
                 false,
             );
         }
         Err(error) => return Outcome::failed(format!("Cannot create a Kafka client for '{servers}': {error}"), false),
     };
+    #[cfg(feature = "kerberos")]
+    if kerberos.is_some() {
+        if let Err(outcome) = kerberos::check_gssapi_plugin() {
+            return outcome;
+        }
+    }
     if let (Some(token), Some(credentials)) = (&token, &target.credentials) {
         if let Err(reason) = client.hand_token(token, credentials) {
             let url = credentials.tokens_url.as_deref().unwrap_or_default();
@@ -51,7 +85,19 @@ pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
             );
         }
     }
-    client.check(timeout).await
+    #[cfg(feature = "kerberos")]
+    let started = std::time::Instant::now();
+    let outcome = client.check(timeout).await;
+    // A broker that refused the ticket: kinit says whether a fresh one can be had, and if not why,
+    // in what is left of the check's time.
+    #[cfg(feature = "kerberos")]
+    if let Some(login) = kerberos.filter(|_| explain::ticket_suspect(&outcome)) {
+        let left = timeout.saturating_sub(started.elapsed()).min(timeout.mul_f64(0.4));
+        if let Err(why) = login.kinit(left.max(Duration::from_millis(500))).await {
+            return why;
+        }
+    }
+    outcome
 }
 
 /// Resolves when the shared client of this cluster sees it start failing, so that the connection
@@ -62,7 +108,7 @@ pub fn changed(target: &KafkaClusterConfig, timeout: Duration) -> Option<BoxFutu
     Some(Box::pin(client.changed()))
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(feature = "kerberos")))]
 mod tests {
     use super::*;
     use crate::protocol::Credentials;
