@@ -17,7 +17,13 @@ fn initialize_reports_server_info_and_what_this_build_supports() {
     let supported = &result["capabilities"]["experimental"]["sidecar"];
     assert_eq!(supported["protocol_version"], "1.0");
     assert_eq!(supported["connection_types"], json!(["LOCAL", "CCLOUD", "DIRECT", "PLATFORM"]));
-    assert!(supported["credential_types"].as_array().is_some_and(|types| types.contains(&json!("scram"))));
+    let types = supported["credential_types"].as_array().unwrap();
+    assert!(types.contains(&json!("scram")) && types.contains(&json!("oauth")), "{types:?}");
+    assert_eq!(
+        types.contains(&json!("kerberos")),
+        cfg!(feature = "kerberos"),
+        "Kerberos is announced only when built in"
+    );
     assert_eq!(supported["error_codes"]["-32010"], "connection not found");
 }
 

@@ -211,11 +211,15 @@ impl LanguageServer for Sidecar {
 fn capabilities() -> Value {
     let error_codes: serde_json::Map<String, Value> =
         crate::protocol::errors::ALL.iter().map(|(code, meaning)| (code.to_string(), json!(meaning))).collect();
+    let mut credential_types = vec!["basic", "api_key", "scram", "oauth"];
+    if crate::backends::kafka::KERBEROS {
+        credential_types.push("kerberos");
+    }
     json!({
         "sidecar": {
             "protocol_version": PROTOCOL_VERSION,
             "connection_types": ["LOCAL", "CCLOUD", "DIRECT", "PLATFORM"],
-            "credential_types": ["basic", "api_key", "scram", "oauth"],
+            "credential_types": credential_types,
             "store_types": ["PEM", "PKCS12", "JKS"],
             "ccloud_sign_in": {
                 "flow": "oauth2_authorization_code_pkce",
