@@ -203,11 +203,14 @@ local function main()
     else
       eq(outcome.result, "started", "sign-in outcome")
     end
+    -- The list follows the CREATED event, which may arrive after the sign-in reply.
     local cloud
-    for _, connection in ipairs(sidecar.connections()) do
-      if connection.spec.type == "CCLOUD" then cloud = connection end
-    end
-    assert(cloud, "the CCLOUD connection is listed")
+    wait_for("the CCLOUD connection to be listed", function()
+      for _, connection in ipairs(sidecar.connections()) do
+        if connection.spec.type == "CCLOUD" then cloud = connection end
+      end
+      return cloud ~= nil
+    end)
     local done
     sidecar.delete(cloud.id, function(e) done = e or false end)
     wait_for("deleting the CCLOUD connection", function() return done ~= nil end)
