@@ -303,18 +303,23 @@ function M.create(spec, callback)
   end)
 end
 
---- Checks a spec once without storing it (a dry run); callback(err, connection, passed, summary).
-function M.test_spec(spec, callback)
-  local copy = vim.deepcopy(spec)
-  copy.id = nil
-  M.request("connections/create", { spec = copy, dry_run = true }, function(err, connection)
+--- Wraps callback(err, connection, passed, summary) as the callback of a request answered with a checked connection.
+local function with_verdict(callback)
+  return function(err, connection)
     if err then
       callback(err, nil)
       return
     end
     local passed, summary = status.test_outcome(connection)
     callback(nil, connection, passed, summary)
-  end)
+  end
+end
+
+--- Checks a spec once without storing it (a dry run); callback(err, connection, passed, summary).
+function M.test_spec(spec, callback)
+  local copy = vim.deepcopy(spec)
+  copy.id = nil
+  M.request("connections/create", { spec = copy, dry_run = true }, with_verdict(callback))
 end
 
 --- Tests a known connection: a dry run of the spec as entered, or a fresh check when only the sidecar's copy
@@ -325,14 +330,7 @@ function M.test(id, callback)
     M.test_spec(spec, callback)
     return
   end
-  M.refresh(id, function(err, connection)
-    if err then
-      callback(err, nil)
-      return
-    end
-    local passed, summary = status.test_outcome(connection)
-    callback(nil, connection, passed, summary)
-  end)
+  M.refresh(id, with_verdict(callback))
 end
 
 function M.refresh(id, callback)
