@@ -289,18 +289,28 @@ function M.reload(callback)
   end)
 end
 
---- Creates a connection; callback(err, connection).
-function M.create(spec, callback)
-  M.request("connections/create", { spec = spec }, function(err, connection)
+--- Wraps an optional callback(err, connection) so that a connection the sidecar answered with is remembered and
+--- shown first; `before` runs on success before that.
+local function remembering(callback, before)
+  return function(err, connection)
     if not err then
-      state.specs[connection.id] = vim.tbl_extend("force", spec, { id = connection.id })
+      if before then
+        before(connection)
+      end
       remember(connection)
       changed()
     end
     if callback then
       callback(err, connection)
     end
-  end)
+  end
+end
+
+--- Creates a connection; callback(err, connection).
+function M.create(spec, callback)
+  M.request("connections/create", { spec = spec }, remembering(callback, function(connection)
+    state.specs[connection.id] = vim.tbl_extend("force", spec, { id = connection.id })
+  end))
 end
 
 --- Wraps callback(err, connection, passed, summary) as the callback of a request answered with a checked connection.
@@ -334,15 +344,7 @@ function M.test(id, callback)
 end
 
 function M.refresh(id, callback)
-  M.request("connections/refresh", { id = id }, function(err, connection)
-    if not err then
-      remember(connection)
-      changed()
-    end
-    if callback then
-      callback(err, connection)
-    end
-  end)
+  M.request("connections/refresh", { id = id }, remembering(callback))
 end
 
 function M.delete(id, callback)
