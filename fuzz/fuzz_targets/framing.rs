@@ -2,16 +2,16 @@
 //! and always reach the end of the input.
 #![no_main]
 
-use ide_sidecar::server::framing::{Frame, MAX_BODY, read_frame};
+use ide_sidecar::server::framing::{Frame, FrameReader, MAX_BODY};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
     runtime.block_on(async {
-        let mut reader = tokio::io::BufReader::new(data);
+        let mut reader = FrameReader::new(tokio::io::BufReader::new(data));
         // Each frame consumes at least one byte, so this many reads always reach the end.
         for _ in 0..=data.len() {
-            match read_frame(&mut reader).await {
+            match reader.next().await {
                 Frame::Eof => return,
                 Frame::Body(body) => assert!(body.len() <= MAX_BODY),
                 Frame::Malformed(_) => {}

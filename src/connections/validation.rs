@@ -35,6 +35,11 @@ const PRINCIPAL_MAX: usize = 256;
 const SERVICE_NAME_MAX: usize = 256;
 const FILE_PATH_MAX: usize = 4096;
 const CONNECT_TIMEOUT_MILLIS_MAX: u64 = 3_600_000;
+/// At most this many problems are reported for one field; a spec with a million bad bootstrap
+/// servers gets a short answer, fast.
+pub const PROBLEMS_PER_FIELD_MAX: usize = 5;
+/// A value quoted in a problem is cut to this many characters.
+pub const QUOTED_MAX: usize = 64;
 
 /// Checks a spec whose masked secrets were already restored from the stored spec (if any).
 pub fn validate(spec: &ConnectionSpec) -> Vec<FieldError> {
@@ -97,6 +102,11 @@ pub fn validate(spec: &ConnectionSpec) -> Vec<FieldError> {
 struct Problems(Vec<FieldError>);
 
 impl Problems {
+    /// How many problems were found with this field so far.
+    fn count(&self, path: &str) -> usize {
+        self.0.iter().filter(|problem| problem.source == path).count()
+    }
+
     fn push(&mut self, source: impl Into<String>, detail: impl Into<String>) {
         self.0.push(FieldError { source: source.into(), detail: detail.into() });
     }
@@ -344,34 +354,81 @@ fn check_bootstrap_servers(problems: &mut Problems, servers: Option<&str>) {
     problems.check_max(path, "the list of bootstrap servers", servers, BOOTSTRAP_SERVERS_MAX);
 
     let mut empty_entry_reported = false;
-    for entry in servers.split(',').map(str::trim) {
-        if entry.is_empty() {
-            if !empty_entry_reported {
-                problems.push(path, "Bootstrap servers have an empty entry: remove the extra comma");
-                empty_entry_reported = true;
-            }
-        } else if let Err(detail) = check_bootstrap_server(entry) {
-            problems.push(path, detail);
+    let mut reported = problems.count(path);
+    let mut offset = 0;
+    for (index, entry) in servers.split(',').enumerate() {
+        // A list over the limit is refused above; its entries past the limit are not looked at,
+        // so that a huge list costs no more than a long one.
+        if offset > BOOTSTRAP_SERVERS_MAX {
+            return;
         }
+        offset += entry.len() + 1;
+        let entry = entry.trim();
+        let problem = if entry.is_empty() {
+            (!std::mem::replace(&mut empty_entry_reported, true))
+                .then(|| "Bootstrap servers have an empty entry: remove the extra comma".to_string())
+        } else {
+            check_bootstrap_server(entry).err()
+        };
+        let Some(problem) = problem else { continue };
+        if reported == PROBLEMS_PER_FIELD_MAX {
+            problems.push(
+                path,
+                format!("Entries after the {} are not checked: fix the problems above first", ordinal(index)),
+            );
+            return;
+        }
+        problems.push(path, problem);
+        reported += 1;
+    }
+}
+
+/// "1st", "2nd", "3rd", "4th"... for messages.
+fn ordinal(index: usize) -> String {
+    let n = index + 1;
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// A value quoted in a message, cut to [`QUOTED_MAX`] characters.
+fn quoted(value: &str) -> String {
+    match value.char_indices().nth(QUOTED_MAX) {
+        Some((end, _)) => format!("'{}...'", &value[..end]),
+        None => format!("'{value}'"),
     }
 }
 
 /// Checks one non-empty `host:port` entry; the error names the entry.
 fn check_bootstrap_server(entry: &str) -> Result<(), String> {
-    let needs_port = || format!("Bootstrap server '{entry}' needs a port: write it as host:port, such as {entry}:9092");
+    let raw = entry;
+    let quoted_entry = &quoted(entry);
+    let short = |value: &str| value.chars().take(QUOTED_MAX).collect::<String>();
+    let needs_port = || {
+        let example = short(raw);
+        format!("Bootstrap server {quoted_entry} needs a port: write it as host:port, such as {example}:9092")
+    };
     if let Some((scheme, rest)) = entry.split_once("://") {
+        let (entry, scheme, rest) = (quoted_entry, short(scheme), short(rest));
         return Err(format!(
-            "Bootstrap server '{entry}' must not start with '{scheme}://': write only host:port, such as {rest}"
+            "Bootstrap server {entry} must not start with '{scheme}://': write only host:port, such as {rest}"
         ));
     }
     let port = if let Some(bracketed) = entry.strip_prefix('[') {
+        let entry = quoted_entry;
         let Some((address, after)) = bracketed.split_once(']') else {
             return Err(format!(
-                "Bootstrap server '{entry}' must close its IPv6 address with a bracket, such as [::1]:9092"
+                "Bootstrap server {entry} must close its IPv6 address with a bracket, such as [::1]:9092"
             ));
         };
         if address.parse::<Ipv6Addr>().is_err() {
-            return Err(format!("Bootstrap server '{entry}' has an invalid IPv6 address '{address}'"));
+            let address = quoted(address);
+            return Err(format!("Bootstrap server {entry} has an invalid IPv6 address {address}"));
         }
         let Some(port) = after.strip_prefix(':') else {
             return Err(needs_port());
@@ -381,17 +438,18 @@ fn check_bootstrap_server(entry: &str) -> Result<(), String> {
         let Some((host, port)) = entry.rsplit_once(':') else {
             return Err(needs_port());
         };
+        let entry = quoted_entry;
         if host.contains(':') {
-            return Err(format!(
-                "Bootstrap server '{entry}' must put its IPv6 address in brackets, such as [::1]:9092"
-            ));
+            return Err(format!("Bootstrap server {entry} must put its IPv6 address in brackets, such as [::1]:9092"));
         }
         if host.is_empty() {
-            return Err(format!("Bootstrap server '{entry}' needs a host before the port, such as localhost{entry}"));
+            let example = short(raw);
+            return Err(format!("Bootstrap server {entry} needs a host before the port, such as localhost{example}"));
         }
         if !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+            let host = quoted(host);
             return Err(format!(
-                "Bootstrap server '{entry}' has an invalid host '{host}': use a host name or an IP address"
+                "Bootstrap server {entry} has an invalid host {host}: use a host name or an IP address"
             ));
         }
         port
@@ -401,7 +459,8 @@ fn check_bootstrap_server(entry: &str) -> Result<(), String> {
     if port_ok {
         Ok(())
     } else {
-        Err(format!("Bootstrap server '{entry}' has an invalid port '{port}': use a number from 1 to 65535"))
+        let (entry, port) = (quoted_entry, quoted(port));
+        Err(format!("Bootstrap server {entry} has an invalid port {port}: use a number from 1 to 65535"))
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tower::Service;
-use tower_lsp_server::jsonrpc::{Error, Id, Request, Response};
+use tower_lsp_server::jsonrpc::{Error, Request, Response};
 use tower_lsp_server::{ClientSocket, LspService};
 
 use super::framing::{self, Frame};
@@ -33,9 +33,9 @@ where
         }
     });
 
-    let mut reader = BufReader::new(input);
+    let mut reader = framing::FrameReader::new(BufReader::new(input));
     loop {
-        let body = match framing::read_frame(&mut reader).await {
+        let body = match reader.next().await {
             Frame::Eof => break,
             Frame::Malformed(problem) => {
                 tracing::warn!(%problem, "malformed frame skipped");
@@ -43,7 +43,7 @@ where
                     framing::FrameError::TooLarge(_) => invalid_request(problem.to_string()),
                     _ => parse_error(problem.to_string()),
                 };
-                send(&out_tx, &Response::from_error(Id::Null, error));
+                send_error(&out_tx, Value::Null, error);
                 continue;
             }
             Frame::Body(body) => body,
@@ -51,14 +51,23 @@ where
         match classify(&body) {
             Incoming::Request(request) => {
                 let is_exit = request.method() == "exit";
+                // tower-lsp drops unknown `$/` messages silently, as LSP asks for notifications;
+                // a request (with an id) among them must still be answered.
+                let unanswered = request.id().filter(|_| request.method().starts_with("$/")).map(|id| {
+                    let error =
+                        Error { data: Some(Value::from(request.method().to_string())), ..Error::method_not_found() };
+                    Response::from_error(id.clone(), error)
+                });
                 if poll_fn(|cx| service.poll_ready(cx)).await.is_err() {
                     break;
                 }
                 let call = service.call(request);
                 let out = out_tx.clone();
                 let handle = tokio::spawn(async move {
-                    if let Ok(Some(response)) = call.await {
-                        send(&out, &response);
+                    match (call.await, unanswered) {
+                        (Ok(Some(response)), _) => send(&out, &response),
+                        (Ok(None), Some(not_found)) => send(&out, &not_found),
+                        _ => {}
                     }
                 });
                 if is_exit {
@@ -69,7 +78,7 @@ where
             Incoming::Response(response) => {
                 let _ = client_responses.send(response).await;
             }
-            Incoming::Invalid(id, error) => send(&out_tx, &Response::from_error(id, error)),
+            Incoming::Invalid(id, error) => send_error(&out_tx, id, error),
         }
     }
     forwarder.abort();
@@ -82,36 +91,51 @@ where
 enum Incoming {
     Request(Request),
     Response(Response),
-    Invalid(Id, Error),
+    /// Neither, answered with this error and the message's own `id` as it came (any JSON value,
+    /// so that a client can match even an id this server does not accept).
+    Invalid(Value, Error),
 }
 
 /// Tells requests and notifications from responses and from things that are neither.
 fn classify(body: &[u8]) -> Incoming {
-    let value: Value = match serde_json::from_slice(body) {
+    let mut value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
-        Err(error) => return Incoming::Invalid(Id::Null, parse_error(format!("the body is not JSON: {error}"))),
+        Err(error) => return Incoming::Invalid(Value::Null, parse_error(format!("the body is not JSON: {error}"))),
     };
-    let id = value.get("id").and_then(|id| serde_json::from_value::<Id>(id.clone()).ok()).unwrap_or(Id::Null);
-    let Some(object) = value.as_object() else {
+    let Some(object) = value.as_object_mut() else {
         let what = if value.is_array() { "batches are not supported" } else { "a message must be a JSON object" };
-        return Incoming::Invalid(Id::Null, invalid_request(what.to_string()));
+        return Incoming::Invalid(Value::Null, invalid_request(what.to_string()));
     };
+    let raw_id = object.get("id").cloned().unwrap_or(Value::Null);
     if object.get("jsonrpc") != Some(&Value::from("2.0")) {
-        return Incoming::Invalid(id, invalid_request("\"jsonrpc\" must be \"2.0\"".into()));
+        return Incoming::Invalid(raw_id, invalid_request("\"jsonrpc\" must be \"2.0\"".into()));
     }
+    let id_ok = match &raw_id {
+        Value::Null | Value::String(_) => true,
+        Value::Number(number) => number.is_i64(),
+        _ => false,
+    };
     if object.contains_key("method") {
+        if !id_ok {
+            let detail = "a request id must be a string or an integer from -2^63 to 2^63-1";
+            return Incoming::Invalid(raw_id, invalid_request(detail.into()));
+        }
+        // Absent params and `null` params mean the same in JSON-RPC; handlers see `null` for both.
+        if !object.contains_key("params") {
+            object.insert("params".into(), Value::Null);
+        }
         return match serde_json::from_value::<Request>(value) {
             Ok(request) => Incoming::Request(request),
-            Err(error) => Incoming::Invalid(id, invalid_request(format!("not a valid request: {error}"))),
+            Err(error) => Incoming::Invalid(raw_id, invalid_request(format!("not a valid request: {error}"))),
         };
     }
     if object.contains_key("result") || object.contains_key("error") {
         return match serde_json::from_value::<Response>(value) {
             Ok(response) => Incoming::Response(response),
-            Err(error) => Incoming::Invalid(Id::Null, invalid_request(format!("not a valid response: {error}"))),
+            Err(error) => Incoming::Invalid(Value::Null, invalid_request(format!("not a valid response: {error}"))),
         };
     }
-    Incoming::Invalid(id, invalid_request("a message needs a \"method\", or a \"result\" or \"error\"".into()))
+    Incoming::Invalid(raw_id, invalid_request("a message needs a \"method\", or a \"result\" or \"error\"".into()))
 }
 
 fn parse_error(detail: String) -> Error {
@@ -124,6 +148,14 @@ fn invalid_request(detail: String) -> Error {
 
 fn send(out: &mpsc::UnboundedSender<Vec<u8>>, response: &Response) {
     if let Ok(body) = serde_json::to_vec(response) {
+        let _ = out.send(body);
+    }
+}
+
+/// An error response with the id exactly as the client sent it.
+fn send_error(out: &mpsc::UnboundedSender<Vec<u8>>, id: Value, error: Error) {
+    let response = serde_json::json!({"jsonrpc": "2.0", "id": id, "error": error});
+    if let Ok(body) = serde_json::to_vec(&response) {
         let _ = out.send(body);
     }
 }
