@@ -192,11 +192,14 @@ pub(super) struct CCloudAuth {
     /// Held (across the IO) by whoever uses the refresh token: the token endpoint may rotate it,
     /// so a scheduled refresh and an organization switch must not present the same one.
     refreshing: Arc<tokio::sync::Mutex<()>>,
+    /// Whether the `sign_in` error is about waiting for the browser (the port in use, the time
+    /// limit) rather than an exchange: a new attempt that listens makes it stale, so it clears it.
+    waiting_error: bool,
 }
 
 impl CCloudAuth {
     pub(super) fn new(request: AuthorizationRequest) -> Self {
-        Self { request, pending: None, session: None, epoch: 0, refreshing: Arc::default() }
+        Self { request, pending: None, session: None, epoch: 0, refreshing: Arc::default(), waiting_error: false }
     }
 
     pub(super) fn sign_in_uri(&self) -> &str {
@@ -409,6 +412,9 @@ impl ConnectionManager {
                 Ok(listener) => store.callback_listener = Some(listener),
                 Err(failure) => {
                     let entry = store.entries.get_mut(id).expect("looked up above, under the same lock");
+                    if let Some(auth) = entry.ccloud.as_mut() {
+                        auth.waiting_error = true;
+                    }
                     let current = entry.ccloud_status();
                     let mut status = with_error(&current, sign_in_phase, error(&failure.message, failure.transient));
                     if current.state != ConnectedState::Success {
@@ -423,6 +429,17 @@ impl ConnectionManager {
         let auth = entry.ccloud.as_mut().expect("checked above");
         auth.pending = Some(attempt);
         let sign_in_uri = auth.request.sign_in_uri.clone();
+        let signed_in = auth.session.is_some();
+        // A new attempt that listens clears what waiting left (a port in use, a timeout).
+        let stale = std::mem::take(&mut auth.waiting_error);
+        let current = entry.ccloud_status();
+        if stale {
+            let mut status = with_error(&current, sign_in_phase, None);
+            if status.state == ConnectedState::Failed && !signed_in {
+                status.state = ConnectedState::None;
+            }
+            shared.set_ccloud(id, entry, status);
+        }
         drop(store);
         tracing::info!(connection = id, "sign-in pending: waiting for the browser");
         let timeout = shared.settings.ccloud.sign_in_timeout;
@@ -459,12 +476,21 @@ impl ConnectionManager {
 /// Ends a pending sign-in whose time limit passed (unless a later `ccloud/signIn` restarted it).
 fn end_pending(shared: &Shared, id: &str, attempt: u64) {
     let mut store = shared.lock();
-    let Some(auth) = store.entries.get_mut(id).and_then(|entry| entry.ccloud.as_mut()) else { return };
-    if auth.pending == Some(attempt) {
-        auth.pending = None;
-        tracing::info!(connection = id, "the sign-in was not completed in time: no longer waiting for the browser");
-        store.release_listener_if_idle();
+    let Some(entry) = store.entries.get_mut(id) else { return };
+    let Some(auth) = entry.ccloud.as_mut().filter(|auth| auth.pending == Some(attempt)) else { return };
+    auth.pending = None;
+    tracing::info!(connection = id, "the sign-in was not completed in time: no longer waiting for the browser");
+    let current = entry.status.ccloud.clone().unwrap_or_default();
+    // Signed in already (a second sign-in that was abandoned): the session stands, nothing to say.
+    auth.waiting_error = current.state != ConnectedState::Success;
+    if current.state != ConnectedState::Success {
+        let message = format!(
+            "The sign-in was not completed within {}: start it again and finish it in the browser",
+            super::human_duration(shared.settings.ccloud.sign_in_timeout)
+        );
+        shared.set_ccloud(id, entry, with_error(&current, sign_in_phase, error(message, true)));
     }
+    store.release_listener_if_idle();
 }
 
 /// The listener's handler. It holds the manager weakly: a listener never keeps it alive.
@@ -579,6 +605,7 @@ fn start_exchange(shared: &Shared, query: CallbackQuery) -> Result<Exchange, Cal
     auth.pending = None;
     auth.session = None;
     auth.epoch = epoch;
+    auth.waiting_error = false;
     let config = entry.spec.ccloud_config.clone().unwrap_or_default();
     let redirect_to = config.ide_auth_callback_uri;
     let code = match (query.error, query.code) {

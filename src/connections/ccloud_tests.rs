@@ -536,12 +536,28 @@ async fn a_pending_sign_in_ends_after_its_time_limit_and_with_its_connection() {
     assert!(h.cloud.listening(), "the second signIn restarted the time limit");
     tokio::time::sleep(SIGN_IN_TIMEOUT).await;
     assert!(!h.cloud.listening());
-    let events: Vec<EventAction> = std::iter::from_fn(|| h.events.try_recv().ok()).map(|e| e.action).collect();
+    // A sign-in left unfinished says so (state NONE, a transient sign_in error); a new attempt
+    // clears it until it, too, times out.
+    let events: Vec<(EventAction, String, Option<String>)> = std::iter::from_fn(|| h.events.try_recv().ok())
+        .map(|e| {
+            let status = ccloud(&e.connection);
+            (e.action, e.connection.id, status.errors.and_then(|errors| errors.sign_in).map(|error| error.message))
+        })
+        .collect();
+    let timed_out =
+        Some("The sign-in was not completed within 300 s: start it again and finish it in the browser".into());
     assert_eq!(
         events,
-        [EventAction::Created, EventAction::Created, EventAction::Deleted],
-        "timing out changes no status"
+        [
+            (EventAction::Created, "a".into(), None),
+            (EventAction::Created, "b".into(), None),
+            (EventAction::Disconnected, "a".into(), timed_out.clone()),
+            (EventAction::Deleted, "b".into(), None),
+            (EventAction::Disconnected, "a".into(), None),
+            (EventAction::Disconnected, "a".into(), timed_out),
+        ],
     );
+    assert_eq!(ccloud(&h.manager.get("a").unwrap()).state, ConnectedState::None);
 }
 
 #[tokio::test(start_paused = true)]
@@ -561,6 +577,9 @@ async fn a_port_in_use_is_a_sign_in_error() {
 
     h.cloud.script().listen_error = None;
     assert!(h.manager.sign_in("cc").is_ok());
+    // The retry listens: the stale port error goes, and the state is back to waiting for sign-in.
+    let retried = ccloud(&h.expect(EventAction::Disconnected, ConnectedState::None).await);
+    assert_eq!(retried.errors, None);
     assert!(matches!(h.manager.sign_in("nope"), Err(ManagerError::NotFound(_))));
     let direct: ConnectionSpec = serde_json::from_value(
         json!({"id": "d", "name": "d", "type": "DIRECT", "schema_registry": {"uri": "http://127.0.0.1:1"}}),

@@ -35,6 +35,8 @@ const PRINCIPAL_MAX: usize = 256;
 const SERVICE_NAME_MAX: usize = 256;
 const FILE_PATH_MAX: usize = 4096;
 const CONNECT_TIMEOUT_MILLIS_MAX: u64 = 3_600_000;
+/// The editors' URI schemes `ccloud_config.ide_auth_callback_uri` may use, besides http(s) to loopback.
+pub const CALLBACK_SCHEMES: [&str; 5] = ["vscode", "vscode-insiders", "vscodium", "cursor", "windsurf"];
 /// At most this many problems are reported for one field; a spec with a million bad bootstrap
 /// servers gets a short answer, fast.
 pub const PROBLEMS_PER_FIELD_MAX: usize = 5;
@@ -175,9 +177,9 @@ impl Problems {
         }
     }
 
-    /// Where the browser goes after sign-in. Unlike the other URIs this is usually the editor's own
-    /// scheme (the VS Code extension sends `vscode://confluentinc.vscode-confluent/authCallback`), so
-    /// any absolute URI is taken, except the schemes that would run or show content in the browser.
+    /// Where the browser goes after sign-in: the editor's own URI handler, or a page on this machine.
+    /// Only an allow-list is taken (see [`CALLBACK_SCHEMES`]): the sidecar redirects the browser
+    /// there with the sign-in's outcome, so it must never lead to script, files or another host.
     fn check_callback_uri(&mut self, path: &str, what: &str, value: &str) {
         let Some(parsed) = self.parse_uri(path, what, value) else {
             return;
@@ -191,11 +193,31 @@ impl Problems {
                 ),
             ),
             Err(reason) => self.push(path, format!("{what_capitalized} is not a valid URI: {reason}")),
-            Ok(url) if matches!(url.scheme(), "javascript" | "data" | "vbscript" | "file") => {
-                let scheme = url.scheme();
-                self.push(path, format!("{what_capitalized} must not use the '{scheme}' scheme"));
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                let loopback = match url.host() {
+                    Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+                    Some(url::Host::Ipv4(address)) => address.is_loopback(),
+                    Some(url::Host::Ipv6(address)) => address.is_loopback(),
+                    None => false,
+                };
+                if !loopback {
+                    self.push(
+                        path,
+                        format!(
+                            "{what_capitalized} may use http or https only to this machine (localhost, 127.0.0.1 or [::1])"
+                        ),
+                    );
+                }
             }
-            Ok(_) => {}
+            Ok(url) if CALLBACK_SCHEMES.contains(&url.scheme()) => {}
+            Ok(url) => {
+                let scheme = quoted(url.scheme());
+                let allowed = CALLBACK_SCHEMES.join(", ");
+                self.push(
+                    path,
+                    format!("{what_capitalized} must use an editor's scheme ({allowed}) or http(s) to this machine, not {scheme}"),
+                );
+            }
         }
     }
 }
@@ -988,7 +1010,36 @@ mod tests {
             case(
                 "callback URI running script",
                 json!({"name": "n", "type": "CCLOUD", "ccloud_config": {"ide_auth_callback_uri": "javascript:alert(1)"}}),
-                &[("ccloud_config.ide_auth_callback_uri", "IDE auth callback URI must not use the 'javascript' scheme")],
+                &[(
+                    "ccloud_config.ide_auth_callback_uri",
+                    "IDE auth callback URI must use an editor's scheme (vscode, vscode-insiders, vscodium, cursor, windsurf) or http(s) to this machine, not 'javascript'",
+                )],
+            ),
+            case(
+                "callback URI to another host",
+                json!({"name": "n", "type": "CCLOUD", "ccloud_config": {"ide_auth_callback_uri": "https://example.com/cb"}}),
+                &[(
+                    "ccloud_config.ide_auth_callback_uri",
+                    "IDE auth callback URI may use http or https only to this machine (localhost, 127.0.0.1 or [::1])",
+                )],
+            ),
+            case(
+                "callback URI of an unknown scheme",
+                json!({"name": "n", "type": "CCLOUD", "ccloud_config": {"ide_auth_callback_uri": "ms-settings:privacy"}}),
+                &[(
+                    "ccloud_config.ide_auth_callback_uri",
+                    "IDE auth callback URI must use an editor's scheme (vscode, vscode-insiders, vscodium, cursor, windsurf) or http(s) to this machine, not 'ms-settings'",
+                )],
+            ),
+            case(
+                "callback URI of VS Code Insiders",
+                json!({"name": "n", "type": "CCLOUD", "ccloud_config": {"ide_auth_callback_uri": "vscode-insiders://x.y/cb"}}),
+                &[],
+            ),
+            case(
+                "callback URI to a page on this machine",
+                json!({"name": "n", "type": "CCLOUD", "ccloud_config": {"ide_auth_callback_uri": "http://127.0.0.1:8123/cb"}}),
+                &[],
             ),
             case(
                 "callback URI too long",

@@ -4,7 +4,9 @@
 //! a sign-in is pending: the manager holds the [`CallbackListener`] and drops it when nothing is
 //! pending, which stops the accept loop and frees the port. It answers `GET` on the callback path
 //! and nothing else, one request per connection, each bounded in size and time so a stray client
-//! cannot hold it up. The query (which carries the authorization code) is never logged.
+//! cannot hold it up, and at most [`MAX_CONNECTIONS`] at once: further connections wait in the
+//! kernel's backlog, so a flood of idle sockets cannot use up the process's file handles (which the
+//! Kafka and registry checks need). The query (which carries the authorization code) is never logged.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -21,6 +23,8 @@ use crate::connections::ccloud::{
 pub const CALLBACK_PATH: &str = "/gateway/v1/callback-vscode-docs";
 /// How long a browser may take to send its request; the exchange that follows has its own timeout.
 pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many callback connections are served at once. A browser opens one or two.
+pub const MAX_CONNECTIONS: usize = 16;
 /// The largest request head accepted (a redirect with a code and state is far smaller).
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -54,12 +58,19 @@ pub fn listen(port: u16, on_callback: CallbackHandler) -> Result<CallbackListene
 }
 
 async fn accept(listener: TcpListener, on_callback: CallbackHandler) {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
+        // A slot first, then a connection: past the limit, connections wait unaccepted.
+        let Ok(slot) = slots.clone().acquire_owned().await else { return };
         match listener.accept().await {
             // Each request is answered by its own task, which outlives the listener: a callback
             // that ends the last pending sign-in still gets its page.
             Ok((stream, _)) => {
-                tokio::spawn(serve(stream, on_callback.clone()));
+                let on_callback = on_callback.clone();
+                tokio::spawn(async move {
+                    serve(stream, on_callback).await;
+                    drop(slot);
+                });
             }
             Err(error) => {
                 // Out of file descriptors, say: back off rather than spin.
@@ -221,6 +232,42 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn open_handles() -> usize {
+        std::fs::read_dir("/proc/self/fd").map(|dir| dir.count()).unwrap_or(0)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flood_of_idle_connections_holds_few_handles_and_the_callback_still_gets_through() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let handler: CallbackHandler = std::sync::Arc::new(|query: CallbackQuery| {
+            Box::pin(async move {
+                assert_eq!(query.state.as_deref(), Some("s"));
+                CallbackOutcome::SignedIn { redirect_to: None }
+            })
+        });
+        let listener = listen(port, handler).unwrap();
+        let before = open_handles();
+        let mut idle = Vec::new();
+        for _ in 0..100 {
+            idle.push(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // 100 of them are this test's own ends; the sidecar's side holds at most the limit
+        // (the rest wait in the kernel's backlog, which holds 128).
+        let held = open_handles() - before - idle.len();
+        assert!(held <= MAX_CONNECTIONS + 8, "the listener holds {held} sockets for 100 idle connections");
+        drop(idle);
+        let mut browser = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        browser
+            .write_all(format!("GET {CALLBACK_PATH}?state=s&code=c HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut page = String::new();
+        tokio::time::timeout(Duration::from_secs(5), browser.read_to_string(&mut page)).await.unwrap().unwrap();
+        assert!(page.starts_with("HTTP/1.1 200 OK") && page.contains("You are signed in"), "{page}");
+        drop(listener);
+    }
 
     #[test]
     fn pages_escape_messages_and_redirect_with_the_outcome() {
