@@ -133,6 +133,13 @@ struct Findings {
     schema_registry: Option<SchemaRegistryStatus>,
 }
 
+impl Findings {
+    fn any_failed(&self) -> bool {
+        self.kafka_cluster.as_ref().is_some_and(|k| k.state == ConnectedState::Failed)
+            || self.schema_registry.as_ref().is_some_and(|s| s.state == ConnectedState::Failed)
+    }
+}
+
 struct Entry {
     spec: ConnectionSpec,
     status: Status,
@@ -515,8 +522,13 @@ fn check_valid(spec: &ConnectionSpec) -> Result<(), ManagerError> {
 /// A wake-up (an update) during a check abandons it and starts over with the new spec.
 /// Ends when the connection is deleted (its entry, holding `stop`'s sender, is dropped).
 async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
+    // Consecutive rounds in which some component failed, for this generation of the spec.
+    let mut failed_rounds = (0, 0);
     loop {
         let Some((generation, spec)) = shared.snapshot(&id) else { return };
+        if failed_rounds.0 != generation {
+            failed_rounds = (generation, 0);
+        }
         let interval = shared.settings.interval(spec.connection_type);
         if spec.connection_type == Some(ConnectionType::Ccloud) {
             // A CCLOUD connection has no components to check: its task keeps the session.
@@ -534,9 +546,11 @@ async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop
         }
         tokio::select! {
             findings = shared.check(&spec) => {
+                let failed = findings.any_failed();
                 if shared.apply(&id, generation, findings).is_none() {
                     return;
                 }
+                failed_rounds.1 = if failed { failed_rounds.1 + 1 } else { 0 };
             }
             () = wake.notified() => continue,
             _ = &mut stop => return,
@@ -548,11 +562,24 @@ async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop
         };
         let watching = changed.is_some();
         tokio::select! {
-            () = tokio::time::sleep(interval) => {}
+            () = tokio::time::sleep(next_check_in(interval, failed_rounds.1)) => {}
             () = wake.notified() => {}
             _ = optional(changed), if watching => {}
             _ = &mut stop => return,
         }
+    }
+}
+
+/// The first re-check after a failed round comes this soon, so that a broker that restarts is seen
+/// within about a second or two rather than at the next scheduled check.
+pub const RETRY_FIRST: Duration = Duration::from_secs(1);
+
+/// How long to wait before the next check: after failed rounds, 1 s, 2 s, 4 s... up to the
+/// schedule's interval; otherwise the interval.
+fn next_check_in(interval: Duration, failed_rounds: u32) -> Duration {
+    match failed_rounds {
+        0 => interval,
+        n => RETRY_FIRST.saturating_mul(1 << (n - 1).min(16)).min(interval),
     }
 }
 

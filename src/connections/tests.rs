@@ -442,6 +442,39 @@ async fn checks_repeat_every_interval_of_the_connection_type() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn after_a_failure_checks_back_off_from_one_second_to_the_interval_and_see_a_return_soon() {
+    let mut h = harness();
+    h.fake.answer(KAFKA, Outcome::failed("Connection refused", true));
+    let start = Instant::now();
+    h.manager.create(direct("c", Some(KAFKA), None)).unwrap();
+    h.expect(EventAction::Created, "c").await;
+    h.expect(EventAction::Disconnected, "c").await;
+    tokio::time::sleep(Duration::from_secs(50)).await;
+    settle().await;
+    // 1, 2, 4, 8 s apart, then the 15 s schedule.
+    assert_times("failing Kafka", &h.fake.call_times(KAFKA, start), &[0, 1, 3, 7, 15, 30, 45]);
+
+    // After an update (a new backoff: checks at 0, 1, 3, 7 s) the broker comes back at 3.5 s: seen at
+    // the next retry, at 7 s, not at the 15 s schedule.
+    let start = Instant::now();
+    h.manager.update("c", named(direct("c", Some(KAFKA), None), "renamed")).await.unwrap();
+    h.expect(EventAction::Updated, "c").await;
+    h.expect(EventAction::Disconnected, "c").await;
+    tokio::time::sleep_until(start + Duration::from_millis(3500)).await;
+    h.fake.answer(KAFKA, success("back"));
+    let back = h.expect(EventAction::Connected, "c").await;
+    assert_eq!(kafka_state(&back), ConnectedState::Success);
+    assert!(start.elapsed() <= Duration::from_millis(7100), "seen {:?} after the update", start.elapsed());
+
+    // Healthy again: the schedule is the interval once more.
+    let healthy = Instant::now();
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    settle().await;
+    let after: Vec<Duration> = h.fake.call_times(KAFKA, healthy).into_iter().filter(|t| *t > Duration::ZERO).collect();
+    assert_times("healthy Kafka", &after, &[15, 30]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_update_rechecks_at_once_and_restarts_the_schedule() {
     let mut h = harness();
     h.fake.answer(KAFKA, success("cluster-1"));
