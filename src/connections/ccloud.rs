@@ -353,7 +353,7 @@ impl Shared {
         entry.status.ccloud = Some(ccloud);
         let action = if entry.status.any_success() { EventAction::Connected } else { EventAction::Disconnected };
         tracing::info!(connection = id, ?action, state = ?entry.status.ccloud.as_ref().map(|c| c.state), "ccloud status changed");
-        self.emit(action, entry.to_connection());
+        self.changed(action, entry);
     }
 
     fn ccloud_timeout(&self) -> Duration {

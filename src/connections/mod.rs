@@ -145,6 +145,9 @@ struct Entry {
     status: Status,
     /// Changes on every spec change; check results carry the generation they were started for.
     generation: u64,
+    /// Grows with every change the client can see (spec or status): `metadata.revision`, so that a
+    /// client that gets a reply after a newer event keeps the newer one.
+    revision: u64,
     /// Creation order, for `list`.
     seq: u64,
     /// Wakes the connection's check task (after an update, or to re-check now).
@@ -158,6 +161,7 @@ struct Entry {
 impl Entry {
     fn to_connection(&self) -> Connection {
         let mut connection = to_connection(&self.spec, &self.status);
+        connection.metadata.revision = self.revision;
         connection.metadata.sign_in_uri = self.ccloud.as_ref().map(|auth| auth.sign_in_uri().to_string());
         connection
     }
@@ -198,6 +202,8 @@ struct Shared {
     ccloud: Arc<dyn CCloud>,
     settings: Settings,
     events: mpsc::UnboundedSender<ConnectionEvent>,
+    /// The last revision given to any connection; revisions never repeat within a session.
+    revisions: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -207,9 +213,14 @@ impl Shared {
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn emit(&self, action: EventAction, connection: Connection) {
+    /// Records a change of `entry` (spec, status or both): gives it the next revision, sends the
+    /// event and returns the connection as it now is.
+    fn changed(&self, action: EventAction, entry: &mut Entry) -> Connection {
+        entry.revision = self.revisions.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let connection = entry.to_connection();
         // The receiver only goes away when the server is stopping; events are moot then.
-        let _ = self.events.send(ConnectionEvent { action, connection });
+        let _ = self.events.send(ConnectionEvent { action, connection: connection.clone() });
+        connection
     }
 
     /// Runs one round of checks for `spec`: every component at once, each bounded by the timeout.
@@ -251,7 +262,7 @@ impl Shared {
             entry.status = status;
             let action = if entry.status.any_success() { EventAction::Connected } else { EventAction::Disconnected };
             tracing::info!(connection = id, ?action, "status changed");
-            self.emit(action, entry.to_connection());
+            return Some(self.changed(action, entry));
         }
         Some(entry.to_connection())
     }
@@ -307,7 +318,16 @@ impl ConnectionManager {
         ccloud: Arc<dyn CCloud>,
         events: mpsc::UnboundedSender<ConnectionEvent>,
     ) -> Self {
-        Self { shared: Arc::new(Shared { store: Mutex::default(), checks, ccloud, settings, events }) }
+        Self {
+            shared: Arc::new(Shared {
+                store: Mutex::default(),
+                checks,
+                ccloud,
+                settings,
+                events,
+                revisions: Default::default(),
+            }),
+        }
     }
 
     pub fn list(&self) -> Vec<Connection> {
@@ -340,10 +360,10 @@ impl ConnectionManager {
         let wake = Arc::new(Notify::new());
         let ccloud = (spec.connection_type == Some(ConnectionType::Ccloud))
             .then(|| ccloud::CCloudAuth::new(self.shared.ccloud.authorization_request()));
-        let entry = Entry { spec, status, generation, seq, wake: wake.clone(), _stop: stop_tx, ccloud };
-        let connection = entry.to_connection();
+        let mut entry =
+            Entry { spec, status, generation, revision: 0, seq, wake: wake.clone(), _stop: stop_tx, ccloud };
+        let connection = self.shared.changed(EventAction::Created, &mut entry);
         store.entries.insert(id.clone(), entry);
-        self.shared.emit(EventAction::Created, connection.clone());
         drop(store);
         tracing::info!(connection = %id, "created");
         tokio::spawn(run_checks(self.shared.clone(), id, wake, stop_rx));
@@ -431,8 +451,7 @@ impl ConnectionManager {
         entry.generation = generation;
         ccloud::carry_over(&self.shared, id, entry, previous_ccloud, organization_changed, switched, next_epoch);
         entry.wake.notify_one();
-        let connection = entry.to_connection();
-        self.shared.emit(EventAction::Updated, connection.clone());
+        let connection = self.shared.changed(EventAction::Updated, entry);
         tracing::info!(connection = id, "updated");
         connection
     }
@@ -440,8 +459,8 @@ impl ConnectionManager {
     /// Removes the connection, stops its checks and sends `DELETED`, its last event.
     pub fn delete(&self, id: &str) -> Result<(), ManagerError> {
         let mut store = self.shared.lock();
-        let entry = store.entries.remove(id).ok_or_else(|| ManagerError::NotFound(id.to_string()))?;
-        self.shared.emit(EventAction::Deleted, entry.to_connection());
+        let mut entry = store.entries.remove(id).ok_or_else(|| ManagerError::NotFound(id.to_string()))?;
+        self.shared.changed(EventAction::Deleted, &mut entry);
         store.release_listener_if_idle();
         tracing::info!(connection = id, "deleted");
         Ok(())

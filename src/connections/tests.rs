@@ -332,6 +332,29 @@ async fn create_starts_attempting_then_connects_when_checks_succeed() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn every_change_gives_the_connection_a_higher_revision_in_replies_and_events_alike() {
+    let mut h = harness();
+    h.fake.answer(KAFKA, success("cluster"));
+    let created = h.manager.create(direct("r", Some(KAFKA), None)).unwrap();
+    assert_eq!(h.expect(EventAction::Created, "r").await, created, "the reply is the CREATED event");
+    let connected = h.expect(EventAction::Connected, "r").await;
+    assert!(connected.metadata.revision > created.metadata.revision, "{connected:?}");
+    // A reader sees the newest; a reply delivered late (the create reply) is recognisably older.
+    assert_eq!(h.manager.get("r").unwrap().metadata.revision, connected.metadata.revision);
+    let updated = h.manager.update("r", named(direct("r", Some(KAFKA), None), "renamed")).await.unwrap();
+    assert!(updated.metadata.revision > connected.metadata.revision);
+    let reconnected = h.expect(EventAction::Updated, "r").await;
+    assert_eq!(reconnected.metadata.revision, updated.metadata.revision);
+    let again = h.expect(EventAction::Connected, "r").await;
+    assert!(again.metadata.revision > updated.metadata.revision);
+    // Unchanged checks change nothing, revision included.
+    tokio::time::sleep(DIRECT_INTERVAL * 2).await;
+    assert_eq!(h.manager.get("r").unwrap().metadata.revision, again.metadata.revision);
+    h.manager.delete("r").unwrap();
+    assert!(h.expect(EventAction::Deleted, "r").await.metadata.revision > again.metadata.revision);
+}
+
+#[tokio::test(start_paused = true)]
 async fn create_disconnects_when_every_check_fails_and_failed_components_say_why() {
     let mut h = harness();
     h.fake.answer(KAFKA, Outcome::failed("Connection refused by 127.0.0.1:9092", true));

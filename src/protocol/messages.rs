@@ -34,6 +34,11 @@ pub struct ConnectionMetadata {
     /// Where the user signs in to Confluent Cloud (CCLOUD connections only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in_uri: Option<String>,
+    /// Grows with every change to the connection (spec or status), across replies and events: a
+    /// client keeps the connection with the highest revision it has seen, so a reply that arrives
+    /// after a newer event never overwrites it. 0 for a dry run's result, which is never stored.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// Params of `connections/list`: an empty object.

@@ -193,6 +193,28 @@ local function main()
     contains(lines, "Kafka cluster    connected (cluster tansu_cluster)", "list buffer")
   end)
 
+  step("a reply older than an event already seen never overwrites it (metadata.revision)", function()
+    local current = sidecar.get("nvim-test")
+    local revision = current.metadata and current.metadata.revision
+    assert(type(revision) == "number" and revision > 0, "connections carry a revision: " .. vim.inspect(current.metadata))
+    -- What a create reply delayed past the CONNECTED event looks like: older, and still attempting.
+    local stale = vim.deepcopy(current)
+    stale.metadata.revision = revision - 1
+    stale.status.kafka_cluster = { state = "ATTEMPTING" }
+    local real = sidecar.request
+    sidecar.request = function(method, _, callback)
+      eq(method, "connections/refresh", "method")
+      callback(nil, stale)
+    end
+    local done
+    local ok, err = pcall(sidecar.refresh, "nvim-test", function() done = true end)
+    sidecar.request = real
+    assert(ok, err)
+    assert(done, "the callback ran")
+    eq(sidecar.get("nvim-test").status.kafka_cluster.state, "SUCCESS", "the newer status stays")
+    contains(table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"), "✓ Neovim test  [nvim-test]  DIRECT  connected", "list buffer")
+  end)
+
   step("Confluent Cloud sign-in: handled whether or not this sidecar has ccloud/signIn", function()
     local outcome
     sidecar.add_ccloud("Cloud", function(err, result) outcome = { err = err, result = result } end)

@@ -154,6 +154,12 @@ export interface CCloudStatus {
 }
 export interface ConnectionMetadata {
   /**
+   * Grows with every change to the connection (spec or status), across replies and events: a
+   * client keeps the connection with the highest revision it has seen, so a reply that arrives
+   * after a newer event never overwrites it. 0 for a dry run's result, which is never stored.
+   */
+  revision?: number;
+  /**
    * Where the user signs in to Confluent Cloud (CCLOUD connections only).
    */
   sign_in_uri?: string | null;

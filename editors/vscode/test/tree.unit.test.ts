@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ConnectionsModel, connectionNode } from "../src/model/tree";
+import type { Connection } from "../src/protocol";
 import { REFUSED, ccloud, direct } from "./fixtures";
 
 test("a connection node shows its name, overall icon and the components as children", () => {
@@ -64,4 +65,31 @@ test("a problem replaces the connections until the next list", () => {
   assert.deepEqual(model.nodes().map((n) => [n.kind, n.label, n.icon.id]), [["message", "The sidecar is not running", "error"]]);
   model.replaceAll([direct("one", "SUCCESS")]);
   assert.equal(model.nodes()[0].kind, "connection");
+});
+
+function at(revision: number, connection: Connection): Connection {
+  return { ...connection, metadata: { ...connection.metadata, revision } };
+}
+
+test("a reply older than an event already applied never overwrites it (the save that stayed 'connecting…')", () => {
+  const model = new ConnectionsModel();
+  // The CONNECTED event arrives while the save still awaits SecretStorage; the create reply (ATTEMPTING) comes after.
+  model.apply({ action: "CREATED", connection: at(1, direct("dev", "ATTEMPTING")) });
+  model.apply({ action: "CONNECTED", connection: at(2, direct("dev", "SUCCESS")) });
+  assert.equal(model.upsert(at(1, direct("dev", "ATTEMPTING"))), false, "the stale reply is ignored");
+  assert.equal(model.nodes()[0].icon.id, "pass");
+  assert.equal(model.nodes()[0].description, "connected");
+  // A newer one still applies, and so does a list, unless it is older than what is held.
+  assert.equal(model.upsert(at(3, direct("dev", "FAILED"))), true);
+  assert.equal(model.nodes()[0].icon.id, "warning");
+  model.replaceAll([at(2, direct("dev", "SUCCESS")), at(4, direct("new", "SUCCESS"))]);
+  assert.deepEqual(model.nodes().map((n) => [n.label, n.icon.id]), [["Cluster dev", "warning"], ["Cluster new", "pass"]]);
+  // A reply that arrives after the connection's deletion does not bring it back; a new one with the id does.
+  model.apply({ action: "DELETED", connection: at(5, direct("dev", "FAILED")) });
+  assert.equal(model.upsert(at(3, direct("dev", "FAILED"))), false);
+  assert.deepEqual(model.nodes().map((n) => n.label), ["Cluster new"]);
+  assert.equal(model.upsert(at(6, direct("dev", "ATTEMPTING"))), true, "created again under the same id");
+  // A restarted sidecar counts from the start again.
+  model.reset();
+  assert.equal(model.upsert(at(1, direct("dev", "SUCCESS"))), true);
 });

@@ -31,6 +31,8 @@ local state = {
   -- The connections the sidecar reported, by id, and their ids in creation order.
   connections = {},
   order = {},
+  -- The revision of each connection's DELETED event.
+  deleted = {},
   -- The specs as the user gave them (with secrets), to test or re-create them; the sidecar only shows masks.
   specs = {},
   listeners = {},
@@ -58,14 +60,40 @@ local function notify(message, level)
   end
 end
 
+--- A connection's metadata.revision, which grows with every change; nil from a sidecar that sends none.
+local function revision_of(connection)
+  local metadata = connection and connection.metadata
+  return type(metadata) == "table" and type(metadata.revision) == "number" and metadata.revision or nil
+end
+
+--- Keeps a connection the sidecar sent, unless it is older than the one held or than its deletion (a create reply
+--- that arrives after the CONNECTED event it led to must not put "connecting" back). Returns whether it was kept.
 local function remember(connection)
-  if not state.connections[connection.id] then
+  local revision = revision_of(connection)
+  local held = state.connections[connection.id]
+  if revision then
+    local known = held and revision_of(held)
+    if known and revision < known then
+      return false
+    end
+    local deleted = not held and state.deleted[connection.id]
+    if deleted and revision <= deleted then
+      return false
+    end
+  end
+  state.deleted[connection.id] = nil
+  if not held then
     table.insert(state.order, connection.id)
   end
   state.connections[connection.id] = connection
+  return true
 end
 
-local function forget(id)
+--- Forgets a connection; `revision` (of its DELETED event) keeps older replies from bringing it back.
+local function forget(id, revision)
+  if revision then
+    state.deleted[id] = revision
+  end
   state.connections[id] = nil
   for index, known in ipairs(state.order) do
     if known == id then
@@ -122,7 +150,7 @@ local function on_event(_, event)
   -- Handlers may run inside a libuv callback, where buffers cannot be changed: do the work on the main loop.
   vim.schedule(function()
     if event.action == "DELETED" then
-      forget(event.connection.id)
+      forget(event.connection.id, revision_of(event.connection))
     else
       remember(event.connection)
     end
@@ -227,7 +255,7 @@ function M.start()
         local was_ready = state.ready
         state.ready = false
         state.client_id = nil
-        state.connections, state.order = {}, {}
+        state.connections, state.order, state.deleted = {}, {}, {}
         changed()
         if was_ready and code ~= 0 then
           notify(string.format("ide-sidecar exited (code %s, signal %s): :IdeSidecarLog, :IdeSidecarRestart", code, signal), vim.log.levels.ERROR)
@@ -277,9 +305,13 @@ function M.reload(callback)
     if err then
       notify(status.describe_error("list the connections", err), vim.log.levels.ERROR)
     else
+      -- A listed connection older than the one held (an event overtook the list) keeps the newer one.
+      local held = state.connections
       state.connections, state.order = {}, {}
       for _, connection in ipairs(result.data or {}) do
-        remember(connection)
+        local current = held[connection.id]
+        local revision, known = revision_of(connection), current and revision_of(current)
+        remember((revision and known and revision < known) and current or connection)
       end
       changed()
     end

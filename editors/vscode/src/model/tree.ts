@@ -36,6 +36,8 @@ export class ConnectionsModel {
   private readonly listeners = new Set<Listener>();
   /** Shown as the only node while the sidecar is not running. */
   private problem: string | undefined;
+  /** The revision of each connection's DELETED event, so that a late reply does not bring it back. */
+  private readonly deleted = new Map<string, number>();
 
   onDidChange(listener: Listener): { dispose(): void } {
     this.listeners.add(listener);
@@ -50,33 +52,57 @@ export class ConnectionsModel {
     return this.connections.get(id);
   }
 
-  /** Replaces everything with a `connections/list` result. */
+  /**
+   * Replaces everything with a `connections/list` result. A listed connection older than the one already held (an
+   * event overtook the list) keeps the newer one.
+   */
   replaceAll(connections: Connection[]): void {
+    const held = new Map(this.connections);
     this.connections.clear();
-    for (const connection of connections) this.connections.set(connection.id, connection);
+    for (const connection of connections) {
+      const current = held.get(connection.id);
+      const keep = current !== undefined && isOlder(connection, revisionOf(current));
+      this.connections.set(connection.id, keep ? current : connection);
+    }
     this.problem = undefined;
     this.changed();
   }
 
-  /** Records a connection returned by a request (create, update, refresh, get). */
-  upsert(connection: Connection): void {
+  /**
+   * Records a connection returned by a request (create, update, refresh, get) or an event. Every Connection carries
+   * `metadata.revision`, which grows with each change: one older than what is held (a create reply that arrives after
+   * the CONNECTED event it led to) or than its deletion is ignored. Returns whether it was applied.
+   */
+  upsert(connection: Connection): boolean {
+    const current = this.connections.get(connection.id);
+    const known = current !== undefined ? revisionOf(current) : this.deleted.get(connection.id);
+    const stale = current !== undefined ? isOlder(connection, known) : known !== undefined && !isNewer(connection, known);
+    if (stale) return false;
+    this.deleted.delete(connection.id);
     this.connections.set(connection.id, connection);
     this.changed();
+    return true;
   }
 
-  remove(id: string): void {
+  /** Removes a connection; `revision` (of its DELETED event) keeps older replies from bringing it back. */
+  remove(id: string, revision?: number): void {
+    if (revision !== undefined) this.deleted.set(id, revision);
     if (this.connections.delete(id)) this.changed();
   }
 
   /** Applies a `connections/event` notification. */
   apply(event: ConnectionEvent): void {
-    if (event.action === "DELETED") this.remove(event.connection.id);
+    if (event.action === "DELETED") this.remove(event.connection.id, revisionOf(event.connection));
     else this.upsert(event.connection);
   }
 
-  /** Clears the connections and shows `problem` instead (or nothing when undefined), e.g. when the sidecar stopped. */
+  /**
+   * Clears the connections and shows `problem` instead (or nothing when undefined), e.g. when the sidecar stopped. A
+   * new sidecar counts revisions from the start again, so what was known about revisions goes too.
+   */
   reset(problem?: string): void {
     this.connections.clear();
+    this.deleted.clear();
     this.problem = problem;
     this.changed();
   }
@@ -101,6 +127,21 @@ export class ConnectionsModel {
   private changed(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/** A connection's revision; undefined from a sidecar that does not send one (then every update applies). */
+function revisionOf(connection: Connection): number | undefined {
+  return connection.metadata?.revision ?? undefined;
+}
+
+function isOlder(connection: Connection, than: number | undefined): boolean {
+  const revision = revisionOf(connection);
+  return revision !== undefined && than !== undefined && revision < than;
+}
+
+function isNewer(connection: Connection, than: number): boolean {
+  const revision = revisionOf(connection);
+  return revision === undefined || revision > than;
 }
 
 export function connectionNode(connection: Connection): TreeNode {
