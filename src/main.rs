@@ -29,10 +29,17 @@ struct Cli {
     command: Option<Commands>,
 }
 
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// How many requests run at once; more wait for one to finish (none is dropped).
+    #[arg(long, default_value_t = ide_sidecar::server::DEFAULT_MAX_CONCURRENT_REQUESTS as u16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    max_concurrent_requests: u16,
+}
+
 #[derive(Subcommand)]
 enum Commands {
     /// Serve an editor over stdio (the default).
-    Serve,
+    Serve(ServeArgs),
     /// Check one connection spec once and print the resulting Connection as JSON.
     /// Exits 0 when every component succeeded, 1 when one failed, 2 when the spec is invalid.
     Check(CheckArgs),
@@ -78,8 +85,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let code = match cli.command.unwrap_or(Commands::Serve) {
-        Commands::Serve => runtime.block_on(serve()),
+    let serve_default =
+        || ServeArgs { max_concurrent_requests: ide_sidecar::server::DEFAULT_MAX_CONCURRENT_REQUESTS as u16 };
+    let code = match cli.command.unwrap_or_else(|| Commands::Serve(serve_default())) {
+        Commands::Serve(args) => runtime.block_on(serve(args)),
         Commands::Check(args) => runtime.block_on(check(args)),
         Commands::Demo => demo(),
         Commands::Schema { dir } => write_schema(&dir),
@@ -88,11 +97,12 @@ fn main() -> ExitCode {
     std::process::exit(code)
 }
 
-async fn serve() -> i32 {
+async fn serve(args: ServeArgs) -> i32 {
     let eof = Arc::new(AtomicBool::new(false));
     let input = EofWatch { inner: tokio::io::stdin(), eof: eof.clone() };
+    let config = ide_sidecar::server::ServeConfig { max_concurrent_requests: args.max_concurrent_requests.into() };
     let shutdown_requested =
-        ide_sidecar::server::serve(input, tokio::io::stdout(), ide_sidecar::server::real_checks()).await;
+        ide_sidecar::server::serve_with(input, tokio::io::stdout(), ide_sidecar::server::real_checks(), config).await;
     // 0 only for the orderly `shutdown` then `exit`; end of input or `exit` alone is 1.
     if shutdown_requested && !eof.load(Ordering::SeqCst) {
         0

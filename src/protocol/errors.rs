@@ -5,6 +5,10 @@ pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
 pub const INVALID_PARAMS: i64 = -32602;
+/// A handler failed (a bug); `data` names the method.
+pub const INTERNAL_ERROR: i64 = -32603;
+/// LSP: the request was cancelled by `$/cancelRequest`.
+pub const REQUEST_CANCELLED: i64 = -32800;
 /// LSP: a request arrived before `initialize`.
 pub const SERVER_NOT_INITIALIZED: i64 = -32002;
 
@@ -26,6 +30,8 @@ pub const ALL: &[(i64, &str)] = &[
     (INVALID_REQUEST, "invalid request: JSON, but not a JSON-RPC request"),
     (METHOD_NOT_FOUND, "unknown method"),
     (INVALID_PARAMS, "invalid params: malformed params or a validation failure; data.errors lists each problem"),
+    (INTERNAL_ERROR, "internal error: the handler failed; data names the method"),
+    (REQUEST_CANCELLED, "the request was cancelled by $/cancelRequest"),
     (SERVER_NOT_INITIALIZED, "a request arrived before initialize"),
     (CONNECTION_NOT_FOUND, "connection not found"),
     (CONNECTION_ALREADY_EXISTS, "a connection with this id already exists"),

@@ -380,9 +380,35 @@ fn split_spec(mut params: Value, field: &str) -> Result<(ConnectionSpec, Value)>
     Ok((decode_spec(spec)?, params))
 }
 
+/// How many requests run at once unless told otherwise: enough for an editor's bursts (a list, a few
+/// refreshes and a long check), few enough that a flood of slow requests cannot pile up work.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 16;
+
+/// How the server runs, beyond what `initialize` says.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Requests past this many wait for one to finish (in arrival order); none is dropped.
+    pub max_concurrent_requests: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self { max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS }
+    }
+}
+
 /// Serves the sidecar on the given streams until `exit` or end of input. Returns whether
 /// `shutdown` was requested before, which decides the exit code.
 pub async fn serve<I, O>(input: I, output: O, checks: Arc<dyn Checks>) -> bool
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite + Unpin + Send + 'static,
+{
+    serve_with(input, output, checks, ServeConfig::default()).await
+}
+
+/// [`serve`] with a [`ServeConfig`].
+pub async fn serve_with<I, O>(input: I, output: O, checks: Arc<dyn Checks>, config: ServeConfig) -> bool
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin + Send + 'static,
@@ -406,7 +432,7 @@ where
     .custom_method(method::CCLOUD_SIGN_IN, Sidecar::sign_in)
     .custom_method(method::CCLOUD_SIGN_OUT, Sidecar::sign_out)
     .finish();
-    transport::run(input, output, service, socket).await;
+    transport::run(input, output, service, socket, config.max_concurrent_requests).await;
     lifecycle.shutdown_requested()
 }
 

@@ -2,12 +2,15 @@
 //! write every outgoing message (responses, notifications, server-to-client requests) from one
 //! writer so frames never interleave.
 
+use std::collections::HashMap;
 use std::future::poll_fn;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, Semaphore};
 use tower::Service;
 use tower_lsp_server::jsonrpc::{Error, Request, Response};
 use tower_lsp_server::{ClientSocket, LspService};
@@ -15,8 +18,14 @@ use tower_lsp_server::{ClientSocket, LspService};
 use super::framing::{self, Frame};
 use super::Sidecar;
 
-/// Serves until `exit` or end of input.
-pub async fn run<I, O>(input: I, output: O, mut service: LspService<Sidecar>, socket: ClientSocket)
+/// Serves until `exit` or end of input, running at most `max_requests` requests at once.
+///
+/// Requests run concurrently, each in its own task: past the limit, a request waits for a slot (in
+/// arrival order) while the reader goes on, so a `$/cancelRequest` for a waiting or running request
+/// is still seen and answered (-32800 for the cancelled request). Notifications are handled in the
+/// order they arrive, before the next message is read. A handler that panics is answered with
+/// -32603 naming the method.
+pub async fn run<I, O>(input: I, output: O, mut service: LspService<Sidecar>, socket: ClientSocket, max_requests: usize)
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin + Send + 'static,
@@ -33,6 +42,9 @@ where
         }
     });
 
+    let slots = Arc::new(Semaphore::new(max_requests.max(1)));
+    // Requests waiting for a slot, by id (as JSON text), with what cancels the wait.
+    let waiting: Waiting = Arc::default();
     let mut reader = framing::FrameReader::new(BufReader::new(input));
     loop {
         let body = match reader.next().await {
@@ -58,22 +70,61 @@ where
                         Error { data: Some(Value::from(request.method().to_string())), ..Error::method_not_found() };
                     Response::from_error(id.clone(), error)
                 });
+                let method = request.method().to_string();
+                let id = request.id().cloned();
+                let cancelled_id = request.params().and_then(|params| params.get("id")).map(Value::to_string);
                 if poll_fn(|cx| service.poll_ready(cx)).await.is_err() {
                     break;
                 }
+                // The call registers the request for `$/cancelRequest` at once; it runs when polled.
                 let call = service.call(request);
+                let Some(id) = id else {
+                    // A cancel for a request still waiting for a slot is answered here, at once;
+                    // tower-lsp cancels the running ones.
+                    if method == "$/cancelRequest" {
+                        cancel_waiting(&waiting, &cancelled_id);
+                    }
+                    // A notification: handled before the next message, so notifications keep their order.
+                    let _ = AssertUnwindSafe(call).catch_unwind().await;
+                    if is_exit {
+                        break;
+                    }
+                    continue;
+                };
                 let out = out_tx.clone();
-                let handle = tokio::spawn(async move {
-                    match (call.await, unanswered) {
-                        (Ok(Some(response)), _) => send(&out, &response),
-                        (Ok(None), Some(not_found)) => send(&out, &not_found),
-                        _ => {}
+                let slots = slots.clone();
+                let (cancel, mut cancelled) = oneshot::channel();
+                let key = serde_json::to_string(&id).unwrap_or_default();
+                lock(&waiting).insert(key.clone(), cancel);
+                let waiting = waiting.clone();
+                tokio::spawn(async move {
+                    let slot = tokio::select! {
+                        slot = slots.acquire_owned() => slot,
+                        _ = &mut cancelled => {
+                            send(&out, &Response::from_error(id, Error::request_cancelled()));
+                            return;
+                        }
+                    };
+                    lock(&waiting).remove(&key);
+                    let Ok(_slot) = slot else { return };
+                    match (AssertUnwindSafe(call).catch_unwind().await, unanswered) {
+                        (Ok(Ok(Some(response))), _) => send(&out, &response),
+                        (Ok(Ok(None)), Some(not_found)) => send(&out, &not_found),
+                        (Ok(_), _) => {}
+                        (Err(_), _) => {
+                            tracing::error!(method, "a request handler panicked");
+                            let error = Error {
+                                message: format!(
+                                    "The sidecar failed while handling {method}: this is a bug; the session goes on"
+                                )
+                                .into(),
+                                data: Some(Value::from(method)),
+                                ..Error::internal_error()
+                            };
+                            send(&out, &Response::from_error(id, error));
+                        }
                     }
                 });
-                if is_exit {
-                    let _ = handle.await;
-                    break;
-                }
             }
             Incoming::Response(response) => {
                 let _ = client_responses.send(response).await;
@@ -86,6 +137,19 @@ where
     drop(service);
     // Let responses already produced reach the client; in-flight work is abandoned.
     let _ = tokio::time::timeout(std::time::Duration::from_millis(250), writer).await;
+}
+
+type Waiting = Arc<Mutex<HashMap<String, oneshot::Sender<()>>>>;
+
+fn lock(waiting: &Waiting) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<()>>> {
+    waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Answers a waiting request's cancellation at once (its task sends -32800).
+fn cancel_waiting(waiting: &Waiting, id: &Option<String>) {
+    if let Some(cancel) = id.as_ref().and_then(|id| lock(waiting).remove(id)) {
+        let _ = cancel.send(());
+    }
 }
 
 enum Incoming {

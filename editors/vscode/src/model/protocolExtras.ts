@@ -21,6 +21,8 @@ export const ErrorCodes = {
   invalidRequest: -32600,
   methodNotFound: -32601,
   invalidParams: -32602,
+  internalError: -32603,
+  requestCancelled: -32800,
   notInitialized: -32002,
   connectionNotFound: -32010,
   connectionExists: -32011,

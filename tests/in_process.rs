@@ -1,0 +1,199 @@
+//! The server in-process, over an in-memory duplex with real framing, with scripted checks: fast
+//! tests of the protocol's guarantees that need no peers (a panicking handler, cancellation, the
+//! limit on concurrent requests).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ide_sidecar::connections::{BoxFuture, Checks, LocalDiscovery, Outcome};
+use ide_sidecar::protocol::{KafkaClusterConfig, SchemaRegistryConfig};
+use ide_sidecar::server::framing::{encode, Frame, FrameReader};
+use ide_sidecar::server::{serve_with, ServeConfig};
+use serde_json::{json, Value};
+use tokio::io::{AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Checks whose behaviour is chosen by the bootstrap servers: `panic:1` panics, `hang:1` never
+/// ends, `slow:1` takes 300 ms; anything else succeeds. Counts checks running at once.
+#[derive(Default)]
+struct Scripted {
+    counts: Arc<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    running: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl Checks for Scripted {
+    fn kafka(&self, target: KafkaClusterConfig, _timeout: Duration) -> BoxFuture<Outcome> {
+        let servers = target.bootstrap_servers.unwrap_or_default();
+        let counts = self.counts.clone();
+        Box::pin(async move {
+            let now = counts.running.fetch_add(1, Ordering::SeqCst) + 1;
+            counts.most.fetch_max(now, Ordering::SeqCst);
+            let outcome = match servers.as_str() {
+                "panic:1" => panic!("a scripted panic in a check"),
+                "hang:1" => std::future::pending().await,
+                "slow:1" => {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    Outcome::Success { cluster_id: Some("slow".into()), bootstrap_servers: None }
+                }
+                _ => Outcome::Success { cluster_id: Some("ok".into()), bootstrap_servers: None },
+            };
+            counts.running.fetch_sub(1, Ordering::SeqCst);
+            outcome
+        })
+    }
+
+    fn local_kafka(&self, _: LocalDiscovery, _: Duration) -> BoxFuture<Outcome> {
+        Box::pin(async { Outcome::failed("no local cluster in this test", true) })
+    }
+
+    fn schema_registry(&self, _: SchemaRegistryConfig, _: Duration) -> BoxFuture<Outcome> {
+        Box::pin(async { Outcome::failed("no registry in this test", true) })
+    }
+}
+
+/// A client on one end of the duplex; the server runs on the other in this process.
+struct Client {
+    writer: WriteHalf<DuplexStream>,
+    reader: FrameReader<BufReader<ReadHalf<DuplexStream>>>,
+    server: tokio::task::JoinHandle<bool>,
+}
+
+impl Client {
+    async fn start(checks: Arc<Scripted>, max_concurrent_requests: usize) -> Self {
+        let (client, server) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server);
+        let config = ServeConfig { max_concurrent_requests };
+        let server = tokio::spawn(serve_with(server_read, server_write, checks, config));
+        let (read, writer) = tokio::io::split(client);
+        let mut client = Self { writer, reader: FrameReader::new(BufReader::new(read)), server };
+        client
+            .send(json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
+                "capabilities": {}, "initializationOptions": {"check_timeout_seconds": 60}}}))
+            .await;
+        assert!(client.reply(&json!("init")).await.get("result").is_some());
+        client.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}})).await;
+        client
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.writer.write_all(&encode(message.to_string().as_bytes())).await.unwrap();
+    }
+
+    async fn request(&mut self, id: i64, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).await;
+    }
+
+    async fn next(&mut self) -> Value {
+        match tokio::time::timeout(WAIT, self.reader.next()).await.expect("a message from the server in time") {
+            Frame::Body(body) => serde_json::from_slice(&body).unwrap(),
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    /// The reply to `id`, skipping notifications and other replies.
+    async fn reply(&mut self, id: &Value) -> Value {
+        loop {
+            let message = self.next().await;
+            if message.get("method").is_none() && &message["id"] == id {
+                return message;
+            }
+        }
+    }
+
+    async fn shutdown(mut self) {
+        self.request(999_999, "shutdown", Value::Null).await;
+        self.reply(&json!(999_999)).await;
+        self.send(json!({"jsonrpc": "2.0", "method": "exit"})).await;
+        let clean = tokio::time::timeout(WAIT, self.server).await.expect("the server stops after exit").unwrap();
+        assert!(clean, "shutdown was seen before exit");
+    }
+}
+
+fn dry_run(servers: &str) -> Value {
+    json!({"dry_run": true, "spec": {"name": "n", "type": "DIRECT",
+        "kafka_cluster": {"bootstrap_servers": servers, "ssl": {"enabled": false}}}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_is_answered_and_the_session_and_the_store_go_on() {
+    let mut client = Client::start(Arc::default(), 4).await;
+    client
+        .request(
+            1,
+            "connections/create",
+            json!({"spec": {"id": "kept", "name": "kept", "type": "DIRECT",
+        "kafka_cluster": {"bootstrap_servers": "ok:1", "ssl": {"enabled": false}}}}),
+        )
+        .await;
+    assert_eq!(client.reply(&json!(1)).await["result"]["id"], "kept");
+    client.request(2, "connections/create", dry_run("panic:1")).await;
+    let answer = client.reply(&json!(2)).await;
+    assert_eq!(answer["error"]["code"], -32603, "{answer}");
+    assert_eq!(answer["error"]["data"], "connections/create", "{answer}");
+    client.request(3, "connections/list", json!({})).await;
+    let list = client.reply(&json!(3)).await;
+    assert_eq!(list["result"]["data"].as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list["result"]["data"][0]["id"], "kept");
+    client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_request_is_answered_request_cancelled_while_others_go_on() {
+    let mut client = Client::start(Arc::default(), 4).await;
+    client.request(7, "connections/create", dry_run("hang:1")).await;
+    client.request(8, "connections/list", json!({})).await;
+    assert!(client.reply(&json!(8)).await.get("result").is_some(), "another request is served meanwhile");
+    client.send(json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 7}})).await;
+    let cancelled = client.reply(&json!(7)).await;
+    assert_eq!(cancelled["error"]["code"], -32800, "{cancelled}");
+    client.request(9, "connections/create", dry_run("ok:1")).await;
+    assert_eq!(client.reply(&json!(9)).await["result"]["status"]["kafka_cluster"]["state"], "SUCCESS");
+    client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_past_the_limit_wait_and_all_are_answered() {
+    let checks = Arc::new(Scripted::default());
+    let mut client = Client::start(checks.clone(), 2).await;
+    for id in 0..8 {
+        client.request(id, "connections/create", dry_run("slow:1")).await;
+    }
+    let mut answered = Vec::new();
+    while answered.len() < 8 {
+        let message = client.next().await;
+        if let Some(id) = message["id"].as_i64() {
+            assert_eq!(message["result"]["status"]["kafka_cluster"]["state"], "SUCCESS", "{message}");
+            answered.push(id);
+        }
+    }
+    answered.sort_unstable();
+    assert_eq!(answered, (0..8).collect::<Vec<_>>());
+    assert_eq!(checks.counts.most.load(Ordering::SeqCst), 2, "two at a time: the limit, and no fewer");
+    // A request waiting for a slot can be cancelled too.
+    for id in 10..12 {
+        client.request(id, "connections/create", dry_run("hang:1")).await;
+    }
+    client.request(12, "connections/create", dry_run("hang:1")).await;
+    client.send(json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 12}})).await;
+    for id in [10, 11] {
+        client.send(json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": id}})).await;
+    }
+    // The waiting one is answered at once, before the running ones it waits for.
+    let mut order = Vec::new();
+    while order.len() < 3 {
+        let message = client.next().await;
+        if let Some(id) = message["id"].as_i64() {
+            assert_eq!(message["error"]["code"], -32800, "{message}");
+            order.push(id);
+        }
+    }
+    assert_eq!(order[0], 12, "{order:?}");
+    client.shutdown().await;
+}
