@@ -1,10 +1,12 @@
 //! ide-sidecar: an editor companion for Kafka developers, served over stdio JSON-RPC.
 //!
 //! Modules in reading order, following the data from the wire to the outside systems:
-//! - [`protocol`]: the wire contract (params, results, notifications, options, error codes); the only
+//! - [`protocol`]: the wire contract: the method table ([`protocol::methods`], each method declared
+//!   once), params, results, notifications, options, error codes ([`protocol::ErrorCode`]); the only
 //!   place that knows serde and schemars, and the source of `schema/`.
-//! - [`server`]: JSON-RPC over stdio with `tower-lsp-server`: lifecycle, method routing, turning
-//!   errors into codes, forwarding events.
+//! - [`server`]: JSON-RPC over stdio with `tower-lsp-server`: lifecycle, the transport, params decoding,
+//!   one handler per method in `server/handlers/` (dispatched from the method table), turning errors
+//!   into codes, forwarding events.
 //! - [`connections`]: the connection manager: store, validation, secrets, status, check scheduling.
 //!   No JSON-RPC and no IO of its own: it calls the backends through the [`connections::Checks`] seam.
 //! - [`backends`]: IO adapters, one per outside system: Kafka (librdkafka) and Schema Registry (HTTP).

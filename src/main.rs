@@ -45,7 +45,7 @@ enum Commands {
     Check(CheckArgs),
     /// Run a scripted session against an in-process Kafka cluster and a tiny Schema Registry.
     Demo,
-    /// Write the protocol's JSON Schema files into a folder.
+    /// Write the protocol's JSON Schema files and protocol.json (the method table) into a folder.
     Schema {
         #[arg(default_value = "schema")]
         dir: PathBuf,
@@ -233,8 +233,8 @@ fn write_schema(dir: &std::path::Path) -> i32 {
         eprintln!("ide-sidecar schema: cannot create {}: {error}", dir.display());
         return 1;
     }
-    for (name, text) in ide_sidecar::protocol::json_schemas() {
-        if let Err(error) = std::fs::write(dir.join(name), text) {
+    for (name, text) in ide_sidecar::protocol::schema_files() {
+        if let Err(error) = std::fs::write(dir.join(&name), text) {
             eprintln!("ide-sidecar schema: cannot write {name}: {error}");
             return 1;
         }

@@ -1,12 +1,13 @@
 //! The server in-process, over an in-memory duplex with real framing, with scripted checks: fast
-//! tests of the protocol's guarantees that need no peers (a panicking handler, cancellation, the
-//! limit on concurrent requests).
+//! tests of the protocol's guarantees that need no peers (every method of the table dispatched, a
+//! panicking handler, cancellation, the limit on concurrent requests).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use ide_sidecar::connections::{BoxFuture, Checks, LocalDiscovery, Outcome};
+use ide_sidecar::protocol::methods::{methods, notifications};
 use ide_sidecar::protocol::{KafkaClusterConfig, SchemaRegistryConfig};
 use ide_sidecar::server::framing::{encode, Frame, FrameReader};
 use ide_sidecar::server::{serve_with, ServeConfig};
@@ -63,6 +64,8 @@ struct Client {
     writer: WriteHalf<DuplexStream>,
     reader: FrameReader<BufReader<ReadHalf<DuplexStream>>>,
     server: tokio::task::JoinHandle<bool>,
+    /// The `initialize` result.
+    initialized: Value,
 }
 
 impl Client {
@@ -72,12 +75,14 @@ impl Client {
         let config = ServeConfig { max_concurrent_requests };
         let server = tokio::spawn(serve_with(server_read, server_write, checks, config));
         let (read, writer) = tokio::io::split(client);
-        let mut client = Self { writer, reader: FrameReader::new(BufReader::new(read)), server };
+        let mut client =
+            Self { writer, reader: FrameReader::new(BufReader::new(read)), server, initialized: Value::Null };
         client
             .send(json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
                 "capabilities": {}, "initializationOptions": {"check_timeout_seconds": 60}}}))
             .await;
-        assert!(client.reply(&json!("init")).await.get("result").is_some());
+        let reply = client.reply(&json!("init")).await;
+        client.initialized = reply.get("result").cloned().unwrap_or_else(|| panic!("initialize failed: {reply}"));
         client.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}})).await;
         client
     }
@@ -122,6 +127,24 @@ fn dry_run(servers: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_method_of_the_table_is_announced_and_dispatched() {
+    let mut client = Client::start(Arc::default(), 4).await;
+    let supported = &client.initialized["capabilities"]["experimental"]["sidecar"];
+    let table: Vec<&str> = methods().iter().map(|method| method.name).collect();
+    assert_eq!(supported["methods"], json!(table));
+    let sent: Vec<&str> = notifications().iter().map(|notification| notification.name).collect();
+    assert_eq!(supported["notifications"], json!(sent));
+    for (id, method) in (100..).zip(&table) {
+        // Params every method decodes or refuses: the point is which code answers.
+        client.request(id, method, json!({"id": "nobody"})).await;
+        let reply = client.reply(&json!(id)).await;
+        let code = &reply["error"]["code"];
+        assert!(code != -32601 && code != -32603, "{method} is not dispatched: {reply}");
+    }
+    client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_handler_is_answered_and_the_session_and_the_store_go_on() {
     let mut client = Client::start(Arc::default(), 4).await;
     client
@@ -137,6 +160,10 @@ async fn a_panicking_handler_is_answered_and_the_session_and_the_store_go_on() {
     let answer = client.reply(&json!(2)).await;
     assert_eq!(answer["error"]["code"], -32603, "{answer}");
     assert_eq!(answer["error"]["data"], "connections/create", "{answer}");
+    // The request was answered by its handler, not only by the transport: its id is free again.
+    client.request(2, "connections/get", json!({"id": "kept"})).await;
+    let again = client.reply(&json!(2)).await;
+    assert_eq!(again["result"]["id"], "kept", "the id of a request that panicked can be used again: {again}");
     client.request(3, "connections/list", json!({})).await;
     let list = client.reply(&json!(3)).await;
     assert_eq!(list["result"]["data"].as_array().map(Vec::len), Some(1), "{list}");

@@ -25,6 +25,25 @@ fn initialize_reports_server_info_and_what_this_build_supports() {
         "Kerberos is announced only when built in"
     );
     assert_eq!(supported["error_codes"]["-32010"], "connection not found");
+    // What clients have matched on since the first release: nothing may go missing.
+    let methods = [
+        "connections/list",
+        "connections/get",
+        "connections/create",
+        "connections/update",
+        "connections/patch",
+        "connections/delete",
+        "connections/refresh",
+        "ccloud/signIn",
+        "ccloud/signOut",
+    ];
+    assert_eq!(supported["methods"], json!(methods));
+    assert_eq!(supported["notifications"], json!(["connections/event"]));
+    let codes = supported["error_codes"].as_object().unwrap();
+    for code in [-32700, -32600, -32601, -32602, -32603, -32800, -32002, -32010, -32011, -32012, -32020, -32021] {
+        assert!(codes.contains_key(&code.to_string()), "{code} in {codes:?}");
+    }
+    assert_eq!(codes.len(), 12, "{codes:?}");
 }
 
 #[test]

@@ -6,20 +6,6 @@ use serde::{Deserialize, Serialize};
 use super::spec::ConnectionSpec;
 use super::status::ConnectionStatus;
 
-/// Method names, in one place.
-pub mod method {
-    pub const LIST: &str = "connections/list";
-    pub const GET: &str = "connections/get";
-    pub const CREATE: &str = "connections/create";
-    pub const UPDATE: &str = "connections/update";
-    pub const PATCH: &str = "connections/patch";
-    pub const DELETE: &str = "connections/delete";
-    pub const REFRESH: &str = "connections/refresh";
-    pub const EVENT: &str = "connections/event";
-    pub const CCLOUD_SIGN_IN: &str = "ccloud/signIn";
-    pub const CCLOUD_SIGN_OUT: &str = "ccloud/signOut";
-}
-
 /// A connection: what the user set (`spec`) and what the sidecar observes (`status`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Connection {

@@ -1,8 +1,9 @@
-//! The wire contract: params, results, notifications, options and error codes.
+//! The wire contract: methods, params, results, notifications, options and error codes.
 //! serde and schemars live here only; `schema/` is generated from these types.
 
 pub mod errors;
 pub mod messages;
+pub mod methods;
 pub mod options;
 pub mod spec;
 pub mod status;
@@ -11,7 +12,9 @@ use std::collections::BTreeMap;
 
 use schemars::{schema_for, JsonSchema};
 
+pub use errors::ErrorCode;
 pub use messages::*;
+pub use methods::{Method, Notification};
 pub use options::InitializationOptions;
 pub use spec::*;
 pub use status::*;
@@ -25,24 +28,20 @@ fn render<T: JsonSchema>() -> String {
     text
 }
 
-/// The JSON Schema of every request, result and notification, by file name under `schema/`.
-pub fn json_schemas() -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
+/// Every file of `schema/`, by name: the JSON Schema of every params object, result and notification
+/// (their names come from the method table), of the spec, the options and error data, and
+/// `protocol.json`, the table itself.
+pub fn schema_files() -> BTreeMap<String, String> {
+    let mut files: BTreeMap<String, String> = [
         ("initialization_options.json", render::<InitializationOptions>()),
-        ("connection.json", render::<Connection>()),
         ("connection_spec.json", render::<ConnectionSpec>()),
-        ("connections_list.params.json", render::<ListParams>()),
-        ("connections_list.result.json", render::<ListResult>()),
-        ("connections_get.params.json", render::<IdParams>()),
-        ("connections_create.params.json", render::<CreateParams>()),
-        ("connections_update.params.json", render::<UpdateParams>()),
-        ("connections_patch.params.json", render::<PatchParams>()),
-        ("connections_delete.params.json", render::<IdParams>()),
-        ("connections_refresh.params.json", render::<IdParams>()),
-        ("connections_event.json", render::<ConnectionEvent>()),
-        ("ccloud_sign_in.params.json", render::<SignInParams>()),
-        ("ccloud_sign_in.result.json", render::<SignInResult>()),
-        ("ccloud_sign_out.params.json", render::<IdParams>()),
         ("error_data.json", render::<ErrorData>()),
-    ])
+        ("protocol.json", methods::protocol_table()),
+    ]
+    .into_iter()
+    .map(|(name, text)| (name.to_string(), text))
+    .collect();
+    files.extend(methods::methods().iter().flat_map(methods::MethodInfo::schema_files));
+    files.extend(methods::notifications().iter().map(methods::NotificationInfo::schema_file));
+    files
 }

@@ -1,12 +1,16 @@
 //! The one place where failures become JSON-RPC errors with stable codes.
 
-use tower_lsp_server::jsonrpc::{Error, ErrorCode};
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{self, Error};
 
 use crate::connections::ManagerError;
-use crate::protocol::errors::{
-    CCLOUD_SIGN_IN_FAILED, CONNECTION_ALREADY_EXISTS, CONNECTION_NOT_FOUND, INVALID_PARAMS, NOT_A_CCLOUD_CONNECTION,
-};
-use crate::protocol::{ErrorData, ErrorDetail};
+use crate::protocol::{ErrorCode, ErrorData, ErrorDetail};
+
+impl From<ErrorCode> for jsonrpc::ErrorCode {
+    fn from(code: ErrorCode) -> Self {
+        jsonrpc::ErrorCode::from(code.code())
+    }
+}
 
 /// -32602 with `data.errors` listing each problem with its JSON path.
 pub fn invalid_params(errors: Vec<ErrorDetail>) -> Error {
@@ -16,28 +20,42 @@ pub fn invalid_params(errors: Vec<ErrorDetail>) -> Error {
         many => format!("Invalid params: {} problems", many.len()),
     };
     Error {
-        code: ErrorCode::from(INVALID_PARAMS),
+        code: ErrorCode::InvalidParams.into(),
         message: message.into(),
         data: serde_json::to_value(ErrorData { errors }).ok(),
     }
 }
 
+/// -32603 for a handler that panicked, naming the method in `data`.
+pub(super) fn handler_panicked(method: &str) -> Error {
+    Error {
+        code: ErrorCode::InternalError.into(),
+        message: format!("The sidecar failed while handling {method}: this is a bug; the session goes on").into(),
+        data: Some(Value::from(method)),
+    }
+}
+
+/// -32002, for a request that reached a handler before `initialize` (tower-lsp refuses them earlier).
+pub(super) fn not_initialized() -> Error {
+    error(ErrorCode::NotInitialized, "The server is not initialized".into())
+}
+
 impl From<ManagerError> for Error {
-    fn from(error: ManagerError) -> Self {
-        let message = error.to_string();
-        match error {
-            ManagerError::NotFound(_) => server_error(CONNECTION_NOT_FOUND, message),
-            ManagerError::AlreadyExists(_) => server_error(CONNECTION_ALREADY_EXISTS, message),
+    fn from(failure: ManagerError) -> Self {
+        let message = failure.to_string();
+        match failure {
+            ManagerError::NotFound(_) => error(ErrorCode::ConnectionNotFound, message),
+            ManagerError::AlreadyExists(_) => error(ErrorCode::ConnectionExists, message),
             ManagerError::Invalid(problems) => invalid_params(
                 problems.into_iter().map(|p| ErrorDetail { source: p.source, detail: p.detail }).collect(),
             ),
-            ManagerError::Conflict(_) => server_error(crate::protocol::errors::CONNECTION_CONFLICT, message),
-            ManagerError::NotCCloud(_) => server_error(NOT_A_CCLOUD_CONNECTION, message),
-            ManagerError::SignIn(_) => server_error(CCLOUD_SIGN_IN_FAILED, message),
+            ManagerError::Conflict(_) => error(ErrorCode::PatchConflict, message),
+            ManagerError::NotCCloud(_) => error(ErrorCode::NotCcloud, message),
+            ManagerError::SignIn(_) => error(ErrorCode::CcloudSignInFailed, message),
         }
     }
 }
 
-fn server_error(code: i64, message: String) -> Error {
-    Error { code: ErrorCode::ServerError(code), message: message.into(), data: None }
+fn error(code: ErrorCode, message: String) -> Error {
+    Error { code: code.into(), message: message.into(), data: None }
 }

@@ -15,6 +15,7 @@ use tower::Service;
 use tower_lsp_server::jsonrpc::{Error, Request, Response};
 use tower_lsp_server::{ClientSocket, LspService};
 
+use super::errors::handler_panicked;
 use super::framing::{self, Frame};
 use super::Sidecar;
 
@@ -113,15 +114,7 @@ where
                         (Ok(_), _) => {}
                         (Err(_), _) => {
                             tracing::error!(method, "a request handler panicked");
-                            let error = Error {
-                                message: format!(
-                                    "The sidecar failed while handling {method}: this is a bug; the session goes on"
-                                )
-                                .into(),
-                                data: Some(Value::from(method)),
-                                ..Error::internal_error()
-                            };
-                            send(&out, &Response::from_error(id, error));
+                            send(&out, &Response::from_error(id, handler_panicked(&method)));
                         }
                     }
                 });

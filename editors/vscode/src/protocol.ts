@@ -480,3 +480,39 @@ export interface InitializationOptions {
   direct?: DirectOptions;
   local?: LocalOptions;
 }
+
+/** Method names, by the last part of the name. */
+export const Methods = {
+  list: "connections/list",
+  get: "connections/get",
+  create: "connections/create",
+  update: "connections/update",
+  patch: "connections/patch",
+  delete: "connections/delete",
+  refresh: "connections/refresh",
+  signIn: "ccloud/signIn",
+  signOut: "ccloud/signOut",
+} as const;
+
+/** Notification names, by the last part of the name. */
+export const Notifications = {
+  event: "connections/event",
+} as const;
+
+export const EVENT_NOTIFICATION = Notifications.event;
+
+/** The JSON-RPC error codes of README.md ("Error codes"), by name. */
+export const ErrorCodes = {
+  parseError: -32700,
+  invalidRequest: -32600,
+  methodNotFound: -32601,
+  invalidParams: -32602,
+  internalError: -32603,
+  requestCancelled: -32800,
+  notInitialized: -32002,
+  connectionNotFound: -32010,
+  connectionExists: -32011,
+  patchConflict: -32012,
+  ccloudSignInFailed: -32020,
+  notCcloud: -32021,
+} as const;

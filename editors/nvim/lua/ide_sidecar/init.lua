@@ -1,6 +1,7 @@
 -- ide-sidecar for Neovim: starts the sidecar with the built-in LSP client (vim.lsp.start_client on 0.7-0.10,
 -- vim.lsp.start without attaching a buffer on 0.11+), keeps the connections it reports up to date from its
 -- `connections/event` notifications, and offers commands to list, add, test, refresh, delete and sign in.
+local protocol = require("ide_sidecar.protocol")
 local status = require("ide_sidecar.status")
 
 local M = {}
@@ -200,7 +201,7 @@ local function restore()
     if spec.id then
       state.specs[spec.id] = spec
     end
-    M.request("connections/create", { spec = spec }, function(err, connection)
+    M.request(protocol.methods.create, { spec = spec }, function(err, connection)
       if err then
         notify(status.describe_error("restore the connection '" .. tostring(spec.name) .. "'", err), vim.log.levels.WARN)
       else
@@ -244,7 +245,7 @@ function M.start()
     cmd_env = { RUST_LOG = config.log_level },
     root_dir = (vim.uv or vim.loop).cwd(),
     init_options = empty_object(config.init_options),
-    handlers = { ["connections/event"] = on_event },
+    handlers = { [protocol.notifications.event] = on_event },
     on_init = on_init,
     on_exit = function(code, signal)
       vim.schedule(function()
@@ -301,7 +302,7 @@ end
 
 --- Replaces what is known with connections/list.
 function M.reload(callback)
-  M.request("connections/list", {}, function(err, result)
+  M.request(protocol.methods.list, {}, function(err, result)
     if err then
       notify(status.describe_error("list the connections", err), vim.log.levels.ERROR)
     else
@@ -340,7 +341,7 @@ end
 
 --- Creates a connection; callback(err, connection).
 function M.create(spec, callback)
-  M.request("connections/create", { spec = spec }, remembering(callback, function(connection)
+  M.request(protocol.methods.create, { spec = spec }, remembering(callback, function(connection)
     state.specs[connection.id] = vim.tbl_extend("force", spec, { id = connection.id })
   end))
 end
@@ -361,7 +362,7 @@ end
 function M.test_spec(spec, callback)
   local copy = vim.deepcopy(spec)
   copy.id = nil
-  M.request("connections/create", { spec = copy, dry_run = true }, with_verdict(callback))
+  M.request(protocol.methods.create, { spec = copy, dry_run = true }, with_verdict(callback))
 end
 
 --- Tests a known connection: a dry run of the spec as entered, or a fresh check when only the sidecar's copy
@@ -376,12 +377,12 @@ function M.test(id, callback)
 end
 
 function M.refresh(id, callback)
-  M.request("connections/refresh", { id = id }, remembering(callback))
+  M.request(protocol.methods.refresh, { id = id }, remembering(callback))
 end
 
 function M.delete(id, callback)
-  M.request("connections/delete", { id = id }, function(err)
-    if not err or err.code == -32010 then
+  M.request(protocol.methods.delete, { id = id }, function(err)
+    if not err or err.code == protocol.errors.connectionNotFound then
       forget(id)
       state.specs[id] = nil
       changed()
@@ -400,8 +401,8 @@ M.SIGN_IN_UNAVAILABLE = "ide-sidecar: Confluent Cloud sign-in is not available i
 function M.sign_in(id, callback)
   callback = callback or function() end
   -- open_browser = false: Neovim 0.7 has no window/showDocument handler, so the plugin opens the page itself.
-  M.request("ccloud/signIn", { id = id, open_browser = false }, function(err, result)
-    if err and err.code == -32601 then
+  M.request(protocol.methods.signIn, { id = id, open_browser = false }, function(err, result)
+    if err and err.code == protocol.errors.methodNotFound then
       notify(M.SIGN_IN_UNAVAILABLE .. " (" .. M.server_version() .. ")", vim.log.levels.WARN)
       callback(nil, "unavailable")
     elseif err then

@@ -1,5 +1,7 @@
 -- How a connection's status is shown: symbols, labels, the overall state and event messages. Pure functions over the
 -- decoded JSON (tables), so the headless test checks them directly.
+local protocol = require("ide_sidecar.protocol")
+
 local M = {}
 
 M.symbols = {
@@ -166,7 +168,7 @@ function M.describe_error(action, err)
     return string.format("Could not %s: %s", action, tostring(err))
   end
   local data = err.data
-  if err.code == -32602 and present(data) and type(data.errors) == "table" and #data.errors > 0 then
+  if err.code == protocol.errors.invalidParams and present(data) and type(data.errors) == "table" and #data.errors > 0 then
     local problems = {}
     for _, problem in ipairs(data.errors) do
       local source = present(problem.source) and problem.source ~= "" and (problem.source .. ": ") or ""

@@ -1,0 +1,41 @@
+-- Generated from schema/protocol.json by tests/schema.rs: do not edit.
+-- Regenerate with `UPDATE_SCHEMA=1 cargo test --test schema`.
+local M = {}
+
+M.protocol_version = "1.0"
+
+--- Method names, by the last part of the name.
+M.methods = {
+  list = "connections/list",
+  get = "connections/get",
+  create = "connections/create",
+  update = "connections/update",
+  patch = "connections/patch",
+  delete = "connections/delete",
+  refresh = "connections/refresh",
+  signIn = "ccloud/signIn",
+  signOut = "ccloud/signOut",
+}
+
+--- Notification names, by the last part of the name.
+M.notifications = {
+  event = "connections/event",
+}
+
+--- JSON-RPC error codes, by name.
+M.errors = {
+  parseError = -32700, -- parse error: the frame's body is not JSON
+  invalidRequest = -32600, -- invalid request: JSON, but not a JSON-RPC request
+  methodNotFound = -32601, -- unknown method
+  invalidParams = -32602, -- invalid params: malformed params or a validation failure; data.errors lists each problem
+  internalError = -32603, -- internal error: the handler failed; data names the method
+  requestCancelled = -32800, -- the request was cancelled by $/cancelRequest
+  notInitialized = -32002, -- a request arrived before initialize
+  connectionNotFound = -32010, -- connection not found
+  connectionExists = -32011, -- a connection with this id already exists
+  patchConflict = -32012, -- the connection kept changing while a patch was applied; try again
+  ccloudSignInFailed = -32020, -- Confluent Cloud sign-in could not start (the callback port is in use) or an organization switch failed
+  notCcloud = -32021, -- the connection is not a CCLOUD connection
+}
+
+return M

@@ -1,0 +1,23 @@
+//! `connections/update`: replaces a connection's spec whole (`id` and `type` cannot change).
+
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::Result;
+
+use crate::protocol::methods::UpdateConnection;
+use crate::protocol::{Connection, UpdateParams};
+use crate::server::decode::{decode, split_spec};
+use crate::server::handlers::Handler;
+use crate::server::Sidecar;
+
+impl Handler for UpdateConnection {
+    /// The spec is decoded apart, so that its errors have spec-relative paths, as validation's do.
+    fn params(params: Value) -> Result<UpdateParams> {
+        let (spec, rest) = split_spec(params, "spec")?;
+        let UpdateParams { id, .. } = decode(rest)?;
+        Ok(UpdateParams { id, spec })
+    }
+
+    async fn handle(sidecar: &Sidecar, UpdateParams { id, spec }: UpdateParams) -> Result<Connection> {
+        Ok(sidecar.manager()?.update(&id, spec).await?)
+    }
+}
