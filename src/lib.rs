@@ -10,12 +10,12 @@
 //! - [`connections`]: the connection manager: store, validation, secrets, status, check scheduling.
 //!   No JSON-RPC and no IO of its own: it calls the backends through the [`connections::Checks`] seam.
 //! - [`backends`]: IO adapters, one per outside system: Kafka (librdkafka) and Schema Registry (HTTP).
-//! - [`demo`]: a framed JSON-RPC client for driving the sidecar as a child process, and the built-in
-//!   demo with an in-process Kafka and a tiny Schema Registry.
+//!
+//! The built-in demo (`ide-sidecar demo`), with its framed client and tiny Schema Registry, belongs to
+//! the binary (`src/demo/`), not to this library; the integration tests include the same files.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod backends;
 pub mod connections;
-pub mod demo;
 pub mod protocol;
 pub mod server;

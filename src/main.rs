@@ -11,6 +11,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use clap::{Parser, Subcommand};
+
+// The tests use more of the demo's client and registry than the demo does.
+#[allow(dead_code)]
+mod demo;
 use ide_sidecar::connections::{ConnectionManager, ManagerError, Settings};
 use ide_sidecar::protocol::{
     ConnectedState, ConnectionSpec, ConnectionType, InitializationOptions, KafkaClusterConfig, SchemaRegistryConfig,
@@ -216,7 +220,7 @@ fn demo() -> i32 {
             return 1;
         }
     };
-    match ide_sidecar::demo::run(&sidecar, &mut |line| println!("{line}")) {
+    match demo::run(&sidecar, &mut |line| println!("{line}")) {
         Ok(()) => {
             println!("demo finished: ATTEMPTING -> SUCCESS -> FAILED -> SUCCESS, as pushed events");
             0

@@ -70,6 +70,11 @@ struct Client {
 
 impl Client {
     async fn start(checks: Arc<Scripted>, max_concurrent_requests: usize) -> Self {
+        Self::start_with(checks, max_concurrent_requests, None).await
+    }
+
+    /// Started by the process `parent` (`initialize.processId`), when given.
+    async fn start_with(checks: Arc<Scripted>, max_concurrent_requests: usize, parent: Option<u32>) -> Self {
         let (client, server) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server);
         let config = ServeConfig { max_concurrent_requests };
@@ -79,7 +84,7 @@ impl Client {
             Self { writer, reader: FrameReader::new(BufReader::new(read)), server, initialized: Value::Null };
         client
             .send(json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
-                "capabilities": {}, "initializationOptions": {"check_timeout_seconds": 60}}}))
+                "processId": parent, "capabilities": {}, "initializationOptions": {"check_timeout_seconds": 60}}}))
             .await;
         let reply = client.reply(&json!("init")).await;
         client.initialized = reply.get("result").cloned().unwrap_or_else(|| panic!("initialize failed: {reply}"));
@@ -219,4 +224,18 @@ async fn requests_past_the_limit_wait_and_all_are_answered() {
         assert_eq!(client.reply(&json!(id)).await["error"]["code"], -32800);
     }
     client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_parent_stops_the_server_and_not_the_process_it_runs_in() {
+    let mut parent = std::process::Command::new("sleep").arg("60").spawn().expect("a stand-in parent");
+    let client = Client::start_with(Arc::default(), 4, Some(parent.id())).await;
+    parent.kill().unwrap();
+    parent.wait().unwrap();
+    // The library used to call process::exit here, which would have ended this test process.
+    let clean = tokio::time::timeout(Duration::from_secs(5), client.server)
+        .await
+        .expect("serve returns within a second of the parent's death")
+        .unwrap();
+    assert!(!clean, "no shutdown was requested: the exit code is 1");
 }

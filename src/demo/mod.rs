@@ -1,4 +1,6 @@
 //! The built-in demo, and the client pieces it (and the integration tests) drive the sidecar with.
+//! Part of the binary, not of the library: `tests/support` includes `client.rs` and
+//! `schema_registry.rs` by path, and uses more of them than the demo does.
 //!
 //! The demo needs nothing installed: it starts librdkafka's in-process mock Kafka cluster and a
 //! tiny Schema Registry, starts the sidecar as a child process the way an editor does, creates a

@@ -39,15 +39,28 @@ impl<N: Notification> tower_lsp_server::lsp_types::notification::Notification fo
     const METHOD: &'static str = N::NAME;
 }
 
-/// What the lifecycle saw, for the process's exit code.
+/// What the lifecycle saw, for the process's exit code, and the signal that stops serving.
 #[derive(Debug, Default)]
 pub struct Lifecycle {
     shutdown_requested: AtomicBool,
+    /// Stops the transport (the editor that started the sidecar has died): the library never ends
+    /// the process itself; `serve` returns and the binary exits.
+    stop: tokio::sync::Notify,
 }
 
 impl Lifecycle {
     pub fn shutdown_requested(&self) -> bool {
         self.shutdown_requested.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once [`Self::request_stop`] was called (before or after).
+    pub(crate) async fn stopped(&self) {
+        self.stop.notified().await;
+    }
+
+    fn request_stop(&self) {
+        // notify_one keeps the permit when nobody waits yet, so the stop is never missed.
+        self.stop.notify_one();
     }
 }
 
@@ -90,7 +103,7 @@ impl LanguageServer for Sidecar {
             }
         }
         if let Some(pid) = params.process_id {
-            tokio::spawn(exit_when_parent_dies(pid));
+            tokio::spawn(stop_when_parent_dies(pid, self.lifecycle.clone()));
         }
         tracing::info!(client = ?params.client_info.map(|info| info.name), "initialized");
         Ok(InitializeResult {
@@ -144,13 +157,14 @@ async fn forward_events(client: Client, mut events: mpsc::UnboundedReceiver<Conn
     }
 }
 
-/// Ends the process when the editor that started it has died (`initialize.processId`).
-async fn exit_when_parent_dies(pid: u32) {
+/// Stops serving when the editor that started the sidecar has died (`initialize.processId`).
+async fn stop_when_parent_dies(pid: u32, lifecycle: Arc<Lifecycle>) {
     loop {
         tokio::time::sleep(Duration::from_millis(200)).await;
         if !process_alive(pid) {
             tracing::info!(pid, "the parent process has exited; stopping");
-            std::process::exit(1);
+            lifecycle.request_stop();
+            return;
         }
     }
 }
@@ -211,7 +225,7 @@ where
         show_document: AtomicBool::new(false),
     });
     let (service, socket) = handlers::register(builder).finish();
-    transport::run(input, output, service, socket, config.max_concurrent_requests).await;
+    transport::run(input, output, service, socket, config.max_concurrent_requests, &lifecycle).await;
     lifecycle.shutdown_requested()
 }
 

@@ -17,7 +17,7 @@ use tower_lsp_server::{ClientSocket, LspService};
 
 use super::errors::handler_panicked;
 use super::framing::{self, Frame};
-use super::Sidecar;
+use super::{Lifecycle, Sidecar};
 
 /// Serves until `exit` or end of input, running at most `max_requests` requests at once.
 ///
@@ -26,8 +26,14 @@ use super::Sidecar;
 /// is still seen and answered (-32800 for the cancelled request). Notifications are handled in the
 /// order they arrive, before the next message is read. A handler that panics is answered with
 /// -32603 naming the method.
-pub async fn run<I, O>(input: I, output: O, mut service: LspService<Sidecar>, socket: ClientSocket, max_requests: usize)
-where
+pub async fn run<I, O>(
+    input: I,
+    output: O,
+    mut service: LspService<Sidecar>,
+    socket: ClientSocket,
+    max_requests: usize,
+    lifecycle: &Lifecycle,
+) where
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin + Send + 'static,
 {
@@ -48,7 +54,11 @@ where
     let waiting: Waiting = Arc::default();
     let mut reader = framing::FrameReader::new(BufReader::new(input));
     loop {
-        let body = match reader.next().await {
+        let frame = tokio::select! {
+            frame = reader.next() => frame,
+            () = lifecycle.stopped() => break,
+        };
+        let body = match frame {
             Frame::Eof => break,
             Frame::Malformed(problem) => {
                 tracing::warn!(%problem, "malformed frame skipped");

@@ -10,8 +10,16 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+// The demo's framed client and tiny Schema Registry live in the binary (src/demo/); the tests share them.
+#[path = "../../src/demo/client.rs"]
+mod client;
+#[path = "../../src/demo/schema_registry.rs"]
+mod schema_registry;
+
 #[allow(unused_imports)]
-pub use ide_sidecar::demo::{FakeSchemaRegistry, RegistryBehaviour, SidecarProcess};
+pub use client::SidecarProcess;
+#[allow(unused_imports)]
+pub use schema_registry::{FakeSchemaRegistry, RegistryBehaviour};
 use serde_json::{json, Value};
 
 pub const WAIT: Duration = Duration::from_secs(20);
