@@ -264,6 +264,79 @@ fn idle_cpu(broker: &Tansu, window: Duration, rows: &mut Vec<Row>) {
     sidecar.shutdown();
 }
 
+/// (threads, open file handles) of the sidecar.
+fn usage(sidecar: &SidecarProcess) -> (u64, usize) {
+    (proc_status(sidecar.pid()).0, open_files(sidecar.pid()))
+}
+
+fn usage_text((threads, files): (u64, usize)) -> String {
+    format!("{threads} threads, {files} open files")
+}
+
+/// How long until the sidecar is back near `baseline` (a few threads above it: the pool's reaper and
+/// tokio's blocking threads, which linger 10 s), and what it has then.
+fn time_to_return(sidecar: &SidecarProcess, baseline: (u64, usize)) -> Option<(Duration, (u64, usize))> {
+    let started = Instant::now();
+    while started.elapsed() < LONG_WAIT {
+        let now = usage(sidecar);
+        if now.0 <= baseline.0 + 8 && now.1 <= baseline.1 + 8 {
+            return Some((started.elapsed(), now));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+fn returned_row(what: &str, returned: Option<(Duration, (u64, usize))>, rows: &mut Vec<Row>) {
+    match returned {
+        Some((took, now)) => rows.push(row(
+            what,
+            format!("{} after {:.1} s", usage_text(now), took.as_secs_f64()),
+            "<= 60 s",
+            Some(took <= Duration::from_secs(60)),
+        )),
+        None => rows.push(row(what, format!("not back after {} s", LONG_WAIT.as_secs()), "<= 60 s", Some(false))),
+    }
+}
+
+/// Threads and file handles through 100 dry runs and 100 edits, each with settings of its own (so
+/// each needs a client of its own), and how long until the unused clients are closed.
+fn client_lifecycle(broker: &Tansu, rows: &mut Vec<Row>) {
+    let with_suffix = |name: &str, suffix: String| {
+        let mut spec = kafka_spec(name, &broker.bootstrap());
+        spec["kafka_cluster"]["client_id_suffix"] = json!(suffix);
+        spec
+    };
+    let mut sidecar = spawn_release();
+    sidecar.initialize(json!({}));
+    let idle = usage(&sidecar);
+    rows.push(row("idle threads and open files after initialize", usage_text(idle), "", None));
+    for n in 0..100 {
+        let spec = with_suffix(&format!("dry-{n}"), format!("dry-{n}"));
+        sidecar.request("connections/create", json!({"spec": spec, "dry_run": true}), WAIT).expect("a dry run");
+    }
+    rows.push(row("right after 100 dry runs, each with its own settings", usage_text(usage(&sidecar)), "", None));
+    returned_row("back near idle after the dry runs", time_to_return(&sidecar, idle), rows);
+
+    let id = sidecar
+        .request("connections/create", json!({"spec": with_suffix("edited", "edit-0".into())}), WAIT)
+        .expect("create")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    events_until(&mut sidecar, &id, "CONNECTED", |e| e["action"] == "CONNECTED");
+    let one = usage(&sidecar);
+    rows.push(row("one stored connection", usage_text(one), "", None));
+    for n in 1..=100 {
+        let spec = with_suffix("edited", format!("edit-{n}"));
+        sidecar.request("connections/update", json!({"id": id, "spec": spec}), WAIT).expect("update");
+        events_until(&mut sidecar, &id, "CONNECTED", |e| e["action"] == "CONNECTED");
+    }
+    rows.push(row("right after 100 edits of it, each to new settings", usage_text(usage(&sidecar)), "", None));
+    returned_row("back to one connection's client after the edits", time_to_return(&sidecar, one), rows);
+    sidecar.shutdown();
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -314,6 +387,8 @@ fn main() {
     stop_to_disconnected(stops, &mut rows);
     eprintln!("idle CPU...");
     idle_cpu(&broker, window, &mut rows);
+    eprintln!("clients through dry runs and edits...");
+    client_lifecycle(&broker, &mut rows);
 
     let mut table = String::from("| measure | result | goal | met |\n|---|---|---|---|\n");
     for row in &rows {
@@ -331,7 +406,12 @@ fn main() {
          create -> CONNECTED is timed from the moment the harness writes `connections/create` to the moment it reads the \
          `CONNECTED` event, so it includes the stdio round trip and the JSON of the reply and of two events; the peer is timed \
          in-process (client creation and one metadata request). With a new configuration the sidecar also creates a librdkafka \
-         client (about half a millisecond of its time); with a configuration already in use it only asks the shared client.\n",
+         client (about half a millisecond of its time); with a configuration already in use it only asks the shared client.\n\n\
+         Dry runs and edits: each of the 100 has settings of its own (its own `client_id_suffix`), so each needs a librdkafka \
+         client of its own (about five threads and four to eight file handles). A dry run's client is closed when the dry run \
+         ends; a client no connection uses any more is closed 15 s after its last use, and at most 64 are open at once. \
+         \"Back\" means within 8 threads and 8 open files of the figure before (the pool's reaper thread and tokio's \
+         blocking threads, which linger 10 s after a check).\n",
         if quick { " -- --quick" } else { "" },
         run_date(),
         machine(),

@@ -15,8 +15,9 @@ use crate::protocol::{KafkaClusterConfig, SchemaRegistryConfig};
 /// Checks against the real systems: librdkafka for Kafka, HTTP for Schema Registry and for the
 /// Confluent Local REST proxy.
 ///
-/// Kafka checks run on shared, long-lived clients, one per distinct effective configuration
-/// (see [`kafka::clients`]), whose error callbacks also signal when a cluster starts failing.
+/// Kafka checks run on shared clients, one per distinct effective configuration, open while a
+/// stored connection uses them (see [`kafka::clients`]), whose error callbacks also signal when a
+/// cluster starts failing.
 #[derive(Clone, Debug, Default)]
 pub struct RealChecks;
 
@@ -27,6 +28,10 @@ impl Checks for RealChecks {
 
     fn kafka_changed(&self, target: &KafkaClusterConfig, timeout: Duration) -> Option<BoxFuture<()>> {
         kafka::changed(target, timeout)
+    }
+
+    fn kafka_dry_run_over(&self, target: &KafkaClusterConfig, timeout: Duration) {
+        kafka::dry_run_over(target, timeout);
     }
 
     fn local_kafka(&self, discovery: LocalDiscovery, timeout: Duration) -> BoxFuture<Outcome> {

@@ -37,10 +37,14 @@ pub trait Checks: Send + Sync + 'static {
     fn kafka(&self, target: KafkaClusterConfig, timeout: Duration) -> BoxFuture<Outcome>;
     /// Resolves when the backend sees the cluster (healthy at its last check) start failing, so the
     /// connection is checked again at once rather than at its next scheduled check. `None` when
-    /// the backend has no such signal for this target (then only the schedule applies).
+    /// the backend has no such signal for this target (then only the schedule applies). The future
+    /// may hold what the signal needs (a Kafka client, kept open while someone waits on it).
     fn kafka_changed(&self, _target: &KafkaClusterConfig, _timeout: Duration) -> Option<BoxFuture<()>> {
         None
     }
+    /// A dry run's check of this cluster is over and nothing stores it: the backend may free what
+    /// the check opened (a client no stored connection uses) now rather than later.
+    fn kafka_dry_run_over(&self, _target: &KafkaClusterConfig, _timeout: Duration) {}
     /// Finds the Kafka cluster running on this machine, then checks it like [`Self::kafka`]. A
     /// success names the bootstrap servers found; a failure says where it looked and why each
     /// place failed. Discovery and check share the one `timeout`.

@@ -382,6 +382,9 @@ impl ConnectionManager {
         let plan = Plan::for_spec(&spec, &self.shared.settings);
         let mut status = Status::initial(&spec, &plan);
         let findings = self.shared.check(&spec).await;
+        if let Some(KafkaTarget::Direct(target)) = &plan.kafka {
+            self.shared.checks.kafka_dry_run_over(target, self.shared.settings.check_timeout);
+        }
         status.kafka_cluster = findings.kafka_cluster.or(status.kafka_cluster);
         status.schema_registry = findings.schema_registry.or(status.schema_registry);
         Ok(to_connection(&spec, &status))

@@ -44,6 +44,8 @@ struct FakeState {
     gates: HashMap<String, VecDeque<oneshot::Receiver<Outcome>>>,
     /// Every call, in order: the target, when it started and the timeout it was given.
     calls: Vec<(String, Instant, Duration)>,
+    /// The Kafka targets whose dry runs were reported over, in order.
+    dry_runs_over: Vec<String>,
 }
 
 /// A scripted [`Checks`]: outcomes per target, gates the test releases, and a record of calls.
@@ -149,6 +151,10 @@ impl Fake {
 impl Checks for Fake {
     fn kafka(&self, target: KafkaClusterConfig, timeout: Duration) -> BoxFuture<Outcome> {
         self.call(target.bootstrap_servers, timeout)
+    }
+
+    fn kafka_dry_run_over(&self, target: &KafkaClusterConfig, _timeout: Duration) {
+        self.lock().dry_runs_over.push(target.bootstrap_servers.clone().unwrap_or_default());
     }
 
     /// Scripted by the plain bootstrap servers discovery would fall back to.
@@ -859,6 +865,7 @@ async fn dry_run_checks_once_and_stores_and_sends_nothing() {
     assert_eq!(h.manager.get("dry"), Err(ManagerError::NotFound("dry".into())));
     h.assert_quiet_for(Duration::from_secs(100), "a dry run").await;
     assert_eq!((h.fake.calls(KAFKA), h.fake.calls(REGISTRY)), (1, 1), "checked once, not scheduled");
+    assert_eq!(h.fake.lock().dry_runs_over, [KAFKA], "the backend may close the dry run's client");
 
     // A dry run without an id still works, and its check is bounded too.
     h.fake.hang(KAFKA_2);
@@ -871,6 +878,7 @@ async fn dry_run_checks_once_and_stores_and_sends_nothing() {
     assert!(kafka_error(&checked).message.starts_with("Timed out after"));
     h.assert_quiet("a dry run").await;
     assert!(h.manager.list().is_empty());
+    assert_eq!(h.fake.lock().dry_runs_over, [KAFKA, KAFKA_2], "a dry run that timed out is over too");
 }
 
 #[tokio::test(start_paused = true)]
@@ -899,6 +907,7 @@ async fn a_duplicate_id_is_refused_before_validation() {
     assert_eq!(h.manager.get("dup").unwrap(), before, "the stored connection is untouched");
     assert_eq!(h.manager.list().len(), 1);
     assert_eq!(h.fake.calls(KAFKA), 1, "refused dry runs check nothing");
+    assert!(h.fake.lock().dry_runs_over.is_empty(), "a stored connection's check and refused dry runs end no dry run");
     h.assert_quiet("refused requests").await;
 }
 

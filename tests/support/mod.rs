@@ -167,3 +167,20 @@ pub fn proc_status(pid: u32) -> (u64, u64, u64) {
     };
     (field("Threads:"), field("VmRSS:"), field("VmHWM:"))
 }
+
+/// How many file handles a running process has open.
+pub fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |entries| entries.count())
+}
+
+/// The ids of a running process's threads with this name, sorted.
+pub fn threads_named(pid: u32, name: &str) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    let mut ids: Vec<u32> = tasks
+        .flatten()
+        .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim_end() == name))
+        .filter_map(|task| task.file_name().to_str()?.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids
+}

@@ -7,10 +7,20 @@
 //! (single flight); and the client's own error callbacks, polled on its own thread, tell the
 //! manager at once when the cluster goes away (see [`SharedClient::changed`]), instead of
 //! waiting for the next scheduled check.
+//!
+//! Clients are also the sidecar's costliest resource (threads and file handles), so the pool
+//! closes what nothing uses. A client is in use while anyone besides the pool holds it: a check
+//! that runs on it, or a stored connection's watch between checks (the future of
+//! [`SharedClient::changed`]). A client nothing holds is closed [`RELEASE_GRACE`] after its last
+//! use, by the pool's reaper thread; a dry run's client as soon as the dry run is over
+//! ([`ClientPool::release`]). At most [`MAX_CLIENTS`] are open, counting those being closed: past
+//! that, unused clients are closed first and a new one waits for their threads to end; when every
+//! one is in use the check fails with [`PoolError::Full`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard, Once, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -19,7 +29,7 @@ use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseProducer, DeliveryResult, Producer, ProducerContext};
 use rdkafka::ClientConfig;
-use tokio::sync::watch;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use super::explain::{explain_for, Subject};
 use crate::backends::oauth::Token;
@@ -30,8 +40,19 @@ use crate::protocol::{Credentials, KafkaClusterConfig};
 const POLL_SLICE: Duration = Duration::from_millis(200);
 /// A failure the client reported before this check started is trusted only after this long.
 const STALE_FAILURE_GRACE: Duration = Duration::from_secs(1);
-/// A client no check has used for this long is closed.
-const IDLE_LIMIT: Duration = Duration::from_secs(300);
+/// How long a client nothing holds stays open after its last use. Stored DIRECT connections hold
+/// their client between checks, so this only has to cover the short gaps a re-check leaves (an OAuth
+/// token request before the client is asked for) and LOCAL connections, which hold nothing between
+/// checks (their default schedule is 5 s); and it lets a dry run, then a create of the same spec,
+/// or an edit undone, find the client still open.
+pub const RELEASE_GRACE: Duration = Duration::from_secs(15);
+/// The most clients open at once. One costs about five threads and four to eight file handles,
+/// so this many stay well inside a 1024 file-handle limit with room for everything else.
+pub const MAX_CLIENTS: usize = 64;
+/// How long a client's polling thread takes to notice it should stop.
+const STOP_LATENCY: Duration = Duration::from_millis(200);
+/// How often the reaper looks for clients past their grace.
+const REAP_EVERY: Duration = Duration::from_secs(1);
 
 /// What the client reported, kept between checks.
 #[derive(Default)]
@@ -138,10 +159,17 @@ pub struct SharedClient {
     last_used: Mutex<Instant>,
     /// The OAuth token currently handed to the client, to hand over a renewed one.
     token: Mutex<Option<String>>,
+    /// The pool's permit for this client, given back when the client is closed. Last, so that
+    /// it is dropped after the producer, once librdkafka's threads have ended.
+    _permit: OwnedSemaphorePermit,
 }
 
 impl SharedClient {
-    fn create(config: &ClientConfig, target: &KafkaClusterConfig) -> Result<Self, KafkaError> {
+    fn create(
+        config: &ClientConfig,
+        target: &KafkaClusterConfig,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<Self, KafkaError> {
         let producer: Arc<BaseProducer<Monitor>> = Arc::new(config.create_with_context(Monitor::new())?);
         let stop = Arc::new(AtomicBool::new(false));
         let poller = {
@@ -150,9 +178,9 @@ impl SharedClient {
                 .name("kafka-events".into())
                 .spawn(move || {
                     // poll returns as soon as an event arrives; the timeout only bounds how long a
-                    // stop request waits.
+                    // stop request waits, and so how long closing a client takes.
                     while !stop.load(Ordering::Relaxed) {
-                        producer.poll(Duration::from_millis(500));
+                        producer.poll(STOP_LATENCY);
                     }
                 })
                 .map_err(|error| KafkaError::ClientCreation(error.to_string()))?
@@ -165,24 +193,26 @@ impl SharedClient {
             flight: tokio::sync::Mutex::new(None),
             last_used: Mutex::new(Instant::now()),
             token: Mutex::new(None),
+            _permit: permit,
         })
     }
 
-    /// Resolves when the cluster, healthy at the last check, starts failing.
-    pub fn changed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// Resolves when the cluster, healthy at the last check, starts failing. The future holds the
+    /// client, so a stored connection watching it between checks keeps it open.
+    pub fn changed(self: &Arc<Self>) -> impl std::future::Future<Output = ()> + Send + 'static {
         let mut receiver = self.producer.context().changed.subscribe();
+        let watch = Watch(self.clone());
         async move {
-            if receiver.changed().await.is_err() {
-                // The client was closed; the next scheduled check makes a new one.
-                std::future::pending::<()>().await;
-            }
+            let _watch = watch;
+            // The sender lives in the client this future holds, so this never fails.
+            let _ = receiver.changed().await;
         }
     }
 
     /// Checks the cluster, sharing the result with every check that started while it ran.
     pub async fn check(self: &Arc<Self>, timeout: Duration) -> Outcome {
         let asked = Instant::now();
-        *self.last_used.lock().unwrap_or_else(|p| p.into_inner()) = asked;
+        self.touch();
         let mut flight = self.flight.lock().await;
         if let Some((finished, outcome)) = flight.as_ref() {
             if *finished >= asked {
@@ -190,7 +220,13 @@ impl SharedClient {
             }
         }
         let client = self.clone();
-        let outcome = match tokio::task::spawn_blocking(move || client.fetch(timeout)).await {
+        let fetch = move || {
+            let outcome = client.fetch(timeout);
+            // A check abandoned by its caller still runs here: the grace counts from its end.
+            client.touch();
+            outcome
+        };
+        let outcome = match tokio::task::spawn_blocking(fetch).await {
             Ok(outcome) => outcome,
             Err(error) => Outcome::failed(format!("The Kafka check stopped unexpectedly: {error}"), true),
         };
@@ -293,32 +329,162 @@ impl SharedClient {
         }
     }
 
-    fn idle_for(&self) -> Duration {
-        self.last_used.lock().unwrap_or_else(|p| p.into_inner()).elapsed()
+    fn touch(&self) {
+        *self.last_used.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    fn last_used(&self) -> Instant {
+        *self.last_used.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Asks the polling thread to end, without waiting for it.
+    fn stop_polling(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A stored connection watching a client between checks. Dropping it (the connection is checked
+/// again, updated or deleted) counts as a use, so the grace starts then.
+struct Watch(Arc<SharedClient>);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.0.touch();
     }
 }
 
 impl Drop for SharedClient {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop_polling();
         if let Some(poller) = self.poller.take() {
             let _ = poller.join();
         }
     }
 }
 
-/// The clients in use, by effective configuration.
-#[derive(Default)]
+/// Closes clients: every polling thread is told to stop first, so that they end together rather
+/// than one poll timeout after another. Blocking (it joins the clients' threads): only the reaper
+/// thread calls it.
+fn close_all(clients: Vec<Arc<SharedClient>>) {
+    if clients.is_empty() {
+        return;
+    }
+    for client in &clients {
+        client.stop_polling();
+    }
+    let (count, started) = (clients.len(), Instant::now());
+    drop(clients);
+    tracing::debug!(count, took = ?started.elapsed(), "closed Kafka clients");
+}
+
+/// Why the pool gave no client.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("Too many Kafka clients: the sidecar keeps at most {limit} open and every one is in use by a connection with its own settings (each distinct combination of bootstrap servers, credentials, TLS and client id suffix needs a client): delete connections you no longer need, or give connections to the same cluster identical settings so that they share one client")]
+    Full { limit: usize },
+    #[error(transparent)]
+    Create(#[from] KafkaError),
+}
+
+/// When the pool closes clients.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Most clients open at once.
+    pub max_clients: usize,
+    /// How long a client nothing holds stays open after its last use.
+    pub grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_clients: MAX_CLIENTS, grace: RELEASE_GRACE }
+    }
+}
+
+/// The open clients, by effective configuration.
+///
+/// A client is in use while someone besides the pool holds an `Arc` of it, so
+/// `Arc::strong_count(client) == 1` under the `clients` lock means nobody does; and since only the
+/// pool hands out clients, and only under that lock, nobody can start using one the pool has just
+/// removed. The pool's `Arc` is therefore always the last one, and closing (which joins the
+/// client's threads) happens wherever the pool sends it: to the reaper thread.
 pub struct ClientPool {
-    /// Keyed by a digest of the whole librdkafka configuration.
+    limits: Limits,
+    /// Keyed by a digest of the whole librdkafka configuration. Held only briefly (never while a
+    /// client is closed).
     clients: Mutex<HashMap<String, Arc<SharedClient>>>,
+    /// Clients removed from `clients`, on their way to the reaper thread to be closed.
+    closing: mpsc::Sender<Vec<Arc<SharedClient>>>,
+    /// The reaper's end of `closing`, until the reaper starts.
+    to_close: Mutex<Option<mpsc::Receiver<Vec<Arc<SharedClient>>>>>,
+    /// One permit per open client, held by the client until its threads have ended: clients on
+    /// their way to being closed count against the cap too, and a new client waits for them.
+    permits: Arc<Semaphore>,
 }
 
 impl ClientPool {
-    /// The one pool of the process.
+    /// A pool without a reaper: clients to close wait in its queue (see [`Self::start_reaper`]).
+    pub fn new(limits: Limits) -> Self {
+        let (closing, to_close) = mpsc::channel();
+        Self {
+            limits,
+            clients: Mutex::default(),
+            closing,
+            to_close: Mutex::new(Some(to_close)),
+            permits: Arc::new(Semaphore::new(limits.max_clients)),
+        }
+    }
+
+    /// The one pool of the process, with its reaper running.
     pub fn global() -> &'static ClientPool {
         static POOL: OnceLock<ClientPool> = OnceLock::new();
-        POOL.get_or_init(ClientPool::default)
+        static REAPER: Once = Once::new();
+        let pool = POOL.get_or_init(|| ClientPool::new(Limits::default()));
+        REAPER.call_once(|| pool.start_reaper());
+        pool
+    }
+
+    /// Starts the thread that closes the clients sent to it, and every [`REAP_EVERY`] those past
+    /// their grace. It runs as long as the pool.
+    fn start_reaper(&'static self) {
+        let Some(to_close) = self.to_close.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
+        let reaper = move || {
+            let mut next_look = Instant::now() + REAP_EVERY;
+            loop {
+                match to_close.recv_timeout(next_look.saturating_duration_since(Instant::now())) {
+                    // Everything queued meanwhile goes too, so that the threads end together.
+                    Ok(clients) => close_all(clients.into_iter().chain(to_close.try_iter().flatten()).collect()),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+                if Instant::now() >= next_look {
+                    close_all(self.expired(Instant::now()));
+                    next_look = Instant::now() + REAP_EVERY;
+                }
+            }
+        };
+        if let Err(error) = std::thread::Builder::new().name("kafka-reaper".into()).spawn(reaper) {
+            tracing::error!(%error, "cannot start the thread that closes unused Kafka clients");
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<SharedClient>>> {
+        self.clients.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends clients to the reaper to be closed. Nobody holds them any more, so their polling
+    /// threads can start ending now.
+    fn close(&self, clients: Vec<Arc<SharedClient>>) {
+        if clients.is_empty() {
+            return;
+        }
+        for client in &clients {
+            client.stop_polling();
+        }
+        if let Err(mpsc::SendError(clients)) = self.closing.send(clients) {
+            // No reaper (it could not start): a thread of their own, still not the caller's.
+            let _ = std::thread::Builder::new().name("kafka-close".into()).spawn(move || close_all(clients));
+        }
     }
 
     /// A digest of the whole configuration, secrets included (`config_map` masks them, so the values
@@ -334,43 +500,252 @@ impl ClientPool {
         hasher.finish().iter().map(|byte| format!("{byte:02x}")).collect()
     }
 
-    /// The client for this configuration, made when there is none. Closes clients idle too long.
-    pub fn get_or_create(
+    /// The client for this configuration, made when there is none. At the cap, the unused client
+    /// used longest ago is closed to make room, and this waits until its threads have ended; when
+    /// every open client is in use, [`PoolError::Full`].
+    pub async fn get_or_create(
         &self,
         config: &ClientConfig,
         target: &KafkaClusterConfig,
-    ) -> Result<Arc<SharedClient>, KafkaError> {
+    ) -> Result<Arc<SharedClient>, PoolError> {
         let key = Self::key(config);
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        let idle: Vec<String> = clients
+        let mut permit = None;
+        loop {
+            let room = {
+                let mut clients = self.lock();
+                if let Some(client) = clients.get(&key) {
+                    client.touch();
+                    return Ok(client.clone());
+                }
+                if let Some(permit) = permit.take().or_else(|| self.permits.clone().try_acquire_owned().ok()) {
+                    let client = Arc::new(SharedClient::create(config, target, permit)?);
+                    clients.insert(key, client.clone());
+                    tracing::debug!(
+                        servers = client.subject.servers,
+                        clients = clients.len(),
+                        "new shared Kafka client"
+                    );
+                    return Ok(client);
+                }
+                self.make_room(&mut clients)?;
+                self.permits.clone().acquire_owned()
+            };
+            // Outside the lock: a client is being closed, and its permit comes back when it is.
+            permit = Some(room.await.expect("the pool never closes its semaphore"));
+        }
+    }
+
+    /// At the cap: sends the unused client used longest ago to be closed. Fails when every open
+    /// client is in use; succeeds without closing one when some are being closed already.
+    fn make_room(&self, clients: &mut HashMap<String, Arc<SharedClient>>) -> Result<(), PoolError> {
+        let oldest_unused = clients
             .iter()
-            .filter(|(k, client)| **k != key && client.idle_for() > IDLE_LIMIT && Arc::strong_count(client) == 1)
-            .map(|(k, _)| k.clone())
-            .collect();
-        let closing: Vec<Arc<SharedClient>> = idle.iter().filter_map(|k| clients.remove(k)).collect();
-        if !closing.is_empty() {
-            // Closing a client waits for its threads: not on the caller's time.
-            std::thread::spawn(move || drop(closing));
+            .filter(|(_, client)| Arc::strong_count(client) == 1)
+            .min_by_key(|(_, client)| client.last_used())
+            .map(|(key, _)| key.clone());
+        match oldest_unused.and_then(|key| clients.remove(&key)) {
+            Some(client) => {
+                self.close(vec![client]);
+                Ok(())
+            }
+            None if clients.len() >= self.limits.max_clients => {
+                tracing::warn!(limit = self.limits.max_clients, "every Kafka client is in use");
+                Err(PoolError::Full { limit: self.limits.max_clients })
+            }
+            None => Ok(()),
         }
-        if let Some(client) = clients.get(&key) {
-            return Ok(client.clone());
-        }
-        let client = Arc::new(SharedClient::create(config, target)?);
-        clients.insert(key, client.clone());
-        tracing::debug!(servers = client.subject.servers, clients = clients.len(), "new shared Kafka client");
-        Ok(client)
     }
 
     /// The client for this configuration, if one exists.
     pub fn get(&self, config: &ClientConfig) -> Option<Arc<SharedClient>> {
-        self.clients.lock().unwrap_or_else(|p| p.into_inner()).get(&Self::key(config)).cloned()
+        let client = self.lock().get(&Self::key(config)).cloned()?;
+        client.touch();
+        Some(client)
     }
 
+    /// A dry run of this configuration is over: its client is closed now, unless someone else (a
+    /// stored connection, another check) holds it.
+    pub fn release(&self, config: &ClientConfig) {
+        let key = Self::key(config);
+        let mut clients = self.lock();
+        if clients.get(&key).is_some_and(|client| Arc::strong_count(client) == 1) {
+            let released = clients.remove(&key).into_iter().collect();
+            drop(clients);
+            self.close(released);
+        }
+    }
+
+    /// Removes the clients nothing holds whose grace is over at `now`, for the reaper to close.
+    fn expired(&self, now: Instant) -> Vec<Arc<SharedClient>> {
+        let mut clients = self.lock();
+        let grace = self.limits.grace;
+        let keys: Vec<String> = clients
+            .iter()
+            .filter(|(_, client)| {
+                Arc::strong_count(client) == 1 && now.saturating_duration_since(client.last_used()) >= grace
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        keys.iter().filter_map(|key| clients.remove(key)).collect()
+    }
+
+    /// The clients in the pool (not counting those being closed).
     pub fn len(&self) -> usize {
-        self.clients.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.lock().len()
+    }
+
+    /// The clients open: in the pool or being closed.
+    pub fn open(&self) -> usize {
+        self.limits.max_clients - self.permits.available_permits()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backends::kafka::client_config;
+
+    const GRACE: Duration = Duration::from_secs(10);
+
+    /// A cluster where nothing listens, with its own client id so that each `n` needs a client.
+    fn target(n: usize) -> (ClientConfig, KafkaClusterConfig) {
+        let target = KafkaClusterConfig {
+            bootstrap_servers: Some("127.0.0.1:1".into()),
+            client_id_suffix: Some(format!("pool-test-{n}")),
+            ..Default::default()
+        };
+        (client_config(&target, Duration::from_secs(2)).unwrap(), target)
+    }
+
+    fn pool(max_clients: usize) -> ClientPool {
+        ClientPool::new(Limits { max_clients, grace: GRACE })
+    }
+
+    /// A pool with its reaper, as the process has.
+    fn reaped_pool(max_clients: usize) -> &'static ClientPool {
+        let pool: &'static ClientPool = Box::leak(Box::new(pool(max_clients)));
+        pool.start_reaper();
+        pool
+    }
+
+    async fn client(pool: &ClientPool, n: usize) -> Arc<SharedClient> {
+        let (config, target) = target(n);
+        within(pool.get_or_create(&config, &target)).await.unwrap()
+    }
+
+    async fn within<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(20), future).await.expect("the pool answers within 20 s")
+    }
+
+    impl ClientPool {
+        /// What was sent to the reaper, for pools without one.
+        fn sent_to_close(&self) -> usize {
+            let queue = self.to_close.lock().unwrap();
+            let clients: Vec<_> = queue.as_ref().unwrap().try_iter().flatten().collect();
+            let count = clients.len();
+            close_all(clients);
+            count
+        }
+
+        /// Closes every client together, so that a test does not wait for one thread after another.
+        fn close_everything(&self) {
+            close_all(self.lock().drain().map(|(_, client)| client).collect());
+        }
+    }
+
+    #[tokio::test]
+    async fn clients_in_use_stay_and_unused_ones_close_after_the_grace() {
+        let pool = pool(8);
+        let held = client(&pool, 0).await;
+        drop(client(&pool, 1).await);
+        let watched = client(&pool, 2).await.changed();
+        assert_eq!(pool.len(), 3);
+
+        assert!(pool.expired(Instant::now() + GRACE / 2).is_empty(), "nothing closes within the grace");
+        let expired = pool.expired(Instant::now() + GRACE);
+        assert_eq!(expired.len(), 1, "only the client nobody holds is closed");
+        assert!(!Arc::ptr_eq(&expired[0], &held));
+        close_all(expired);
+        assert_eq!(pool.len(), 2, "the checked and the watched client stay open however long");
+        assert!(pool.expired(Instant::now() + 100 * GRACE).is_empty());
+
+        // A watch dropped (the connection is updated or deleted) starts the grace then.
+        drop(watched);
+        assert!(pool.expired(Instant::now() + GRACE / 2).is_empty());
+        assert_eq!(pool.expired(Instant::now() + GRACE).len(), 1);
+        drop(held);
+        pool.close_everything();
+    }
+
+    #[tokio::test]
+    async fn the_same_configuration_gets_the_same_client() {
+        let pool = pool(8);
+        let first = client(&pool, 0).await;
+        let (config, _) = target(0);
+        assert!(Arc::ptr_eq(&first, &client(&pool, 0).await));
+        assert!(Arc::ptr_eq(&first, &pool.get(&config).unwrap()));
+        assert!(!Arc::ptr_eq(&first, &client(&pool, 1).await));
+        assert_eq!((pool.len(), pool.open()), (2, 2));
+        drop(first);
+        pool.close_everything();
+        assert_eq!(pool.open(), 0, "a closed client gives its permit back");
+    }
+
+    #[tokio::test]
+    async fn a_dry_runs_client_closes_when_it_ends_unless_someone_holds_it() {
+        let pool = pool(8);
+        let (config, _) = target(0);
+        let stored = client(&pool, 0).await.changed();
+        let dry_run = client(&pool, 0).await;
+        drop(dry_run);
+        pool.release(&config);
+        assert_eq!((pool.len(), pool.sent_to_close()), (1, 0), "a stored connection uses the same configuration");
+
+        drop(stored);
+        drop(client(&pool, 0).await);
+        pool.release(&config);
+        assert_eq!((pool.len(), pool.sent_to_close()), (0, 1), "closed at once, by the reaper");
+    }
+
+    #[tokio::test]
+    async fn past_the_cap_unused_clients_close_first_then_checks_fail_and_say_what_to_do() {
+        let pool = reaped_pool(3);
+        let held = [client(pool, 0).await, client(pool, 1).await];
+        drop(client(pool, 2).await);
+        // Waits for the unused client's threads to end, so no more than 3 are ever open.
+        let third = client(pool, 3).await;
+        assert_eq!((pool.len(), pool.open()), (3, 3));
+
+        let (config, target) = target(4);
+        let full = within(pool.get_or_create(&config, &target)).await.map(|_| ()).unwrap_err();
+        assert!(matches!(full, PoolError::Full { limit: 3 }), "{full:?}");
+        let message = full.to_string();
+        assert!(message.contains("at most 3") && message.contains("delete connections"), "{message}");
+        assert_eq!((pool.len(), pool.open()), (3, 3), "no client in use is closed");
+        // A configuration already open is still handed out at the cap.
+        assert!(Arc::ptr_eq(&held[0], &client(pool, 0).await));
+
+        drop(third);
+        let fourth = within(pool.get_or_create(&config, &target)).await;
+        assert!(fourth.is_ok(), "room again once a client is unused");
+        assert_eq!((pool.len(), pool.open()), (3, 3));
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_dry_runs_waits_for_closing_clients_rather_than_failing() {
+        let pool = reaped_pool(4);
+        // Six times the cap, all at once: each dry run's client is released when it ends, and
+        // a new one waits for a permit that only comes back once a closed client's threads end.
+        let dry_runs = (0..24).map(|n| async move {
+            let client = client(pool, n).await;
+            drop(client);
+            pool.release(&target(n).0);
+        });
+        within(futures::future::join_all(dry_runs)).await;
+        assert_eq!(pool.len(), 0);
     }
 }

@@ -20,7 +20,7 @@ pub use explain::explain;
 use crate::backends::oauth;
 use crate::connections::{BoxFuture, Outcome};
 use crate::protocol::KafkaClusterConfig;
-use clients::ClientPool;
+use clients::{ClientPool, PoolError};
 
 /// Whether this build can check Kerberos credentials (the `kerberos` cargo feature), for what
 /// `initialize` announces.
@@ -59,10 +59,11 @@ pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
         }
         None => (None, timeout),
     };
-    let client = match ClientPool::global().get_or_create(&config, target) {
+    let client = match ClientPool::global().get_or_create(&config, target).await {
         Ok(client) => client,
+        Err(full @ PoolError::Full { .. }) => return Outcome::failed(full.to_string(), false),
         #[cfg(not(feature = "kerberos"))]
-        Err(error) if config.get("sasl.mechanism") == Some("GSSAPI") => {
+        Err(PoolError::Create(error)) if config.get("sasl.mechanism") == Some("GSSAPI") => {
             return Outcome::failed(
                 format!("Kerberos (SASL GSSAPI) is not available in this build of the sidecar: build it with `cargo build --features kerberos` (librdkafka was built without libsasl2: {error})"),
                 false,
@@ -101,11 +102,20 @@ pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
 }
 
 /// Resolves when the shared client of this cluster sees it start failing, so that the connection
-/// is checked again at once. `None` when there is no client yet (nothing checked it so far).
+/// is checked again at once. `None` when there is no client yet (nothing checked it so far). The
+/// future keeps the client open while a stored connection waits on it between checks.
 pub fn changed(target: &KafkaClusterConfig, timeout: Duration) -> Option<BoxFuture<()>> {
     let config = client_config(target, timeout).ok()?;
     let client = ClientPool::global().get(&config)?;
     Some(Box::pin(client.changed()))
+}
+
+/// A dry run of this cluster is over: its client is closed now unless a stored connection (or
+/// another check) uses the same configuration.
+pub fn dry_run_over(target: &KafkaClusterConfig, timeout: Duration) {
+    if let Ok(config) = client_config(target, timeout) {
+        ClientPool::global().release(&config);
+    }
 }
 
 #[cfg(all(test, not(feature = "kerberos")))]
