@@ -224,7 +224,7 @@ fn spec_with_every_secret() -> Value {
     json!({"id": "secrets", "name": "secrets", "type": "DIRECT",
         "kafka_cluster": {"bootstrap_servers": format!("127.0.0.1:{}", closed_port()),
             "credentials": {"username": "alice", "password": "kafka-password-LEAK1"},
-            "ssl": {"enabled": false, "truststore": {"path": "/nonexistent/ca.pem", "type": "PEM", "password": "truststore-password-LEAK2"},
+            "ssl": {"enabled": true, "truststore": {"path": "/nonexistent/ca.pem", "type": "PEM", "password": "truststore-password-LEAK2"},
                 "keystore": {"path": "/nonexistent/key.pem", "type": "PEM", "password": "keystore-password-LEAK3", "key_password": "key-password-LEAK4"}}},
         "schema_registry": {"uri": "http://127.0.0.1:1", "credentials": {"api_key": "KEY", "api_secret": "sr-secret-LEAK5"}}})
 }

@@ -122,3 +122,24 @@ fn protocol_lua(table: &Value) -> String {
     lua += "}\n\nreturn M\n";
     lua
 }
+
+#[test]
+fn the_spec_schema_carries_the_limits_validation_enforces() {
+    use ide_sidecar::protocol::limits::*;
+    let spec: serde_json::Value =
+        serde_json::from_str(&ide_sidecar::protocol::schema_files()["connection_spec.json"]).unwrap();
+    assert_eq!(spec["properties"]["name"]["maxLength"], NAME_MAX);
+    assert_eq!(spec["properties"]["id"]["maxLength"], ID_MAX);
+    let defs = &spec["$defs"];
+    assert_eq!(defs["KafkaClusterConfig"]["properties"]["bootstrap_servers"]["maxLength"], BOOTSTRAP_SERVERS_MAX);
+    assert_eq!(defs["SchemaRegistryConfig"]["properties"]["uri"]["maxLength"], URI_MAX);
+    assert_eq!(defs["Secret"]["maxLength"], SECRET_MAX);
+    assert_eq!(defs["Credentials"]["properties"]["username"]["maxLength"], USERNAME_MAX);
+    assert_eq!(defs["Credentials"]["properties"]["connect_timeout_millis"]["maximum"], CONNECT_TIMEOUT_MILLIS_MAX);
+    assert_eq!(defs["TrustStore"]["properties"]["path"]["maxLength"], FILE_PATH_MAX);
+    let organization = &defs["CCloudConfig"]["properties"]["organization_id"];
+    assert_eq!(
+        (organization["minLength"].clone(), organization["maxLength"].clone()),
+        (ORGANIZATION_ID_LEN.into(), ORGANIZATION_ID_LEN.into())
+    );
+}

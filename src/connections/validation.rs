@@ -19,22 +19,9 @@ pub struct FieldError {
     pub detail: String,
 }
 
-const ID_MAX: usize = 64;
-const NAME_MAX: usize = 64;
-const BOOTSTRAP_SERVERS_MAX: usize = 256;
-const CLIENT_ID_SUFFIX_MAX: usize = 64;
-const SCHEMA_REGISTRY_ID_MAX: usize = 64;
-const URI_MAX: usize = 256;
-const ORGANIZATION_ID_LEN: usize = 36;
-const USERNAME_MAX: usize = 96;
-const SECRET_MAX: usize = 1024;
-const CLIENT_ID_MAX: usize = 256;
-const SCOPE_MAX: usize = 256;
-const CCLOUD_ID_MAX: usize = 64;
-const PRINCIPAL_MAX: usize = 256;
-const SERVICE_NAME_MAX: usize = 256;
-const FILE_PATH_MAX: usize = 4096;
-const CONNECT_TIMEOUT_MILLIS_MAX: u64 = 3_600_000;
+// Every limit is declared once, in the protocol, where `schema/` shows it too.
+use crate::protocol::limits::*;
+
 /// The editors' URI schemes `ccloud_config.ide_auth_callback_uri` may use, besides http(s) to loopback.
 pub const CALLBACK_SCHEMES: [&str; 5] = ["vscode", "vscode-insiders", "vscodium", "cursor", "windsurf"];
 /// At most this many problems are reported for one field; a spec with a million bad bootstrap
@@ -701,6 +688,17 @@ fn check_credentials_of_kind(problems: &mut Problems, path: &str, c: &Credential
 }
 
 fn check_tls(problems: &mut Problems, path: &str, tls: &TlsConfig) {
+    // A store with TLS off would be silently ignored: the user surely meant something.
+    if tls.enabled == Some(false) {
+        for (store, present) in [("truststore", tls.truststore.is_some()), ("keystore", tls.keystore.is_some())] {
+            if present {
+                problems.push(
+                    join(path, store),
+                    format!("A {store} needs TLS: set enabled to true (or remove it), or remove the {store} for a plaintext connection"),
+                );
+            }
+        }
+    }
     if let Some(TrustStore { path: file, password, store_type: _ }) = &tls.truststore {
         let base = join(path, "truststore");
         check_store_file(problems, &base, "truststore", file.as_deref(), "the CAs to trust");
@@ -1045,6 +1043,26 @@ mod tests {
                 "callback URI too long",
                 json!({"name": "n", "type": "CCLOUD", "ccloud_config": {"ide_auth_callback_uri": format!("vscode://x/{}", long(246))}}),
                 &[("ccloud_config.ide_auth_callback_uri", "IDE auth callback URI must be at most 256 characters, not 257")],
+            ),
+            case(
+                "TLS off with a truststore and a keystore",
+                json!({"name": "n", "type": "DIRECT", "kafka_cluster": {"bootstrap_servers": "k:1", "ssl": {
+                    "enabled": false, "truststore": {"path": "/t.pem", "type": "PEM"}, "keystore": {"path": "/k.p12", "type": "PKCS12"}}},
+                    "schema_registry": {"uri": "https://r:1", "ssl": {"enabled": false, "truststore": {"path": "/t.pem"}}}}),
+                &[
+                    (
+                        "kafka_cluster.ssl.truststore",
+                        "A truststore needs TLS: set enabled to true (or remove it), or remove the truststore for a plaintext connection",
+                    ),
+                    (
+                        "kafka_cluster.ssl.keystore",
+                        "A keystore needs TLS: set enabled to true (or remove it), or remove the keystore for a plaintext connection",
+                    ),
+                    (
+                        "schema_registry.ssl.truststore",
+                        "A truststore needs TLS: set enabled to true (or remove it), or remove the truststore for a plaintext connection",
+                    ),
+                ],
             ),
             // local_config.
             case(

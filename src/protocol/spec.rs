@@ -3,6 +3,29 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, Serializer};
 
+/// Every limit on a spec's values, declared once: validation enforces them and `schema/` shows them
+/// (`maxLength`), so a client can check before it sends.
+pub mod limits {
+    pub const ID_MAX: usize = 64;
+    pub const NAME_MAX: usize = 64;
+    pub const BOOTSTRAP_SERVERS_MAX: usize = 256;
+    pub const CLIENT_ID_SUFFIX_MAX: usize = 64;
+    pub const SCHEMA_REGISTRY_ID_MAX: usize = 64;
+    pub const URI_MAX: usize = 256;
+    pub const ORGANIZATION_ID_LEN: usize = 36;
+    pub const USERNAME_MAX: usize = 96;
+    pub const SECRET_MAX: usize = 1024;
+    pub const CLIENT_ID_MAX: usize = 256;
+    pub const SCOPE_MAX: usize = 256;
+    pub const CCLOUD_ID_MAX: usize = 64;
+    pub const PRINCIPAL_MAX: usize = 256;
+    pub const SERVICE_NAME_MAX: usize = 256;
+    pub const FILE_PATH_MAX: usize = 4096;
+    pub const CONNECT_TIMEOUT_MILLIS_MAX: u64 = 3_600_000;
+}
+
+use limits::*;
+
 /// What every response and event shows in place of a secret. Sending it back keeps the stored secret.
 pub const MASK: &str = "********";
 
@@ -11,7 +34,7 @@ pub const MASK: &str = "********";
 /// log line can carry the real value by accident.
 #[derive(Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(transparent)]
-pub struct Secret(String);
+pub struct Secret(#[schemars(length(min = 1, max = SECRET_MAX))] String);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
@@ -66,10 +89,12 @@ impl ConnectionType {
 pub struct ConnectionSpec {
     /// The unique identifier of the connection (1..64 characters); a UUID is generated when absent on create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = ID_MAX))]
     pub id: Option<String>,
     /// The user-supplied name of the connection (required, non-blank, at most 64 characters).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(required)]
+    #[schemars(length(min = 1, max = NAME_MAX))]
     pub name: Option<String>,
     /// The type of connection. It cannot change on update.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -94,9 +119,11 @@ pub struct ConnectionSpec {
 pub struct CCloudConfig {
     /// The CCloud organization to use (a 36-character UUID); the user's default organization when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = ORGANIZATION_ID_LEN, max = ORGANIZATION_ID_LEN))]
     pub organization_id: Option<String>,
     /// Where the browser goes after sign-in, with `?success=true|false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = URI_MAX))]
     pub ide_auth_callback_uri: Option<String>,
 }
 
@@ -105,6 +132,7 @@ pub struct CCloudConfig {
 pub struct LocalConfig {
     /// The local Schema Registry. Absent: the default `http://localhost:8081`; empty: no Schema Registry.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "schema-registry-uri")]
+    #[schemars(length(max = URI_MAX))]
     pub schema_registry_uri: Option<String>,
 }
 
@@ -114,6 +142,7 @@ pub struct KafkaClusterConfig {
     /// Comma-separated `host:port` list (1..256 characters).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(required)]
+    #[schemars(length(min = 1, max = BOOTSTRAP_SERVERS_MAX))]
     pub bootstrap_servers: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Credentials>,
@@ -122,6 +151,7 @@ pub struct KafkaClusterConfig {
     pub ssl: Option<TlsConfig>,
     /// Appended to the Kafka client id, to tell this tool's clients apart in broker logs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = CLIENT_ID_SUFFIX_MAX))]
     pub client_id_suffix: Option<String>,
 }
 
@@ -130,10 +160,12 @@ pub struct KafkaClusterConfig {
 pub struct SchemaRegistryConfig {
     /// An identifier for the Schema Registry (at most 64 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = SCHEMA_REGISTRY_ID_MAX))]
     pub id: Option<String>,
     /// The base URL, http or https (1..256 characters).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(required)]
+    #[schemars(length(min = 1, max = URI_MAX))]
     pub uri: Option<String>,
     /// Basic, API key or OAuth credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,38 +183,50 @@ pub struct SchemaRegistryConfig {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Credentials {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = USERNAME_MAX))]
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = USERNAME_MAX))]
     pub api_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_secret: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash_algorithm: Option<HashAlgorithm>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = USERNAME_MAX))]
     pub scram_username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scram_password: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = URI_MAX))]
     pub tokens_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = CLIENT_ID_MAX))]
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = SCOPE_MAX))]
     pub scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = CONNECT_TIMEOUT_MILLIS_MAX))]
     pub connect_timeout_millis: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = CCLOUD_ID_MAX))]
     pub ccloud_logical_cluster_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = CCLOUD_ID_MAX))]
     pub ccloud_identity_pool_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = PRINCIPAL_MAX))]
     pub principal: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = FILE_PATH_MAX))]
     pub keytab_path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = SERVICE_NAME_MAX))]
     pub service_name: Option<String>,
 }
 
@@ -220,6 +264,7 @@ impl TlsConfig {
 pub struct TrustStore {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(required)]
+    #[schemars(length(min = 1, max = FILE_PATH_MAX))]
     pub path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Secret>,
@@ -233,6 +278,7 @@ pub struct TrustStore {
 pub struct KeyStore {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(required)]
+    #[schemars(length(min = 1, max = FILE_PATH_MAX))]
     pub path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Secret>,
