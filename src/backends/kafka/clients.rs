@@ -161,7 +161,7 @@ impl SharedClient {
             producer,
             stop,
             poller: Some(poller),
-            subject: Subject::new(target),
+            subject: Subject::new(target, config.get("ssl.ca.pem")),
             flight: tokio::sync::Mutex::new(None),
             last_used: Mutex::new(Instant::now()),
             token: Mutex::new(None),
