@@ -203,8 +203,11 @@ fn a_tls_failure_whose_cause_persists_keeps_its_message_and_sends_no_new_event()
         ("system CAs", server.port, json!({}), "not signed by a CA this system trusts"),
     ];
     // One sidecar as usual, one with librdkafka's debug logs on (they word failures differently).
-    let mut sidecars = [start(fast_options()), SidecarProcess::spawn(command("librdkafka=trace")).unwrap()];
-    sidecars[1].initialize(fast_options());
+    // Checks every 0.3 s, with time enough for every handshake even on a busy machine (a handshake
+    // that times out is another cause, with its own message).
+    let options = json!({"check_timeout_seconds": 5, "direct": {"refresh_interval_seconds": 0.3}});
+    let mut sidecars = [start(options.clone()), SidecarProcess::spawn(command("librdkafka=trace")).unwrap()];
+    sidecars[1].initialize(options);
     let mut checked = Vec::new();
     for (n, sidecar) in sidecars.iter_mut().enumerate() {
         for (name, port, ssl, expected) in &cases {

@@ -6,22 +6,28 @@
 //! then built from that material without touching the file system. Failures say which file and
 //! what to fix.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use openssl::pkcs12::Pkcs12;
 use openssl::pkey::PKey;
 use openssl::x509::X509;
 
-use super::files::{self, FileError, FileRole};
+use super::files::{self, FileError, FileRole, CACHE_IDLE_LIMIT};
 use crate::protocol::{KeyStore, Secret, StoreType, TlsConfig, TrustStore};
+
+/// Parsed stores of each kind (trust, identity) are kept up to this many bytes of PEM, the least
+/// recently used dropped first, and dropped when unused for [`CACHE_IDLE_LIMIT`].
+pub const PARSED_BUDGET_BYTES: usize = 16 * 1024 * 1024;
 
 /// What the stores of a TLS configuration hold, ready for a client configuration.
 #[derive(Default)]
 pub struct TlsMaterial {
     /// From the truststore, when one is set (else the system's CAs are trusted).
-    pub trust: Option<TrustMaterial>,
+    pub trust: Option<Arc<TrustMaterial>>,
     /// From the keystore, when one is set.
-    pub identity: Option<IdentityMaterial>,
+    pub identity: Option<Arc<IdentityMaterial>>,
 }
 
 /// The CA certificates to trust, as one PEM bundle.
@@ -82,12 +88,21 @@ pub async fn load(ssl: &TlsConfig, limit: Duration) -> Result<TlsMaterial, Store
     let (trust_bytes, identity_bytes) = tokio::try_join!(trust_bytes, identity_bytes)?;
     let (truststore, keystore) = (ssl.truststore.clone(), ssl.keystore.clone());
     let parsed = tokio::task::spawn_blocking(move || {
+        static TRUSTED: LazyLock<Parsed<TrustMaterial>> = LazyLock::new(Parsed::default);
+        static IDENTITIES: LazyLock<Parsed<IdentityMaterial>> = LazyLock::new(Parsed::default);
         let trust = match (&truststore, trust_bytes) {
-            (Some(store), Some(bytes)) => Some(trust_material(store, &bytes)?),
+            (Some(store), Some(bytes)) => {
+                let key = parse_key(TRUSTSTORE, store.store_type, [store.password.as_ref(), None], &bytes);
+                Some(TRUSTED.get_or_parse(key, || trust_material(store, &bytes))?)
+            }
             _ => None,
         };
         let identity = match (&keystore, identity_bytes) {
-            (Some(store), Some(bytes)) => Some(identity_material(store, &bytes)?),
+            (Some(store), Some(bytes)) => {
+                let passwords = [store.password.as_ref(), store.key_password.as_ref()];
+                let key = parse_key(KEYSTORE, store.store_type, passwords, &bytes);
+                Some(IDENTITIES.get_or_parse(key, || identity_material(store, &bytes))?)
+            }
             _ => None,
         };
         Ok(TlsMaterial { trust, identity })
@@ -95,6 +110,80 @@ pub async fn load(ssl: &TlsConfig, limit: Duration) -> Result<TlsMaterial, Store
     match parsed.await {
         Ok(material) => material,
         Err(error) => Err(StoreError::Unusable { detail: error.to_string() }),
+    }
+}
+
+/// What a parse depends on: the kind of store, its type, its passwords and its contents, as one
+/// digest (the passwords are not kept).
+fn parse_key(kind: &str, store_type: Option<StoreType>, passwords: [Option<&Secret>; 2], bytes: &[u8]) -> [u8; 32] {
+    let mut hasher = openssl::sha::Sha256::new();
+    hasher.update(kind.as_bytes());
+    hasher.update(format!("/{store_type:?}").as_bytes());
+    for secret in passwords {
+        let value = secret.map(Secret::expose);
+        hasher.update(&[u8::from(value.is_some())]);
+        hasher.update(&(value.unwrap_or_default().len() as u64).to_le_bytes());
+        hasher.update(value.unwrap_or_default().as_bytes());
+    }
+    hasher.update(bytes);
+    hasher.finish()
+}
+
+/// The size of parsed material, for [`PARSED_BUDGET_BYTES`].
+trait Footprint {
+    fn bytes(&self) -> usize;
+}
+
+impl Footprint for TrustMaterial {
+    fn bytes(&self) -> usize {
+        self.ca_pem.len()
+    }
+}
+
+impl Footprint for IdentityMaterial {
+    fn bytes(&self) -> usize {
+        self.chain_pem.len() + self.key_pem.len()
+    }
+}
+
+/// Stores parsed so far, by [`parse_key`]: a store checked again, or named by many specs, is
+/// parsed once (reading a PKCS12 or JKS store derives keys from its password, which is CPU work).
+/// Failures are not kept.
+struct Parsed<T> {
+    entries: Mutex<HashMap<[u8; 32], Entry<T>>>,
+}
+
+/// Parsed material and when it was last used.
+type Entry<T> = (Arc<T>, Instant);
+
+impl<T> Default for Parsed<T> {
+    fn default() -> Self {
+        Self { entries: Mutex::default() }
+    }
+}
+
+impl<T: Footprint> Parsed<T> {
+    fn get_or_parse(&self, key: [u8; 32], parse: impl FnOnce() -> Result<T, StoreError>) -> Result<Arc<T>, StoreError> {
+        if let Some((material, used)) = self.lock().get_mut(&key) {
+            *used = Instant::now();
+            return Ok(material.clone());
+        }
+        let material = Arc::new(parse()?);
+        let mut entries = self.lock();
+        let now = Instant::now();
+        entries.retain(|_, (_, used)| now.duration_since(*used) < CACHE_IDLE_LIMIT);
+        let mut total: usize = entries.values().map(|(material, _)| material.bytes()).sum();
+        while total + material.bytes() > PARSED_BUDGET_BYTES {
+            let Some(oldest) = entries.iter().min_by_key(|(_, (_, used))| *used).map(|(key, _)| *key) else { break };
+            total -= entries.remove(&oldest).map_or(0, |(material, _)| material.bytes());
+        }
+        entries.insert(key, (material.clone(), now));
+        Ok(material)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<[u8; 32], Entry<T>>> {
+        // Every section leaves the map consistent, so a poisoned lock is still usable.
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -261,12 +350,12 @@ mod tests {
     }
 
     /// Through [`load`], as the checks do.
-    async fn trusted(store: TrustStore) -> Result<TrustMaterial, StoreError> {
+    async fn trusted(store: TrustStore) -> Result<Arc<TrustMaterial>, StoreError> {
         let ssl = TlsConfig { truststore: Some(store), ..Default::default() };
         Ok(load(&ssl, Duration::from_secs(2)).await?.trust.expect("a truststore gives trust material"))
     }
 
-    async fn identity(store: KeyStore) -> Result<IdentityMaterial, StoreError> {
+    async fn identity(store: KeyStore) -> Result<Arc<IdentityMaterial>, StoreError> {
         let ssl = TlsConfig { keystore: Some(store), ..Default::default() };
         Ok(load(&ssl, Duration::from_secs(2)).await?.identity.expect("a keystore gives an identity"))
     }
@@ -305,7 +394,7 @@ mod tests {
     #[tokio::test]
     async fn store_problems_name_the_file_and_the_fix() {
         let message =
-            |result: Result<TrustMaterial, StoreError>| result.err().map(|e| e.to_string()).unwrap_or_default();
+            |result: Result<Arc<TrustMaterial>, StoreError>| result.err().map(|e| e.to_string()).unwrap_or_default();
         let missing = message(trusted(truststore("nope.pem", StoreType::Pem, None)).await);
         assert!(missing.starts_with("Cannot read the truststore") && missing.contains("nope.pem"), "{missing}");
         let wrong = message(trusted(truststore("truststore.jks", StoreType::Jks, Some("wrong"))).await);
@@ -320,5 +409,19 @@ mod tests {
         assert!(key.to_string().starts_with("The key password is wrong"), "{key}");
         let key = identity(keystore("keystore.p12", StoreType::Pkcs12, Some("wrong"), None)).await.err().unwrap();
         assert!(key.to_string().starts_with("The keystore password is wrong"), "{key}");
+    }
+
+    #[tokio::test]
+    async fn a_store_is_parsed_once_for_the_same_contents_and_passwords_only() {
+        let store = |password| truststore("truststore.p12", StoreType::Pkcs12, Some(password));
+        let first = trusted(store("changeit")).await.unwrap();
+        let again = trusted(store("changeit")).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "parsed once");
+        // Another password is another parse, and this one fails: the cache never vouches for it.
+        let wrong = trusted(store("wrong")).await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(wrong.starts_with("The truststore password is wrong"), "{wrong}");
+        let keys = |password| identity(keystore("keystore.pem", StoreType::Pem, None, Some(password)));
+        assert!(keys("keypass").await.is_ok());
+        assert!(keys("wrong").await.is_err(), "the key password is part of what was parsed");
     }
 }
