@@ -240,7 +240,9 @@ fn stop_to_disconnected(runs: usize, rows: &mut Vec<Row>) {
     ));
     let median_back = median(&mut back);
     rows.push(row(
-        format!("broker start -> CONNECTED event, 0.3 s after the DISCONNECTED (median of {runs}; the schedule is 15 s)"),
+        format!(
+            "broker start -> CONNECTED event, 0.3 s after the DISCONNECTED (median of {runs}; the schedule is 15 s)"
+        ),
         format!("{median_back:.0} ms"),
         "<= 2 s",
         Some(median_back <= 2000.0),

@@ -1,6 +1,7 @@
 //! IO adapters, one per outside system. [`RealChecks`] is what the server plugs into the manager.
 
 pub mod ccloud;
+pub mod files;
 pub mod kafka;
 pub mod local;
 pub mod oauth;

@@ -11,7 +11,16 @@ use crate::protocol::{Credentials, SchemaRegistryConfig};
 pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome {
     let base = target.uri.as_deref().unwrap_or_default().trim_end_matches('/');
     let url = format!("{base}/schemas/types");
-    let client = match client(target, timeout) {
+    // Reading the stores may take half the check's time, so that a file that cannot be read is
+    // reported as such rather than as a check that timed out.
+    let material = match &target.ssl {
+        Some(ssl) => match tls::load(ssl, timeout / 2).await {
+            Ok(material) => material,
+            Err(error) => return Outcome::failed(error.to_string(), error.is_transient()),
+        },
+        None => tls::TlsMaterial::default(),
+    };
+    let client = match client(target, &material, timeout) {
         Ok(client) => client,
         Err(outcome) => return outcome,
     };
@@ -34,7 +43,7 @@ pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome 
     }
     let response = match request.send().await {
         Ok(response) => response,
-        Err(error) => return explain_request_error(base, &error, timeout),
+        Err(error) => return explain_request_error(base, &error, material.trust.is_some(), timeout),
     };
     let status = response.status();
     let body = response.bytes().await.unwrap_or_default();
@@ -69,7 +78,12 @@ pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome 
     }
 }
 
-fn client(target: &SchemaRegistryConfig, timeout: Duration) -> Result<reqwest::Client, Outcome> {
+/// The HTTP client for a registry, with the material its TLS stores hold (no IO here).
+fn client(
+    target: &SchemaRegistryConfig,
+    material: &tls::TlsMaterial,
+    timeout: Duration,
+) -> Result<reqwest::Client, Outcome> {
     let mut builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
@@ -79,10 +93,8 @@ fn client(target: &SchemaRegistryConfig, timeout: Duration) -> Result<reqwest::C
         if ssl.verify_hostname == Some(false) {
             builder = builder.danger_accept_invalid_hostnames(true);
         }
-        let failed = |error: tls::StoreError| Outcome::failed(error.to_string(), false);
-        if let Some(truststore) = &ssl.truststore {
-            let material = tls::trust_material(truststore).map_err(failed)?;
-            let certificates = reqwest::Certificate::from_pem_bundle(material.ca_pem.as_bytes()).map_err(|error| {
+        if let Some(trust) = &material.trust {
+            let certificates = reqwest::Certificate::from_pem_bundle(trust.ca_pem.as_bytes()).map_err(|error| {
                 Outcome::failed(format!("The truststore's certificates are not usable: {error}"), false)
             })?;
             // Only the truststore's CAs are trusted, as for Kafka.
@@ -91,10 +103,9 @@ fn client(target: &SchemaRegistryConfig, timeout: Duration) -> Result<reqwest::C
                 builder = builder.add_root_certificate(certificate);
             }
         }
-        if let Some(keystore) = &ssl.keystore {
-            let material = tls::identity_material(keystore).map_err(failed)?;
+        if let Some(identity) = &material.identity {
             let identity =
-                reqwest::Identity::from_pkcs8_pem(material.chain_pem.as_bytes(), material.key_pem.as_bytes()).map_err(
+                reqwest::Identity::from_pkcs8_pem(identity.chain_pem.as_bytes(), identity.key_pem.as_bytes()).map_err(
                     |error| {
                         Outcome::failed(format!("The keystore's certificate and key are not usable: {error}"), false)
                     },
@@ -105,8 +116,9 @@ fn client(target: &SchemaRegistryConfig, timeout: Duration) -> Result<reqwest::C
     builder.build().map_err(|error| Outcome::failed(format!("Cannot create an HTTP client: {error}"), false))
 }
 
-/// Turns a failed request into a message that says what to fix.
-fn explain_request_error(base: &str, error: &reqwest::Error, timeout: Duration) -> Outcome {
+/// Turns a failed request into a message that says what to fix. `truststore`: whether the spec
+/// sets one (else the system's CAs are trusted).
+fn explain_request_error(base: &str, error: &reqwest::Error, truststore: bool, timeout: Duration) -> Outcome {
     let chain = super::error_chain(error);
     let lower = chain.to_ascii_lowercase();
     if error.is_timeout() {
@@ -141,7 +153,11 @@ fn explain_request_error(base: &str, error: &reqwest::Error, timeout: Duration) 
             || lower.contains("self-signed")
             || lower.contains("issuer")
         {
-            "the server's certificate is not signed by a CA in the truststore; add the CA to the truststore"
+            if truststore {
+                "the server's certificate is not signed by a CA in the truststore; add the CA to the truststore"
+            } else {
+                "the server's certificate is not signed by a CA this system trusts; set ssl.truststore.path to a truststore that holds its CA"
+            }
         } else if lower.contains("wrong version number") || lower.contains("packet length") {
             "the server does not seem to speak TLS; use an http:// URI"
         } else {

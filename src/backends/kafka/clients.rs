@@ -189,7 +189,7 @@ impl SharedClient {
             producer,
             stop,
             poller: Some(poller),
-            subject: Subject::new(target),
+            subject: Subject::new(target, config.get("ssl.ca.pem")),
             flight: tokio::sync::Mutex::new(None),
             last_used: Mutex::new(Instant::now()),
             token: Mutex::new(None),
@@ -618,7 +618,7 @@ mod tests {
             client_id_suffix: Some(format!("pool-test-{n}")),
             ..Default::default()
         };
-        (client_config(&target, Duration::from_secs(2)).unwrap(), target)
+        (client_config(&target, &crate::backends::tls::TlsMaterial::default(), Duration::from_secs(2)).unwrap(), target)
     }
 
     fn pool(max_clients: usize) -> ClientPool {

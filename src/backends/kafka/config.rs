@@ -5,7 +5,7 @@ use std::time::Duration;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::ClientConfig;
 
-use crate::backends::tls::{self, StoreError};
+use crate::backends::tls::TlsMaterial;
 use crate::protocol::{Credentials, HashAlgorithm, KafkaClusterConfig, TlsConfig};
 
 /// The client id every sidecar Kafka client announces (plus the spec's `client_id_suffix`).
@@ -18,13 +18,16 @@ pub enum ConfigError {
     UnsupportedCredentials,
     #[error("The Kerberos principal or keytab path contains '%{{', which librdkafka would read as a placeholder: rename the keytab file or check the principal")]
     KerberosPlaceholder,
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
-/// Builds the librdkafka configuration for a cluster spec. Secrets go into the configuration and
+/// Builds the librdkafka configuration for a cluster spec, with the material its TLS stores hold
+/// (read by [`crate::backends::tls::load`]; this does no IO). Secrets go into the configuration and
 /// nowhere else; librdkafka's configuration dump is never enabled.
-pub fn client_config(target: &KafkaClusterConfig, timeout: Duration) -> Result<ClientConfig, ConfigError> {
+pub fn client_config(
+    target: &KafkaClusterConfig,
+    material: &TlsMaterial,
+    timeout: Duration,
+) -> Result<ClientConfig, ConfigError> {
     // Connection setup (TCP, TLS and SASL handshakes) must fail inside the check's time, so that
     // a listener that never completes a handshake is reported as such rather than as a timeout.
     let setup_timeout = (timeout.as_millis() / 2).max(1000);
@@ -65,7 +68,7 @@ pub fn client_config(target: &KafkaClusterConfig, timeout: Duration) -> Result<C
     }
     if tls {
         if let Some(ssl) = &target.ssl {
-            tls_settings(ssl, &mut config)?;
+            tls_settings(ssl, material, &mut config);
         }
     }
     Ok(config)
@@ -137,20 +140,18 @@ fn kinit_command(principal: &str, keytab: &str) -> Result<String, ConfigError> {
     ))
 }
 
-fn tls_settings(ssl: &TlsConfig, config: &mut ClientConfig) -> Result<(), ConfigError> {
+fn tls_settings(ssl: &TlsConfig, material: &TlsMaterial, config: &mut ClientConfig) {
     if ssl.verify_hostname == Some(false) {
         config.set("ssl.endpoint.identification.algorithm", "none");
     }
     // Stores of every type become PEM in memory: librdkafka cannot read JKS, and no file with a
     // decrypted key is ever written.
-    if let Some(truststore) = &ssl.truststore {
-        config.set("ssl.ca.pem", tls::trust_material(truststore)?.ca_pem);
+    if let Some(trust) = &material.trust {
+        config.set("ssl.ca.pem", &trust.ca_pem);
     }
-    if let Some(keystore) = &ssl.keystore {
-        let identity = tls::identity_material(keystore)?;
-        config.set("ssl.certificate.pem", identity.chain_pem).set("ssl.key.pem", identity.key_pem);
+    if let Some(identity) = &material.identity {
+        config.set("ssl.certificate.pem", &identity.chain_pem).set("ssl.key.pem", &identity.key_pem);
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -178,7 +179,8 @@ mod tests {
             ),
         ];
         for (spec, protocol) in cases {
-            let config = client_config(&target(spec.clone()), Duration::from_secs(10)).unwrap();
+            let config =
+                client_config(&target(spec.clone()), &TlsMaterial::default(), Duration::from_secs(10)).unwrap();
             assert_eq!(config.get("security.protocol"), Some(protocol), "{spec}");
         }
     }
@@ -194,6 +196,7 @@ mod tests {
                 client_id_suffix: Some("vscode".into()),
                 ..Default::default()
             },
+            &TlsMaterial::default(),
             Duration::from_secs(10),
         )
         .unwrap();
@@ -204,6 +207,7 @@ mod tests {
         let key = Credentials { api_key: Some("KEY".into()), api_secret: Some(Secret::new("s")), ..Default::default() };
         let config = client_config(
             &KafkaClusterConfig { bootstrap_servers: Some("h:1".into()), credentials: Some(key), ..Default::default() },
+            &TlsMaterial::default(),
             Duration::from_secs(10),
         )
         .unwrap();
@@ -224,6 +228,7 @@ mod tests {
                 credentials: Some(oauth),
                 ..Default::default()
             },
+            &TlsMaterial::default(),
             Duration::from_secs(10),
         )
         .unwrap();
@@ -241,6 +246,7 @@ mod tests {
                 ssl: Some(TlsConfig { enabled: Some(false), ..Default::default() }),
                 ..Default::default()
             },
+            &TlsMaterial::default(),
             Duration::from_secs(10),
         )
         .unwrap();

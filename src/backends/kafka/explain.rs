@@ -1,8 +1,8 @@
 //! librdkafka's error reasons turned into messages that say what to fix.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::backends::tls;
 use crate::connections::Outcome;
 use crate::protocol::{Credentials, HashAlgorithm, KafkaClusterConfig, TlsConfig};
 
@@ -13,10 +13,15 @@ pub(super) struct Subject {
     pub(super) login: Option<String>,
     pub(super) mechanism: Option<&'static str>,
     pub(super) tls: Option<TlsConfig>,
+    /// The CAs the client trusts, from the truststore (`None`: the system's).
+    pub(super) ca_pem: Option<String>,
+    /// The last TLS diagnosis and the reason it was made for (see [`Subject::diagnosis`]).
+    pub(super) diagnosed: Mutex<Option<(String, String)>>,
 }
 
 impl Subject {
-    pub(super) fn new(target: &KafkaClusterConfig) -> Self {
+    /// `ca_pem`: the truststore's CAs the client was configured with, if any.
+    pub(super) fn new(target: &KafkaClusterConfig, ca_pem: Option<&str>) -> Self {
         let credentials = target.credentials.as_ref();
         let mechanism = credentials.and_then(mechanism);
         let user = credentials.and_then(|c| c.username.clone().or(c.api_key.clone()).or(c.scram_username.clone()));
@@ -26,7 +31,24 @@ impl Subject {
             None => m.to_string(),
         });
         let tls = TlsConfig::is_enabled(target.ssl.as_ref()).then(|| target.ssl.clone().unwrap_or_default());
-        Self { servers: target.bootstrap_servers.clone().unwrap_or_default(), login, mechanism, tls }
+        let ca_pem = ca_pem.map(str::to_string);
+        let servers = target.bootstrap_servers.clone().unwrap_or_default();
+        Self { servers, login, mechanism, tls, ca_pem, diagnosed: Mutex::default() }
+    }
+
+    /// Why the broker's certificate was refused, as [`diagnose_tls`] finds out; when it cannot
+    /// (the broker did not answer it in time), what it found last for the same reason, so that a
+    /// failure whose cause persists keeps its message.
+    fn diagnosis(&self, reason: &str) -> Option<String> {
+        let found = self.tls.as_ref().and_then(|tls| diagnose_tls(&self.servers, tls, self.ca_pem.as_deref()));
+        let mut last = self.diagnosed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match found {
+            Some(why) => {
+                *last = Some((reason.to_string(), why.clone()));
+                Some(why)
+            }
+            None => last.as_ref().filter(|(before, _)| before == reason).map(|(_, why)| why.clone()),
+        }
     }
 }
 
@@ -45,7 +67,14 @@ pub(super) fn mechanism(credentials: &Credentials) -> Option<&'static str> {
 
 /// Turns a librdkafka error reason into a message that says what to fix.
 pub fn explain(servers: &str, reason: &str) -> Outcome {
-    let subject = Subject { servers: servers.to_string(), login: None, mechanism: None, tls: None };
+    let subject = Subject {
+        servers: servers.to_string(),
+        login: None,
+        mechanism: None,
+        tls: None,
+        ca_pem: None,
+        diagnosed: Mutex::default(),
+    };
     explain_for(&subject, reason)
 }
 
@@ -114,11 +143,7 @@ pub(super) fn explain_for(subject: &Subject, reason: &str) -> Outcome {
         );
     }
     if lower.contains("ssl") || lower.contains("certificate") {
-        let why = subject
-            .tls
-            .as_ref()
-            .and_then(|tls| diagnose_tls(servers, tls))
-            .unwrap_or_else(|| tls_reason(&lower).to_string());
+        let why = subject.diagnosis(reason).unwrap_or_else(|| tls_reason(&lower, subject.ca_pem.is_some()));
         return Outcome::failed(format!("TLS handshake with '{servers}' failed: {why} ({reason})"), false);
     }
     if lower.contains("connecting to a ssl listener") || lower.contains("connecting to a sasl") {
@@ -276,12 +301,58 @@ pub(super) fn kinit_failed(principal: &str, keytab: &str, said: &str, krb5_conf:
     Outcome::failed(format!("{message} ({said})"), transient)
 }
 
-/// Drops what changes from one attempt to the next ("(after 3ms in state CONNECT, 2 identical
-/// error(s) suppressed)"), so that a failure that persists reads the same at every check and sends
-/// no new event.
+/// Keeps what says why a connection failed and drops what changes from one attempt to the next,
+/// so that a failure whose cause persists reads the same at every check and sends no new event:
+/// - the broker in front ("ssl://host:9092/bootstrap: "), which changes as librdkafka tries
+///   another broker, and the socket address ("Connect to ipv4#127.0.0.1:9092 failed: "), which
+///   changes between the addresses of one host;
+/// - timings and counters: "(after 3ms in state CONNECT, 2 identical error(s) suppressed)",
+///   "(average rtt 1.2ms)", "1/3 brokers are down", and what librdkafka's debug log adds to a
+///   failure ("(_SSL): identical to last error: error log suppressed");
+/// - for TLS, all but OpenSSL's own error: librdkafka words one failure several ways ("SSL
+///   handshake failed: error:...", "Receive failed: error:...", the error alone), adds OpenSSL's
+///   source location when debugging, and advice about its own settings (ssl.ca.location) that the
+///   sidecar's users do not have. An alert's number ("SSL alert number 116") is kept.
 fn normalise(reason: &str) -> String {
     let mut text = reason.trim().to_string();
-    while let Some(start) = text.find(" (after ") {
+    if let Some(end) = text.find(": identical to last error") {
+        text.truncate(end);
+    }
+    drop_groups(&mut text, |group| {
+        let error_name =
+            group.len() > 1 && group.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        group.starts_with("after ") || group.starts_with("average rtt ") || error_name
+    });
+    while let Some((head, rest)) = text.split_once(": ") {
+        let broker = !head.contains(' ') && head.contains(':') && head.contains('/');
+        if !broker {
+            break;
+        }
+        text = rest.to_string();
+    }
+    if let Some(start) = text.find("Connect to ipv") {
+        if let Some(end) = text[start..].find(" failed: ") {
+            text.replace_range(start..start + end + " failed: ".len(), "");
+        }
+    }
+    if let Some(end) = text.find(" brokers are down") {
+        let start = text[..end].rfind(|c: char| !c.is_ascii_digit() && c != '/').map_or(0, |index| index + 1);
+        text.replace_range(start..end, "all");
+    }
+    if let Some(start) = openssl_error(&text) {
+        let mut parts = text[start..].split(": ");
+        let error = parts.next().unwrap_or_default().to_string();
+        text =
+            parts.take_while(|part| part.starts_with("SSL alert number")).fold(error, |kept, part| kept + ": " + part);
+    }
+    text.trim_end_matches([':', ' ']).to_string()
+}
+
+/// Removes every parenthesised group (with the space before it) whose content `drop` accepts.
+fn drop_groups(text: &mut String, drop: impl Fn(&str) -> bool) {
+    let mut from = 0;
+    while let Some(found) = text[from..].find(" (") {
+        let start = from + found;
         let mut depth = 0;
         let end = text[start + 1..].char_indices().find_map(|(index, c)| {
             match c {
@@ -292,27 +363,52 @@ fn normalise(reason: &str) -> String {
             (depth == 0).then_some(start + 1 + index)
         });
         let Some(end) = end else { break };
-        text.replace_range(start..=end, "");
+        if drop(&text[start + 2..end]) {
+            text.replace_range(start..=end, "");
+        } else {
+            from = start + 1;
+        }
     }
-    text
 }
 
-fn tls_reason(lower: &str) -> &'static str {
+/// Where OpenSSL's error code starts ("error:0A000086:SSL routines::certificate verify failed").
+fn openssl_error(text: &str) -> Option<usize> {
+    text.match_indices("error:").map(|(index, _)| index).find(|index| {
+        let code = text.as_bytes().get(index + 6..index + 15);
+        code.is_some_and(|code| code[..8].iter().all(u8::is_ascii_hexdigit) && code[8] == b':')
+    })
+}
+
+/// Why the broker's certificate is not trusted: `detail` is what OpenSSL said, if known.
+fn untrusted(truststore: bool, detail: &str) -> String {
+    if truststore {
+        format!(
+            "the broker's certificate is not signed by a CA in the truststore{detail}; add the CA to the truststore"
+        )
+    } else {
+        format!("the broker's certificate is not signed by a CA this system trusts{detail}; set ssl.truststore.path to a truststore that holds its CA")
+    }
+}
+
+/// `truststore`: whether the client trusts a truststore's CAs (else the system's).
+fn tls_reason(lower: &str, truststore: bool) -> String {
     if lower.contains("certificate verify failed") || lower.contains("unable to get local issuer") {
-        "the broker's certificate is not signed by a CA in the truststore; add the CA to the truststore"
+        untrusted(truststore, "")
     } else if lower.contains("wrong version number")
+        || lower.contains("plaintext broker listener")
         || lower.contains("packet length too long")
         || lower.contains("unexpected eof")
     {
-        "the listener does not seem to speak TLS; set ssl.enabled to false for a plaintext listener"
+        "the listener does not seem to speak TLS; set ssl.enabled to false for a plaintext listener".to_string()
     } else {
-        "check the truststore and the listener's TLS settings"
+        "check the truststore and the listener's TLS settings".to_string()
     }
 }
 
 /// Repeats the TLS handshake with OpenSSL directly to learn exactly why the broker's certificate
-/// was refused (librdkafka only says "certificate verify failed").
-fn diagnose_tls(servers: &str, tls: &TlsConfig) -> Option<String> {
+/// was refused (librdkafka only says "certificate verify failed"), trusting the same CAs as the
+/// client: `ca_pem`, the truststore's, or else the system's.
+fn diagnose_tls(servers: &str, tls: &TlsConfig, ca_pem: Option<&str>) -> Option<String> {
     use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
     let first = servers.split(',').next()?.trim();
     let (host, port) = first.rsplit_once(':')?;
@@ -322,10 +418,9 @@ fn diagnose_tls(servers: &str, tls: &TlsConfig) -> Option<String> {
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     let mut builder = SslConnector::builder(SslMethod::tls_client()).ok()?;
     builder.set_verify(SslVerifyMode::PEER);
-    if let Some(truststore) = &tls.truststore {
-        let material = tls::trust_material(truststore).ok()?;
+    if let Some(ca_pem) = ca_pem {
         let mut store = openssl::x509::store::X509StoreBuilder::new().ok()?;
-        for certificate in openssl::x509::X509::stack_from_pem(material.ca_pem.as_bytes()).ok()? {
+        for certificate in openssl::x509::X509::stack_from_pem(ca_pem.as_bytes()).ok()? {
             store.add_cert(certificate).ok()?;
         }
         builder.set_verify_cert_store(store.build()).ok()?;
@@ -338,10 +433,7 @@ fn diagnose_tls(servers: &str, tls: &TlsConfig) -> Option<String> {
             match verdict.as_raw() {
                 0 => None,
                 62 => Some(format!("the broker's certificate does not match host '{host}' (set verify_hostname to false only for testing)")),
-                2 | 19 | 20 | 21 => Some(format!(
-                    "the broker's certificate is not signed by a CA in the truststore ({}); add the CA to the truststore",
-                    verdict.error_string()
-                )),
+                2 | 19 | 20 | 21 => Some(untrusted(ca_pem.is_some(), &format!(" ({})", verdict.error_string()))),
                 10 => Some("the broker's certificate has expired".into()),
                 _ => Some(format!("the broker's certificate was refused: {}", verdict.error_string())),
             }
@@ -378,6 +470,8 @@ mod tests {
             login: Some("GSSAPI as 'alice@EXAMPLE.COM'".into()),
             mechanism: Some("GSSAPI"),
             tls: None,
+            ca_pem: None,
+            diagnosed: Mutex::default(),
         }
     }
 
@@ -506,5 +600,85 @@ mod tests {
         );
         assert_eq!(first, again);
         assert!(matches!(&first, Outcome::Failed { message, .. } if !message.contains("after 0ms")), "{first:?}");
+    }
+
+    /// What librdkafka 2.12 said at successive attempts against socat terminating TLS with the test
+    /// certificates (tests/hostile_paths.rs), at the default log level and with its debug logs on.
+    #[test]
+    fn one_cause_worded_differently_from_attempt_to_attempt_gives_one_message() {
+        let verify = "SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker certificate could not be verified, verify that ssl.ca.location is correctly configured or root CA certificates are installed (install ca-certificates package)";
+        let verify_debug = "SSL handshake failed: ../ssl/statem/statem_clnt.c:1889:tls_post_process_server_certificate error:0A000086:SSL routines::certificate verify failed: broker certificate could not be verified, verify that ssl.ca.location is correctly configured or root CA certificates are installed (install ca-certificates package)";
+        let required =
+            "Receive failed: error:0A00045C:SSL routines::tlsv13 alert certificate required: SSL alert number 116";
+        let required_debug = "Receive failed: ../ssl/record/rec_layer_s3.c:1601:ssl3_read_bytes error:0A00045C:SSL routines::tlsv13 alert certificate required: SSL alert number 116";
+        let causes = [
+            (
+                "unknown CA or wrong host",
+                vec![
+                    format!("ssl://localhost:40653/bootstrap: {verify} (after 4ms in state SSL_HANDSHAKE)"),
+                    format!("ssl://localhost:40653/bootstrap: {verify} (after 5ms in state SSL_HANDSHAKE, 1 identical error(s) suppressed)"),
+                    "ssl://localhost:40653/bootstrap: error:0A000086:SSL routines::certificate verify failed (after 2ms in state SSL_HANDSHAKE)".to_string(),
+                    format!("ssl://localhost:40653/bootstrap: {verify_debug} (after 4ms in state SSL_HANDSHAKE) (_SSL): identical to last error: error log suppressed"),
+                    format!("ssl://localhost:40653/1: {verify} (after 3ms in state SSL_HANDSHAKE)"),
+                ],
+                "error:0A000086:SSL routines::certificate verify failed",
+            ),
+            (
+                "client certificate required",
+                vec![
+                    format!("ssl://localhost:40063/bootstrap: {required} (after 0ms in state APIVERSION_QUERY)"),
+                    format!("ssl://localhost:40063/bootstrap: {required} (after 1ms in state APIVERSION_QUERY, 1 identical error(s) suppressed)"),
+                    format!("ssl://localhost:40063/bootstrap: {required_debug} (after 0ms in state APIVERSION_QUERY) (_TRANSPORT)"),
+                ],
+                "error:0A00045C:SSL routines::tlsv13 alert certificate required: SSL alert number 116",
+            ),
+            (
+                "connection refused",
+                vec![
+                    "localhost:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)".to_string(),
+                    "localhost:1/bootstrap: Connect to ipv6#[::1]:1 failed: Connection refused (after 1ms in state CONNECT, 4 identical error(s) suppressed)".to_string(),
+                ],
+                "Connection refused",
+            ),
+            ("all brokers down", vec!["1/1 brokers are down".to_string(), "0/1 brokers are down".to_string(), "2/3 brokers are down".to_string()], "all brokers are down"),
+        ];
+        for (cause, reasons, quoted) in causes {
+            let messages: Vec<Outcome> = reasons.iter().map(|reason| explain("localhost:1", reason)).collect();
+            for (reason, message) in reasons.iter().zip(&messages) {
+                assert_eq!(message, &messages[0], "{cause}: {reason}");
+            }
+            let Outcome::Failed { message, .. } = &messages[0] else { panic!("{cause}: {messages:?}") };
+            assert!(message.trim_end_matches(')').ends_with(quoted), "quotes what stays the same: {cause}: {message}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_ca_without_a_truststore_is_one_the_system_does_not_trust() {
+        let reason =
+            "ssl://h:1/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed";
+        let mut subject = Subject::new(
+            &serde_json::from_value(serde_json::json!({"bootstrap_servers": "127.0.0.1:1"})).unwrap(),
+            None,
+        );
+        let Outcome::Failed { message, .. } = explain_for(&subject, reason) else { panic!() };
+        assert!(message.contains("not signed by a CA this system trusts; set ssl.truststore.path"), "{message}");
+        assert!(!message.contains("in the truststore"), "{message}");
+        subject.ca_pem = Some("-----BEGIN CERTIFICATE-----".into());
+        let Outcome::Failed { message, .. } = explain_for(&subject, reason) else { panic!() };
+        assert!(message.contains("not signed by a CA in the truststore; add the CA to the truststore"), "{message}");
+    }
+
+    #[test]
+    fn a_diagnosis_that_cannot_be_made_again_keeps_the_last_one_for_the_same_reason() {
+        // Nothing listens on port 1: the handshake cannot be repeated.
+        let subject = Subject::new(
+            &serde_json::from_value(serde_json::json!({"bootstrap_servers": "127.0.0.1:1"})).unwrap(),
+            None,
+        );
+        let found =
+            "the broker's certificate does not match host 'localhost' (set verify_hostname to false only for testing)";
+        *subject.diagnosed.lock().unwrap() = Some(("certificate verify failed".into(), found.into()));
+        assert_eq!(subject.diagnosis("certificate verify failed").as_deref(), Some(found));
+        assert_eq!(subject.diagnosis("wrong version number"), None, "not for another reason");
     }
 }

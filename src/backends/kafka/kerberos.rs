@@ -4,14 +4,15 @@
 //! a client is created and every minute after, but when kinit fails it only logs "exited with code
 //! 1" and goes on to the broker, whose failure then hides the cause. So before a client is made for
 //! a Kerberos connection, the sidecar runs the same kinit itself and explains what kinit said; the
-//! keytab is checked at every check (it is a cheap `open`), and only for Kerberos connections.
+//! keytab is checked at every check (a `stat`, and a read only when it changed: see
+//! [`crate::backends::files`]), and only for Kerberos connections.
 
-use std::io::Read;
 use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::explain;
+use crate::backends::files::{self, FileRole, Problem};
 use crate::connections::Outcome;
 use crate::protocol::KafkaClusterConfig;
 
@@ -28,14 +29,16 @@ impl Login {
         Some(Self { principal: credentials.principal.clone()?, keytab: credentials.keytab_path.clone()? })
     }
 
-    /// The keytab exists, can be read, and starts like a keytab (MIT format, version 1 or 2).
-    pub(super) fn check_keytab(&self) -> Result<(), Outcome> {
-        let mut header = Vec::with_capacity(2);
-        std::fs::File::open(&self.keytab)
-            .and_then(|file| file.take(2).read_to_end(&mut header))
-            .map_err(|error| explain::keytab_unreadable(&self.keytab, &error))?;
-        match header.as_slice() {
-            [5, 1] | [5, 2] => Ok(()),
+    /// The keytab is a file that can be read within `limit`, and starts like a keytab (MIT
+    /// format, version 1 or 2).
+    pub(super) async fn check_keytab(&self, limit: Duration) -> Result<(), Outcome> {
+        let keytab =
+            files::read(FileRole::Keytab, &self.keytab, limit).await.map_err(|error| match &error.problem {
+                Problem::Unreadable(io) => explain::keytab_unreadable(&self.keytab, io),
+                _ => Outcome::failed(error.to_string(), error.is_transient()),
+            })?;
+        match keytab.get(..2) {
+            Some([5, 1] | [5, 2]) => Ok(()),
             _ => Err(explain::not_a_keytab(&self.keytab)),
         }
     }

@@ -17,9 +17,11 @@ use std::time::Duration;
 pub use config::{client_config, ConfigError, CLIENT_ID};
 pub use explain::explain;
 
-use crate::backends::oauth;
+use rdkafka::ClientConfig;
+
+use crate::backends::{oauth, tls};
 use crate::connections::{BoxFuture, Outcome};
-use crate::protocol::KafkaClusterConfig;
+use crate::protocol::{KafkaClusterConfig, TlsConfig};
 use clients::{ClientPool, PoolError};
 
 /// Whether this build can check Kerberos credentials (the `kerberos` cargo feature), for what
@@ -35,16 +37,16 @@ pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
         },
         None => None,
     };
-    let config = match client_config(target, timeout) {
+    let config = match configure(target, timeout).await {
         Ok(config) => config,
-        Err(error) => return Outcome::failed(error.to_string(), false),
+        Err(outcome) => return outcome,
     };
     let servers = target.bootstrap_servers.clone().unwrap_or_default();
     // Kerberos: the keytab at every check, a ticket from kinit before the client is made.
     #[cfg(feature = "kerberos")]
     let (kerberos, timeout) = match kerberos::Login::of(target) {
         Some(login) => {
-            if let Err(outcome) = login.check_keytab() {
+            if let Err(outcome) = login.check_keytab(files_limit(timeout)).await {
                 return outcome;
             }
             let mut remaining = timeout;
@@ -102,20 +104,48 @@ pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
 }
 
 /// Resolves when the shared client of this cluster sees it start failing, so that the connection
-/// is checked again at once. `None` when there is no client yet (nothing checked it so far). The
-/// future keeps the client open while a stored connection waits on it between checks.
+/// is checked again at once. Never resolves when there is no client (the check failed before one
+/// was made): then only the schedule applies. While it waits it holds the client, which keeps the
+/// client open while a stored connection waits between checks.
 pub fn changed(target: &KafkaClusterConfig, timeout: Duration) -> Option<BoxFuture<()>> {
-    let config = client_config(target, timeout).ok()?;
-    let client = ClientPool::global().get(&config)?;
-    Some(Box::pin(client.changed()))
+    let target = target.clone();
+    Some(Box::pin(async move {
+        // The same configuration as the last check's, from the same (cached) store files.
+        let client = configure(&target, timeout).await.ok().and_then(|config| ClientPool::global().get(&config));
+        match client {
+            Some(client) => client.changed().await,
+            None => std::future::pending().await,
+        }
+    }))
+}
+
+/// The part of a check's time that reading the files a spec names may take, so that a file that
+/// cannot be read is reported as such rather than as a check that timed out.
+fn files_limit(timeout: Duration) -> Duration {
+    timeout / 2
+}
+
+/// The librdkafka configuration for a spec, with its TLS stores read (see [`tls::load`]).
+async fn configure(target: &KafkaClusterConfig, timeout: Duration) -> Result<ClientConfig, Outcome> {
+    let material = match &target.ssl {
+        Some(ssl) if TlsConfig::is_enabled(Some(ssl)) => tls::load(ssl, files_limit(timeout))
+            .await
+            .map_err(|error| Outcome::failed(error.to_string(), error.is_transient()))?,
+        _ => tls::TlsMaterial::default(),
+    };
+    client_config(target, &material, timeout).map_err(|error| Outcome::failed(error.to_string(), false))
 }
 
 /// A dry run of this cluster is over: its client is closed now unless a stored connection (or
 /// another check) uses the same configuration.
 pub fn dry_run_over(target: &KafkaClusterConfig, timeout: Duration) {
-    if let Ok(config) = client_config(target, timeout) {
-        ClientPool::global().release(&config);
-    }
+    let target = target.clone();
+    // The configuration comes from the same (cached) store files as the dry run's.
+    tokio::spawn(async move {
+        if let Ok(config) = configure(&target, timeout).await {
+            ClientPool::global().release(&config);
+        }
+    });
 }
 
 #[cfg(all(test, not(feature = "kerberos")))]
