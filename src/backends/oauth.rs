@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use oauth2::basic::BasicClient;
 use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
 
+use crate::connections::OAuthCredentials;
 use crate::connections::Outcome;
-use crate::protocol::Credentials;
 
 /// A token no one has said the lifetime of is reused for this long.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
@@ -62,9 +62,10 @@ fn cache() -> &'static Mutex<HashMap<Key, Token>> {
 }
 
 /// A token for these credentials, from the cache or the token endpoint.
-pub async fn token(credentials: &Credentials, timeout: Duration) -> Result<Token, TokenError> {
-    let url = credentials.tokens_url.clone().unwrap_or_default();
-    let client_id = credentials.client_id.clone().unwrap_or_default();
+pub async fn token(credentials: &OAuthCredentials, timeout: Duration) -> Result<Token, TokenError> {
+    let url = credentials.tokens_url.clone();
+    let client_id = credentials.client_id.clone();
+    // Both are optional: "" stands for absent, in the cache key and in the request.
     let secret = credentials.client_secret.as_ref().map(|s| s.expose().to_string()).unwrap_or_default();
     let scope = credentials.scope.clone().unwrap_or_default();
     let key = (url.clone(), client_id.clone(), secret.clone(), scope.clone());
@@ -74,7 +75,7 @@ pub async fn token(credentials: &Credentials, timeout: Duration) -> Result<Token
             return Ok(token.clone());
         }
     }
-    let token = fetch(&url, &client_id, &secret, &scope, credentials.connect_timeout_millis, timeout).await?;
+    let token = fetch(&url, &client_id, &secret, &scope, credentials.connect_timeout, timeout).await?;
     cache().lock().unwrap_or_else(|p| p.into_inner()).insert(key, token.clone());
     Ok(token)
 }
@@ -84,7 +85,7 @@ async fn fetch(
     client_id: &str,
     secret: &str,
     scope: &str,
-    connect_timeout_millis: Option<u64>,
+    connect_timeout: Option<Duration>,
     timeout: Duration,
 ) -> Result<Token, TokenError> {
     let token_url = TokenUrl::new(url.to_string()).map_err(|_| TokenError::BadUrl { url: url.to_string() })?;
@@ -95,7 +96,7 @@ async fn fetch(
     if !secret.is_empty() {
         client = client.set_client_secret(ClientSecret::new(secret.to_string()));
     }
-    let connect_timeout = connect_timeout_millis.map_or(timeout, Duration::from_millis).min(timeout);
+    let connect_timeout = connect_timeout.unwrap_or(timeout).min(timeout);
     let http = oauth2::reqwest::Client::builder()
         .redirect(oauth2::reqwest::redirect::Policy::none())
         .timeout(timeout)

@@ -4,11 +4,19 @@
 use std::time::Duration;
 
 use super::{oauth, tls};
-use crate::connections::Outcome;
-use crate::protocol::{Credentials, SchemaRegistryConfig};
+use crate::connections::validation::parse_registry_credentials;
+use crate::connections::{Outcome, ValidCredentials};
+use crate::protocol::SchemaRegistryConfig;
+
+const UNSUPPORTED: &str = "Schema Registry credentials must be basic, API key or OAuth credentials";
 
 /// Checks a Schema Registry with one HTTP request.
 pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome {
+    // Validation accepted the spec before any check: this only fails for a spec made wrong here.
+    let credentials = match target.credentials.as_ref().map(parse_registry_credentials).transpose() {
+        Ok(credentials) => credentials,
+        Err(_) => return Outcome::failed(UNSUPPORTED, false),
+    };
     let base = target.uri.as_deref().unwrap_or_default().trim_end_matches('/');
     let url = format!("{base}/schemas/types");
     // Reading the stores may take half the check's time, so that a file that cannot be read is
@@ -25,19 +33,20 @@ pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome 
         Err(outcome) => return outcome,
     };
     let mut request = client.get(&url).header("Accept", "application/vnd.schemaregistry.v1+json, application/json");
-    match &target.credentials {
-        Some(Credentials { username: Some(user), password: Some(password), .. }) => {
-            request = request.basic_auth(user, Some(password.expose()));
+    match credentials {
+        Some(ValidCredentials::Basic { username, password }) => {
+            request = request.basic_auth(username, Some(password.expose()));
         }
-        Some(Credentials { api_key: Some(key), api_secret: Some(secret), .. }) => {
+        Some(ValidCredentials::ApiKey { key, secret }) => {
             request = request.basic_auth(key, Some(secret.expose()));
         }
-        Some(credentials @ Credentials { tokens_url: Some(_), .. }) => match oauth::token(credentials, timeout).await {
+        Some(ValidCredentials::OAuth(oauth)) => match oauth::token(&oauth, timeout).await {
             Ok(token) => request = request.bearer_auth(&token.access_token),
             Err(error) => return error.into_outcome(),
         },
-        Some(_) => {
-            return Outcome::failed("Schema Registry credentials must be basic, API key or OAuth credentials", false);
+        // Validation refuses them for Schema Registry (see `parse_registry_credentials`).
+        Some(ValidCredentials::Scram { .. } | ValidCredentials::Kerberos { .. }) => {
+            return Outcome::failed(UNSUPPORTED, false);
         }
         None => {}
     }

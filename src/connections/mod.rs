@@ -10,6 +10,7 @@
 pub mod ccloud;
 mod checks;
 pub mod secrets;
+pub mod valid;
 pub mod validation;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 pub use ccloud::{CCloud, CCloudSettings};
 pub use checks::{BoxFuture, Checks, KafkaTarget, LocalDiscovery, Outcome, Plan};
+pub use valid::{OAuthCredentials, ValidCredentials, ValidKafkaCluster};
 pub use validation::FieldError;
 
 use crate::protocol::{

@@ -1,9 +1,12 @@
 //! Validation of a connection spec: every problem at once, each with the JSON path of its field.
 
 use std::net::Ipv6Addr;
+use std::time::Duration;
 
 use url::Url;
 use uuid::Uuid;
+
+use super::valid::{OAuthCredentials, ValidCredentials, ValidKafkaCluster};
 
 use crate::protocol::{
     CCloudConfig, ConnectionSpec, ConnectionType, Credentials, KafkaClusterConfig, KeyStore, LocalConfig,
@@ -84,6 +87,39 @@ pub fn validate(spec: &ConnectionSpec) -> Vec<FieldError> {
     }
 
     problems.0
+}
+
+/// The typed form of a Kafka cluster spec that [`validate`] accepted (or that the sidecar made
+/// itself, as for a discovered local cluster), for the backends; the problems otherwise.
+pub fn parse_kafka_cluster(cluster: &KafkaClusterConfig) -> Result<ValidKafkaCluster, Vec<FieldError>> {
+    let mut problems = Problems::default();
+    let path = "kafka_cluster.credentials";
+    let credentials = cluster.credentials.as_ref().map(|c| check_credentials(&mut problems, path, c, Component::Kafka));
+    let bootstrap_servers = cluster.bootstrap_servers.clone();
+    if bootstrap_servers.is_none() {
+        problems.push("kafka_cluster.bootstrap_servers", "Bootstrap servers are required");
+    }
+    match (bootstrap_servers, credentials) {
+        (Some(bootstrap_servers), credentials @ (None | Some(Some(_)))) if problems.0.is_empty() => {
+            Ok(ValidKafkaCluster {
+                bootstrap_servers,
+                credentials: credentials.flatten(),
+                tls: TlsConfig::is_enabled(cluster.ssl.as_ref()).then(|| cluster.ssl.clone().unwrap_or_default()),
+                client_id_suffix: cluster.client_id_suffix.clone(),
+            })
+        }
+        _ => Err(problems.0),
+    }
+}
+
+/// The typed form of Schema Registry credentials that [`validate`] accepted; the problems otherwise.
+pub fn parse_registry_credentials(credentials: &Credentials) -> Result<ValidCredentials, Vec<FieldError>> {
+    let mut problems = Problems::default();
+    let path = "schema_registry.credentials";
+    match check_credentials(&mut problems, path, credentials, Component::SchemaRegistry) {
+        Some(valid) if problems.0.is_empty() => Ok(valid),
+        _ => Err(problems.0),
+    }
 }
 
 /// The problems found so far, in the order they were found.
@@ -491,7 +527,7 @@ fn check_schema_registry(problems: &mut Problems, registry: &SchemaRegistryConfi
 
 /// Who uses the credentials: Schema Registry takes fewer kinds than Kafka.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Component {
+pub enum Component {
     Kafka,
     SchemaRegistry,
 }
@@ -535,6 +571,34 @@ impl CredentialKind {
         format!("{} ({required})", self.name())
     }
 
+    /// The credentials of this kind, when its required fields are set: the one place where a kind's
+    /// fields become a typed value.
+    fn parse(self, c: &Credentials) -> Option<ValidCredentials> {
+        Some(match self {
+            Self::Basic => ValidCredentials::Basic { username: c.username.clone()?, password: c.password.clone()? },
+            Self::ApiKey => ValidCredentials::ApiKey { key: c.api_key.clone()?, secret: c.api_secret.clone()? },
+            Self::Scram => ValidCredentials::Scram {
+                algorithm: c.hash_algorithm?,
+                username: c.scram_username.clone()?,
+                password: c.scram_password.clone()?,
+            },
+            Self::OAuth => ValidCredentials::OAuth(OAuthCredentials {
+                tokens_url: c.tokens_url.clone()?,
+                client_id: c.client_id.clone()?,
+                client_secret: c.client_secret.clone(),
+                scope: c.scope.clone(),
+                connect_timeout: c.connect_timeout_millis.map(Duration::from_millis),
+                ccloud_logical_cluster_id: c.ccloud_logical_cluster_id.clone(),
+                ccloud_identity_pool_id: c.ccloud_identity_pool_id.clone(),
+            }),
+            Self::Kerberos => ValidCredentials::Kerberos {
+                principal: c.principal.clone()?,
+                keytab_path: c.keytab_path.clone()?,
+                service_name: c.service_name.clone(),
+            },
+        })
+    }
+
     /// The names of this kind's fields that are set.
     fn fields_present(self, c: &Credentials) -> Vec<&'static str> {
         let fields = match self {
@@ -564,7 +628,12 @@ impl CredentialKind {
     }
 }
 
-fn check_credentials(problems: &mut Problems, path: &str, credentials: &Credentials, component: Component) {
+fn check_credentials(
+    problems: &mut Problems,
+    path: &str,
+    credentials: &Credentials,
+    component: Component,
+) -> Option<ValidCredentials> {
     let used: Vec<(CredentialKind, Vec<&str>)> = CredentialKind::ALL
         .into_iter()
         .map(|kind| (kind, kind.fields_present(credentials)))
@@ -584,6 +653,7 @@ fn check_credentials(problems: &mut Problems, path: &str, credentials: &Credenti
                     list_words(&kinds, "or")
                 ),
             );
+            None
         }
         [(kind, _)] if !kind.supported_by(component) => {
             problems.push(
@@ -593,6 +663,7 @@ fn check_credentials(problems: &mut Problems, path: &str, credentials: &Credenti
                     kind.name()
                 ),
             );
+            None
         }
         [(kind, _)] => check_credentials_of_kind(problems, path, credentials, *kind),
         mixed => {
@@ -602,12 +673,19 @@ fn check_credentials(problems: &mut Problems, path: &str, credentials: &Credenti
                 path,
                 format!("Credentials mix fields of {}: keep the fields of one kind only", list_words(&kinds, "and")),
             );
+            None
         }
     }
 }
 
 /// Credentials with the fields of one kind only: its required fields and the limits of each field.
-fn check_credentials_of_kind(problems: &mut Problems, path: &str, c: &Credentials, kind: CredentialKind) {
+/// The typed credentials when every required field is there (the limits may still have failed).
+fn check_credentials_of_kind(
+    problems: &mut Problems,
+    path: &str,
+    c: &Credentials,
+    kind: CredentialKind,
+) -> Option<ValidCredentials> {
     let mut require = |field: &str, what: &str, present: bool| {
         if !present {
             let detail = format!("{} is required for {} credentials", capitalized(what), kind.name());
@@ -685,6 +763,7 @@ fn check_credentials_of_kind(problems: &mut Problems, path: &str, c: &Credential
             );
         }
     }
+    kind.parse(c)
 }
 
 fn check_tls(problems: &mut Problems, path: &str, tls: &TlsConfig) {

@@ -34,7 +34,7 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use super::explain::{explain_for, Subject};
 use crate::backends::oauth::Token;
 use crate::connections::{human_duration, Outcome};
-use crate::protocol::{Credentials, KafkaClusterConfig};
+use crate::connections::{OAuthCredentials, ValidKafkaCluster};
 
 /// How long one metadata request may wait before the check looks at what the client reported.
 const POLL_SLICE: Duration = Duration::from_millis(200);
@@ -167,7 +167,7 @@ pub struct SharedClient {
 impl SharedClient {
     fn create(
         config: &ClientConfig,
-        target: &KafkaClusterConfig,
+        target: &ValidKafkaCluster,
         permit: OwnedSemaphorePermit,
     ) -> Result<Self, KafkaError> {
         let producer: Arc<BaseProducer<Monitor>> = Arc::new(config.create_with_context(Monitor::new())?);
@@ -284,7 +284,7 @@ impl SharedClient {
 
     /// Hands a (renewed) OAuth token to the client, with the Confluent Cloud extensions when given.
     /// rdkafka's own token callback cannot send extensions, so this calls librdkafka directly.
-    pub fn hand_token(&self, token: &Token, credentials: &Credentials) -> Result<(), String> {
+    pub fn hand_token(&self, token: &Token, credentials: &OAuthCredentials) -> Result<(), String> {
         use std::ffi::CString;
         let mut current = self.token.lock().unwrap_or_else(|p| p.into_inner());
         if current.as_deref() == Some(token.access_token.as_str()) {
@@ -302,7 +302,7 @@ impl SharedClient {
         .collect();
         let to_c = |text: &str| CString::new(text).map_err(|_| "a value contains a NUL character".to_string());
         let value = to_c(&token.access_token)?;
-        let principal = to_c(credentials.client_id.as_deref().unwrap_or("ide-sidecar"))?;
+        let principal = to_c(&credentials.client_id)?;
         let owned: Vec<CString> = extensions.iter().flat_map(|(k, v)| [to_c(k), to_c(v)]).collect::<Result<_, _>>()?;
         let pointers: Vec<*const std::os::raw::c_char> = owned.iter().map(|c| c.as_ptr()).collect();
         let mut error = vec![0 as std::os::raw::c_char; 512];
@@ -506,7 +506,7 @@ impl ClientPool {
     pub async fn get_or_create(
         &self,
         config: &ClientConfig,
-        target: &KafkaClusterConfig,
+        target: &ValidKafkaCluster,
     ) -> Result<Arc<SharedClient>, PoolError> {
         let key = Self::key(config);
         let mut permit = None;
@@ -612,11 +612,12 @@ mod tests {
     const GRACE: Duration = Duration::from_secs(10);
 
     /// A cluster where nothing listens, with its own client id so that each `n` needs a client.
-    fn target(n: usize) -> (ClientConfig, KafkaClusterConfig) {
-        let target = KafkaClusterConfig {
-            bootstrap_servers: Some("127.0.0.1:1".into()),
+    fn target(n: usize) -> (ClientConfig, ValidKafkaCluster) {
+        let target = ValidKafkaCluster {
+            bootstrap_servers: "127.0.0.1:1".into(),
+            credentials: None,
+            tls: Some(crate::protocol::TlsConfig::default()),
             client_id_suffix: Some(format!("pool-test-{n}")),
-            ..Default::default()
         };
         (client_config(&target, &crate::backends::tls::TlsMaterial::default(), Duration::from_secs(2)).unwrap(), target)
     }

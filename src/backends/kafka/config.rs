@@ -6,7 +6,8 @@ use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::ClientConfig;
 
 use crate::backends::tls::TlsMaterial;
-use crate::protocol::{Credentials, HashAlgorithm, KafkaClusterConfig, TlsConfig};
+use crate::connections::{ValidCredentials, ValidKafkaCluster};
+use crate::protocol::{HashAlgorithm, TlsConfig};
 
 /// The client id every sidecar Kafka client announces (plus the spec's `client_id_suffix`).
 pub const CLIENT_ID: &str = "ide-sidecar";
@@ -14,8 +15,6 @@ pub const CLIENT_ID: &str = "ide-sidecar";
 /// Why a client configuration could not be built from a spec. All are configuration problems.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("These credentials are not Kafka credentials: use basic, API key, SCRAM, OAuth or Kerberos credentials")]
-    UnsupportedCredentials,
     #[error("The Kerberos principal or keytab path contains '%{{', which librdkafka would read as a placeholder: rename the keytab file or check the principal")]
     KerberosPlaceholder,
 }
@@ -24,7 +23,7 @@ pub enum ConfigError {
 /// (read by [`crate::backends::tls::load`]; this does no IO). Secrets go into the configuration and
 /// nowhere else; librdkafka's configuration dump is never enabled.
 pub fn client_config(
-    target: &KafkaClusterConfig,
+    target: &ValidKafkaCluster,
     material: &TlsMaterial,
     timeout: Duration,
 ) -> Result<ClientConfig, ConfigError> {
@@ -33,7 +32,7 @@ pub fn client_config(
     let setup_timeout = (timeout.as_millis() / 2).max(1000);
     let mut config = ClientConfig::new();
     config
-        .set("bootstrap.servers", target.bootstrap_servers.as_deref().unwrap_or_default())
+        .set("bootstrap.servers", &target.bootstrap_servers)
         .set("client.id", client_id(target))
         .set("socket.connection.setup.timeout.ms", setup_timeout.to_string())
         .set("reconnect.backoff.ms", "100")
@@ -51,12 +50,11 @@ pub fn client_config(
     if tracing::enabled!(target: "librdkafka", tracing::Level::TRACE) {
         config.set("debug", "broker,security,protocol").set_log_level(RDKafkaLogLevel::Debug);
     }
-    let tls = TlsConfig::is_enabled(target.ssl.as_ref());
     let sasl = match &target.credentials {
         Some(credentials) => Some(sasl_settings(credentials)?),
         None => None,
     };
-    let protocol = match (tls, sasl.is_some()) {
+    let protocol = match (target.tls.is_some(), sasl.is_some()) {
         (true, true) => "sasl_ssl",
         (true, false) => "ssl",
         (false, true) => "sasl_plaintext",
@@ -66,60 +64,56 @@ pub fn client_config(
     for (key, value) in sasl.into_iter().flatten() {
         config.set(key, value);
     }
-    if tls {
-        if let Some(ssl) = &target.ssl {
-            tls_settings(ssl, material, &mut config);
-        }
+    if let Some(ssl) = &target.tls {
+        tls_settings(ssl, material, &mut config);
     }
     Ok(config)
 }
 
-fn client_id(target: &KafkaClusterConfig) -> String {
+fn client_id(target: &ValidKafkaCluster) -> String {
     match target.client_id_suffix.as_deref() {
         Some(suffix) if !suffix.is_empty() => format!("{CLIENT_ID}-{suffix}"),
         _ => CLIENT_ID.to_string(),
     }
 }
 
-fn sasl_settings(credentials: &Credentials) -> Result<Vec<(&'static str, String)>, ConfigError> {
-    let plain = |username: &str, password: &str| {
+fn sasl_settings(credentials: &ValidCredentials) -> Result<Vec<(&'static str, String)>, ConfigError> {
+    let login = |username: &str, password: &str| {
         vec![
-            ("sasl.mechanism", "PLAIN".to_string()),
+            ("sasl.mechanism", mechanism(credentials).to_string()),
             ("sasl.username", username.to_string()),
             ("sasl.password", password.to_string()),
         ]
     };
     match credentials {
-        Credentials { username: Some(username), password: Some(password), .. } => {
-            Ok(plain(username, password.expose()))
-        }
-        Credentials { api_key: Some(key), api_secret: Some(secret), .. } => Ok(plain(key, secret.expose())),
-        Credentials { scram_username: Some(username), scram_password: Some(password), hash_algorithm, .. } => {
-            let mechanism = match hash_algorithm {
-                Some(HashAlgorithm::ScramSha256) => "SCRAM-SHA-256",
-                _ => "SCRAM-SHA-512",
-            };
-            Ok(vec![
-                ("sasl.mechanism", mechanism.to_string()),
-                ("sasl.username", username.clone()),
-                ("sasl.password", password.expose().to_string()),
-            ])
-        }
+        ValidCredentials::Basic { username, password } => Ok(login(username, password.expose())),
+        ValidCredentials::ApiKey { key, secret } => Ok(login(key, secret.expose())),
+        ValidCredentials::Scram { username, password, .. } => Ok(login(username, password.expose())),
         // The token itself is fetched by the check and handed to the client (see `set_token`).
-        Credentials { tokens_url: Some(_), .. } => Ok(vec![("sasl.mechanism", "OAUTHBEARER".to_string())]),
-        Credentials { principal: Some(principal), keytab_path: Some(keytab), service_name, .. } => {
+        ValidCredentials::OAuth(_) => Ok(vec![("sasl.mechanism", mechanism(credentials).to_string())]),
+        ValidCredentials::Kerberos { principal, keytab_path, service_name } => {
             #[allow(unused_mut)]
             let mut settings = vec![
-                ("sasl.mechanism", "GSSAPI".to_string()),
+                ("sasl.mechanism", mechanism(credentials).to_string()),
                 ("sasl.kerberos.principal", principal.clone()),
-                ("sasl.kerberos.keytab", keytab.clone()),
+                ("sasl.kerberos.keytab", keytab_path.clone()),
                 ("sasl.kerberos.service.name", service_name.clone().unwrap_or_else(|| "kafka".to_string())),
             ];
             #[cfg(feature = "kerberos")]
-            settings.push(("sasl.kerberos.kinit.cmd", kinit_command(principal, keytab)?));
+            settings.push(("sasl.kerberos.kinit.cmd", kinit_command(principal, keytab_path)?));
             Ok(settings)
         }
-        _ => Err(ConfigError::UnsupportedCredentials),
+    }
+}
+
+/// The SASL mechanism of these credentials.
+pub(super) fn mechanism(credentials: &ValidCredentials) -> &'static str {
+    match credentials {
+        ValidCredentials::Basic { .. } | ValidCredentials::ApiKey { .. } => "PLAIN",
+        ValidCredentials::Scram { algorithm: HashAlgorithm::ScramSha256, .. } => "SCRAM-SHA-256",
+        ValidCredentials::Scram { algorithm: HashAlgorithm::ScramSha512, .. } => "SCRAM-SHA-512",
+        ValidCredentials::OAuth(_) => "OAUTHBEARER",
+        ValidCredentials::Kerberos { .. } => "GSSAPI",
     }
 }
 
@@ -157,10 +151,15 @@ fn tls_settings(ssl: &TlsConfig, material: &TlsMaterial, config: &mut ClientConf
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::Secret;
+    use crate::connections::validation::parse_kafka_cluster;
+    use crate::protocol::{Credentials, KafkaClusterConfig, Secret};
 
     fn target(value: serde_json::Value) -> KafkaClusterConfig {
         serde_json::from_value(value).unwrap()
+    }
+
+    fn valid(cluster: KafkaClusterConfig) -> ValidKafkaCluster {
+        parse_kafka_cluster(&cluster).unwrap()
     }
 
     #[test]
@@ -180,7 +179,7 @@ mod tests {
         ];
         for (spec, protocol) in cases {
             let config =
-                client_config(&target(spec.clone()), &TlsMaterial::default(), Duration::from_secs(10)).unwrap();
+                client_config(&valid(target(spec.clone())), &TlsMaterial::default(), Duration::from_secs(10)).unwrap();
             assert_eq!(config.get("security.protocol"), Some(protocol), "{spec}");
         }
     }
@@ -190,12 +189,12 @@ mod tests {
         let basic =
             Credentials { username: Some("alice".into()), password: Some(Secret::new("pw")), ..Default::default() };
         let config = client_config(
-            &KafkaClusterConfig {
+            &valid(KafkaClusterConfig {
                 bootstrap_servers: Some("h:1".into()),
                 credentials: Some(basic),
                 client_id_suffix: Some("vscode".into()),
                 ..Default::default()
-            },
+            }),
             &TlsMaterial::default(),
             Duration::from_secs(10),
         )
@@ -206,7 +205,11 @@ mod tests {
         assert_eq!(config.get("client.id"), Some("ide-sidecar-vscode"));
         let key = Credentials { api_key: Some("KEY".into()), api_secret: Some(Secret::new("s")), ..Default::default() };
         let config = client_config(
-            &KafkaClusterConfig { bootstrap_servers: Some("h:1".into()), credentials: Some(key), ..Default::default() },
+            &valid(KafkaClusterConfig {
+                bootstrap_servers: Some("h:1".into()),
+                credentials: Some(key),
+                ..Default::default()
+            }),
             &TlsMaterial::default(),
             Duration::from_secs(10),
         )
@@ -223,11 +226,11 @@ mod tests {
             ..Default::default()
         };
         let config = client_config(
-            &KafkaClusterConfig {
+            &valid(KafkaClusterConfig {
                 bootstrap_servers: Some("h:1".into()),
                 credentials: Some(oauth),
                 ..Default::default()
-            },
+            }),
             &TlsMaterial::default(),
             Duration::from_secs(10),
         )
@@ -240,12 +243,12 @@ mod tests {
             ..Default::default()
         };
         let config = client_config(
-            &KafkaClusterConfig {
+            &valid(KafkaClusterConfig {
                 bootstrap_servers: Some("h:1".into()),
                 credentials: Some(kerberos),
                 ssl: Some(TlsConfig { enabled: Some(false), ..Default::default() }),
                 ..Default::default()
-            },
+            }),
             &TlsMaterial::default(),
             Duration::from_secs(10),
         )

@@ -4,7 +4,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::connections::Outcome;
-use crate::protocol::{Credentials, HashAlgorithm, KafkaClusterConfig, TlsConfig};
+use crate::connections::ValidKafkaCluster;
+use crate::protocol::TlsConfig;
 
 /// Who is connecting where, for messages.
 pub(super) struct Subject {
@@ -21,18 +22,13 @@ pub(super) struct Subject {
 
 impl Subject {
     /// `ca_pem`: the truststore's CAs the client was configured with, if any.
-    pub(super) fn new(target: &KafkaClusterConfig, ca_pem: Option<&str>) -> Self {
+    pub(super) fn new(target: &ValidKafkaCluster, ca_pem: Option<&str>) -> Self {
         let credentials = target.credentials.as_ref();
-        let mechanism = credentials.and_then(mechanism);
-        let user = credentials.and_then(|c| c.username.clone().or(c.api_key.clone()).or(c.scram_username.clone()));
-        let user = user.or_else(|| credentials.and_then(|c| c.client_id.clone().or(c.principal.clone())));
-        let login = mechanism.map(|m| match &user {
-            Some(user) => format!("{m} as '{user}'"),
-            None => m.to_string(),
-        });
-        let tls = TlsConfig::is_enabled(target.ssl.as_ref()).then(|| target.ssl.clone().unwrap_or_default());
+        let mechanism = credentials.map(super::config::mechanism);
+        let login = credentials.map(|c| format!("{} as '{}'", super::config::mechanism(c), c.user()));
+        let tls = target.tls.clone();
         let ca_pem = ca_pem.map(str::to_string);
-        let servers = target.bootstrap_servers.clone().unwrap_or_default();
+        let servers = target.bootstrap_servers.clone();
         Self { servers, login, mechanism, tls, ca_pem, diagnosed: Mutex::default() }
     }
 
@@ -49,19 +45,6 @@ impl Subject {
             }
             None => last.as_ref().filter(|(before, _)| before == reason).map(|(_, why)| why.clone()),
         }
-    }
-}
-
-pub(super) fn mechanism(credentials: &Credentials) -> Option<&'static str> {
-    match credentials {
-        Credentials { username: Some(_), .. } | Credentials { api_key: Some(_), .. } => Some("PLAIN"),
-        Credentials { scram_username: Some(_), hash_algorithm: Some(HashAlgorithm::ScramSha256), .. } => {
-            Some("SCRAM-SHA-256")
-        }
-        Credentials { scram_username: Some(_), .. } => Some("SCRAM-SHA-512"),
-        Credentials { tokens_url: Some(_), .. } => Some("OAUTHBEARER"),
-        Credentials { principal: Some(_), .. } => Some("GSSAPI"),
-        _ => None,
     }
 }
 
@@ -657,7 +640,10 @@ mod tests {
         let reason =
             "ssl://h:1/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed";
         let mut subject = Subject::new(
-            &serde_json::from_value(serde_json::json!({"bootstrap_servers": "127.0.0.1:1"})).unwrap(),
+            &crate::connections::validation::parse_kafka_cluster(
+                &serde_json::from_value(serde_json::json!({"bootstrap_servers": "127.0.0.1:1"})).unwrap(),
+            )
+            .unwrap(),
             None,
         );
         let Outcome::Failed { message, .. } = explain_for(&subject, reason) else { panic!() };
@@ -672,7 +658,10 @@ mod tests {
     fn a_diagnosis_that_cannot_be_made_again_keeps_the_last_one_for_the_same_reason() {
         // Nothing listens on port 1: the handshake cannot be repeated.
         let subject = Subject::new(
-            &serde_json::from_value(serde_json::json!({"bootstrap_servers": "127.0.0.1:1"})).unwrap(),
+            &crate::connections::validation::parse_kafka_cluster(
+                &serde_json::from_value(serde_json::json!({"bootstrap_servers": "127.0.0.1:1"})).unwrap(),
+            )
+            .unwrap(),
             None,
         );
         let found =

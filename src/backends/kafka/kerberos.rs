@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::explain;
 use crate::backends::files::{self, FileRole, Problem};
 use crate::connections::Outcome;
-use crate::protocol::KafkaClusterConfig;
+use crate::connections::{ValidCredentials, ValidKafkaCluster};
 
 /// The principal and keytab of a Kerberos connection.
 pub(super) struct Login {
@@ -24,9 +24,13 @@ pub(super) struct Login {
 
 impl Login {
     /// The login of a spec with Kerberos credentials, `None` for every other spec.
-    pub(super) fn of(target: &KafkaClusterConfig) -> Option<Self> {
-        let credentials = target.credentials.as_ref()?;
-        Some(Self { principal: credentials.principal.clone()?, keytab: credentials.keytab_path.clone()? })
+    pub(super) fn of(target: &ValidKafkaCluster) -> Option<Self> {
+        match &target.credentials {
+            Some(ValidCredentials::Kerberos { principal, keytab_path, .. }) => {
+                Some(Self { principal: principal.clone(), keytab: keytab_path.clone() })
+            }
+            _ => None,
+        }
     }
 
     /// The keytab is a file that can be read within `limit`, and starts like a keytab (MIT

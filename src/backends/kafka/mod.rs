@@ -20,19 +20,40 @@ pub use explain::explain;
 use rdkafka::ClientConfig;
 
 use crate::backends::{oauth, tls};
-use crate::connections::{BoxFuture, Outcome};
-use crate::protocol::{KafkaClusterConfig, TlsConfig};
+use crate::connections::validation::parse_kafka_cluster;
+use crate::connections::{BoxFuture, Outcome, ValidCredentials, ValidKafkaCluster};
+use crate::protocol::KafkaClusterConfig;
 use clients::{ClientPool, PoolError};
 
 /// Whether this build can check Kerberos credentials (the `kerberos` cargo feature), for what
 /// `initialize` announces.
 pub const KERBEROS: bool = cfg!(feature = "kerberos");
 
+/// The typed form of a cluster spec. Validation accepted the spec before any check, so this only
+/// fails for a spec the sidecar made wrong itself; the failure then says what validation would.
+fn parse(target: &KafkaClusterConfig) -> Result<ValidKafkaCluster, Outcome> {
+    parse_kafka_cluster(target).map_err(|problems| {
+        let details: Vec<String> = problems.into_iter().map(|problem| problem.detail).collect();
+        Outcome::failed(details.join("; "), false)
+    })
+}
+
 /// Checks a Kafka cluster through the shared client for its configuration.
 pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
-    let token = match target.credentials.as_ref().filter(|c| c.tokens_url.is_some()) {
+    match parse(target) {
+        Ok(target) => check_valid(&target, timeout).await,
+        Err(outcome) => outcome,
+    }
+}
+
+async fn check_valid(target: &ValidKafkaCluster, timeout: Duration) -> Outcome {
+    let oauth = match &target.credentials {
+        Some(ValidCredentials::OAuth(oauth)) => Some(oauth),
+        _ => None,
+    };
+    let token = match oauth {
         Some(credentials) => match oauth::token(credentials, timeout).await {
-            Ok(token) => Some(token),
+            Ok(token) => Some((token, credentials)),
             Err(error) => return error.into_outcome(),
         },
         None => None,
@@ -41,7 +62,7 @@ pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
         Ok(config) => config,
         Err(outcome) => return outcome,
     };
-    let servers = target.bootstrap_servers.clone().unwrap_or_default();
+    let servers = &target.bootstrap_servers;
     // Kerberos: the keytab at every check, a ticket from kinit before the client is made.
     #[cfg(feature = "kerberos")]
     let (kerberos, timeout) = match kerberos::Login::of(target) {
@@ -79,9 +100,9 @@ pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
             return outcome;
         }
     }
-    if let (Some(token), Some(credentials)) = (&token, &target.credentials) {
+    if let Some((token, credentials)) = &token {
         if let Err(reason) = client.hand_token(token, credentials) {
-            let url = credentials.tokens_url.as_deref().unwrap_or_default();
+            let url = &credentials.tokens_url;
             return Outcome::failed(
                 format!("The OAuth token from '{url}' was refused by the Kafka client: {reason}"),
                 false,
@@ -108,7 +129,7 @@ pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
 /// was made): then only the schedule applies. While it waits it holds the client, which keeps the
 /// client open while a stored connection waits between checks.
 pub fn changed(target: &KafkaClusterConfig, timeout: Duration) -> Option<BoxFuture<()>> {
-    let target = target.clone();
+    let target = parse(target).ok()?;
     Some(Box::pin(async move {
         // The same configuration as the last check's, from the same (cached) store files.
         let client = configure(&target, timeout).await.ok().and_then(|config| ClientPool::global().get(&config));
@@ -126,12 +147,12 @@ fn files_limit(timeout: Duration) -> Duration {
 }
 
 /// The librdkafka configuration for a spec, with its TLS stores read (see [`tls::load`]).
-async fn configure(target: &KafkaClusterConfig, timeout: Duration) -> Result<ClientConfig, Outcome> {
-    let material = match &target.ssl {
-        Some(ssl) if TlsConfig::is_enabled(Some(ssl)) => tls::load(ssl, files_limit(timeout))
+async fn configure(target: &ValidKafkaCluster, timeout: Duration) -> Result<ClientConfig, Outcome> {
+    let material = match &target.tls {
+        Some(ssl) => tls::load(ssl, files_limit(timeout))
             .await
             .map_err(|error| Outcome::failed(error.to_string(), error.is_transient()))?,
-        _ => tls::TlsMaterial::default(),
+        None => tls::TlsMaterial::default(),
     };
     client_config(target, &material, timeout).map_err(|error| Outcome::failed(error.to_string(), false))
 }
@@ -139,7 +160,9 @@ async fn configure(target: &KafkaClusterConfig, timeout: Duration) -> Result<Cli
 /// A dry run of this cluster is over: its client is closed now unless a stored connection (or
 /// another check) uses the same configuration.
 pub fn dry_run_over(target: &KafkaClusterConfig, timeout: Duration) {
-    let target = target.clone();
+    let Ok(target) = parse(target) else {
+        return;
+    };
     // The configuration comes from the same (cached) store files as the dry run's.
     tokio::spawn(async move {
         if let Ok(config) = configure(&target, timeout).await {

@@ -1,0 +1,65 @@
+//! What validation leaves of a spec: typed forms in which a wrong state cannot be written, so that
+//! no backend works out again what kind of credentials it holds or defaults a required field.
+
+use std::time::Duration;
+
+use crate::protocol::{HashAlgorithm, Secret, TlsConfig};
+
+/// Credentials of exactly one kind, with the fields that kind requires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValidCredentials {
+    Basic {
+        username: String,
+        password: Secret,
+    },
+    ApiKey {
+        key: String,
+        secret: Secret,
+    },
+    Scram {
+        algorithm: HashAlgorithm,
+        username: String,
+        password: Secret,
+    },
+    OAuth(OAuthCredentials),
+    /// Kafka only: validation refuses them for Schema Registry.
+    Kerberos {
+        principal: String,
+        keytab_path: String,
+        service_name: Option<String>,
+    },
+}
+
+/// OAuth 2.0 client credentials: where to get a token and as whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthCredentials {
+    pub tokens_url: String,
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+    pub scope: Option<String>,
+    pub connect_timeout: Option<Duration>,
+    pub ccloud_logical_cluster_id: Option<String>,
+    pub ccloud_identity_pool_id: Option<String>,
+}
+
+impl ValidCredentials {
+    /// Who logs in, for messages.
+    pub fn user(&self) -> &str {
+        match self {
+            Self::Basic { username, .. } | Self::Scram { username, .. } => username,
+            Self::ApiKey { key, .. } => key,
+            Self::OAuth(oauth) => &oauth.client_id,
+            Self::Kerberos { principal, .. } => principal,
+        }
+    }
+}
+
+/// A Kafka cluster as a check reaches it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidKafkaCluster {
+    pub bootstrap_servers: String,
+    pub credentials: Option<ValidCredentials>,
+    /// `Some` when TLS is on (the spec's settings, or the defaults when it gave none); `None` for plaintext.
+    pub tls: Option<TlsConfig>,
+    pub client_id_suffix: Option<String>,
+}
