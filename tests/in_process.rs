@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ide_sidecar::connections::{BoxFuture, Checks, LocalDiscovery, Outcome};
+use ide_sidecar::connections::{ValidKafkaCluster, ValidSchemaRegistry};
 use ide_sidecar::protocol::methods::{methods, notifications};
-use ide_sidecar::protocol::{KafkaClusterConfig, SchemaRegistryConfig};
 use ide_sidecar::server::framing::{encode, Frame, FrameReader};
 use ide_sidecar::server::{serve_with, ServeConfig};
 use serde_json::{json, Value};
@@ -30,8 +30,8 @@ struct Counts {
 }
 
 impl Checks for Scripted {
-    fn kafka(&self, target: KafkaClusterConfig, _timeout: Duration) -> BoxFuture<Outcome> {
-        let servers = target.bootstrap_servers.unwrap_or_default();
+    fn kafka(&self, target: ValidKafkaCluster, _timeout: Duration) -> BoxFuture<Outcome> {
+        let servers = target.bootstrap_servers;
         let counts = self.counts.clone();
         Box::pin(async move {
             let now = counts.running.fetch_add(1, Ordering::SeqCst) + 1;
@@ -54,7 +54,7 @@ impl Checks for Scripted {
         Box::pin(async { Outcome::failed("no local cluster in this test", true) })
     }
 
-    fn schema_registry(&self, _: SchemaRegistryConfig, _: Duration) -> BoxFuture<Outcome> {
+    fn schema_registry(&self, _: ValidSchemaRegistry, _: Duration) -> BoxFuture<Outcome> {
         Box::pin(async { Outcome::failed("no registry in this test", true) })
     }
 }

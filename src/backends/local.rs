@@ -14,8 +14,8 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::connections::ValidKafkaCluster;
 use crate::connections::{human_duration, LocalDiscovery, Outcome};
-use crate::protocol::{KafkaClusterConfig, TlsConfig};
 
 /// The part of the check's time that all REST proxy calls together may use.
 const REST_PROXY_SHARE: f64 = 0.4;
@@ -93,12 +93,8 @@ async fn check_found(found: Found, deadline: Instant) -> Outcome {
     }
 }
 
-fn plaintext(servers: &str) -> KafkaClusterConfig {
-    KafkaClusterConfig {
-        bootstrap_servers: Some(servers.to_string()),
-        ssl: Some(TlsConfig { enabled: Some(false), ..Default::default() }),
-        ..Default::default()
-    }
+fn plaintext(servers: &str) -> ValidKafkaCluster {
+    ValidKafkaCluster { bootstrap_servers: servers.to_string(), credentials: None, tls: None, client_id_suffix: None }
 }
 
 fn remaining(deadline: Instant) -> Duration {

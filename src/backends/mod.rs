@@ -10,8 +10,7 @@ pub mod tls;
 
 use std::time::Duration;
 
-use crate::connections::{BoxFuture, Checks, LocalDiscovery, Outcome};
-use crate::protocol::{KafkaClusterConfig, SchemaRegistryConfig};
+use crate::connections::{BoxFuture, Checks, LocalDiscovery, Outcome, ValidKafkaCluster, ValidSchemaRegistry};
 
 /// Checks against the real systems: librdkafka for Kafka, HTTP for Schema Registry and for the
 /// Confluent Local REST proxy.
@@ -23,15 +22,15 @@ use crate::protocol::{KafkaClusterConfig, SchemaRegistryConfig};
 pub struct RealChecks;
 
 impl Checks for RealChecks {
-    fn kafka(&self, target: KafkaClusterConfig, timeout: Duration) -> BoxFuture<Outcome> {
+    fn kafka(&self, target: ValidKafkaCluster, timeout: Duration) -> BoxFuture<Outcome> {
         Box::pin(check_kafka(target, timeout))
     }
 
-    fn kafka_changed(&self, target: &KafkaClusterConfig, timeout: Duration) -> Option<BoxFuture<()>> {
+    fn kafka_changed(&self, target: &ValidKafkaCluster, timeout: Duration) -> Option<BoxFuture<()>> {
         kafka::changed(target, timeout)
     }
 
-    fn kafka_dry_run_over(&self, target: &KafkaClusterConfig, timeout: Duration) {
+    fn kafka_dry_run_over(&self, target: &ValidKafkaCluster, timeout: Duration) {
         kafka::dry_run_over(target, timeout);
     }
 
@@ -39,13 +38,13 @@ impl Checks for RealChecks {
         Box::pin(async move { local::check(&discovery, timeout).await })
     }
 
-    fn schema_registry(&self, target: SchemaRegistryConfig, timeout: Duration) -> BoxFuture<Outcome> {
+    fn schema_registry(&self, target: ValidSchemaRegistry, timeout: Duration) -> BoxFuture<Outcome> {
         Box::pin(async move { schema_registry::check(&target, timeout).await })
     }
 }
 
 /// The Kafka check, through the shared client of the cluster's configuration.
-async fn check_kafka(target: KafkaClusterConfig, timeout: Duration) -> Outcome {
+async fn check_kafka(target: ValidKafkaCluster, timeout: Duration) -> Outcome {
     kafka::check(&target, timeout).await
 }
 

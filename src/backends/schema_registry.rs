@@ -4,20 +4,13 @@
 use std::time::Duration;
 
 use super::{oauth, tls};
-use crate::connections::validation::parse_registry_credentials;
-use crate::connections::{Outcome, ValidCredentials};
-use crate::protocol::SchemaRegistryConfig;
+use crate::connections::{Outcome, ValidCredentials, ValidSchemaRegistry};
 
 const UNSUPPORTED: &str = "Schema Registry credentials must be basic, API key or OAuth credentials";
 
 /// Checks a Schema Registry with one HTTP request.
-pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome {
-    // Validation accepted the spec before any check: this only fails for a spec made wrong here.
-    let credentials = match target.credentials.as_ref().map(parse_registry_credentials).transpose() {
-        Ok(credentials) => credentials,
-        Err(_) => return Outcome::failed(UNSUPPORTED, false),
-    };
-    let base = target.uri.as_deref().unwrap_or_default().trim_end_matches('/');
+pub async fn check(target: &ValidSchemaRegistry, timeout: Duration) -> Outcome {
+    let base = target.uri.trim_end_matches('/');
     let url = format!("{base}/schemas/types");
     // Reading the stores may take half the check's time, so that a file that cannot be read is
     // reported as such rather than as a check that timed out.
@@ -33,18 +26,18 @@ pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome 
         Err(outcome) => return outcome,
     };
     let mut request = client.get(&url).header("Accept", "application/vnd.schemaregistry.v1+json, application/json");
-    match credentials {
+    match &target.credentials {
         Some(ValidCredentials::Basic { username, password }) => {
             request = request.basic_auth(username, Some(password.expose()));
         }
         Some(ValidCredentials::ApiKey { key, secret }) => {
             request = request.basic_auth(key, Some(secret.expose()));
         }
-        Some(ValidCredentials::OAuth(oauth)) => match oauth::token(&oauth, timeout).await {
+        Some(ValidCredentials::OAuth(oauth)) => match oauth::token(oauth, timeout).await {
             Ok(token) => request = request.bearer_auth(&token.access_token),
             Err(error) => return error.into_outcome(),
         },
-        // Validation refuses them for Schema Registry (see `parse_registry_credentials`).
+        // Validation refuses them for Schema Registry (see `parse_schema_registry`).
         Some(ValidCredentials::Scram { .. } | ValidCredentials::Kerberos { .. }) => {
             return Outcome::failed(UNSUPPORTED, false);
         }
@@ -89,7 +82,7 @@ pub async fn check(target: &SchemaRegistryConfig, timeout: Duration) -> Outcome 
 
 /// The HTTP client for a registry, with the material its TLS stores hold (no IO here).
 fn client(
-    target: &SchemaRegistryConfig,
+    target: &ValidSchemaRegistry,
     material: &tls::TlsMaterial,
     timeout: Duration,
 ) -> Result<reqwest::Client, Outcome> {

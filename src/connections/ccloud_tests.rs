@@ -11,7 +11,8 @@ use serde_json::json;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::time::Instant;
 
-use crate::protocol::{KafkaClusterConfig, SchemaRegistryConfig, UserInfo};
+use crate::connections::{ValidKafkaCluster, ValidSchemaRegistry};
+use crate::protocol::UserInfo;
 
 const INTERVAL: Duration = Duration::from_secs(5);
 const TOKEN_LIFETIME: Duration = Duration::from_secs(300);
@@ -190,7 +191,7 @@ impl CCloud for FakeCCloud {
 struct NoChecks;
 
 impl Checks for NoChecks {
-    fn kafka(&self, _: KafkaClusterConfig, _: Duration) -> BoxFuture<Outcome> {
+    fn kafka(&self, _: ValidKafkaCluster, _: Duration) -> BoxFuture<Outcome> {
         Box::pin(std::future::ready(Outcome::failed("not checked in these tests", false)))
     }
 
@@ -198,7 +199,7 @@ impl Checks for NoChecks {
         Box::pin(std::future::ready(Outcome::failed("not checked in these tests", false)))
     }
 
-    fn schema_registry(&self, _: SchemaRegistryConfig, _: Duration) -> BoxFuture<Outcome> {
+    fn schema_registry(&self, _: ValidSchemaRegistry, _: Duration) -> BoxFuture<Outcome> {
         Box::pin(std::future::ready(Outcome::failed("not checked in these tests", false)))
     }
 }

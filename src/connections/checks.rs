@@ -6,10 +6,12 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::protocol::{
-    AuthError, AuthErrors, ConnectedState, ConnectionSpec, ConnectionType, KafkaClusterConfig, KafkaClusterStatus,
-    SchemaRegistryConfig, SchemaRegistryStatus,
+    AuthError, AuthErrors, ConnectedState, ConnectionSpec, ConnectionType, KafkaClusterStatus, SchemaRegistryConfig,
+    SchemaRegistryStatus,
 };
 
+use super::valid::{ValidKafkaCluster, ValidSchemaRegistry};
+use super::validation::{self, FieldError};
 use super::Settings;
 
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -34,22 +36,22 @@ impl Outcome {
 /// enforces it) and must never log secrets.
 pub trait Checks: Send + Sync + 'static {
     /// Checks the Kafka cluster a spec names.
-    fn kafka(&self, target: KafkaClusterConfig, timeout: Duration) -> BoxFuture<Outcome>;
+    fn kafka(&self, target: ValidKafkaCluster, timeout: Duration) -> BoxFuture<Outcome>;
     /// Resolves when the backend sees the cluster (healthy at its last check) start failing, so the
     /// connection is checked again at once rather than at its next scheduled check. `None` when
     /// the backend has no such signal for this target (then only the schedule applies). The future
     /// may hold what the signal needs (a Kafka client, kept open while someone waits on it).
-    fn kafka_changed(&self, _target: &KafkaClusterConfig, _timeout: Duration) -> Option<BoxFuture<()>> {
+    fn kafka_changed(&self, _target: &ValidKafkaCluster, _timeout: Duration) -> Option<BoxFuture<()>> {
         None
     }
     /// A dry run's check of this cluster is over and nothing stores it: the backend may free what
     /// the check opened (a client no stored connection uses) now rather than later.
-    fn kafka_dry_run_over(&self, _target: &KafkaClusterConfig, _timeout: Duration) {}
+    fn kafka_dry_run_over(&self, _target: &ValidKafkaCluster, _timeout: Duration) {}
     /// Finds the Kafka cluster running on this machine, then checks it like [`Self::kafka`]. A
     /// success names the bootstrap servers found; a failure says where it looked and why each
     /// place failed. Discovery and check share the one `timeout`.
     fn local_kafka(&self, discovery: LocalDiscovery, timeout: Duration) -> BoxFuture<Outcome>;
-    fn schema_registry(&self, target: SchemaRegistryConfig, timeout: Duration) -> BoxFuture<Outcome>;
+    fn schema_registry(&self, target: ValidSchemaRegistry, timeout: Duration) -> BoxFuture<Outcome>;
 }
 
 /// Where a LOCAL connection looks for its Kafka cluster, in this order. An empty value skips that step.
@@ -68,7 +70,7 @@ pub struct LocalDiscovery {
 #[derive(Clone, Debug, PartialEq)]
 pub enum KafkaTarget {
     /// The cluster the spec names (DIRECT, PLATFORM, or LOCAL with its own `kafka_cluster`).
-    Direct(KafkaClusterConfig),
+    Direct(ValidKafkaCluster),
     /// Whatever runs on this machine (LOCAL), found anew at every check.
     Discover(LocalDiscovery),
 }
@@ -77,29 +79,36 @@ pub enum KafkaTarget {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Plan {
     pub kafka: Option<KafkaTarget>,
-    pub schema_registry: Option<SchemaRegistryConfig>,
+    pub schema_registry: Option<ValidSchemaRegistry>,
 }
 
 impl Plan {
+    /// The plan of a spec that validation accepted (every caller validates first), so each
+    /// component's typed form can be had; a part that could not would be left out, and logged.
     pub fn for_spec(spec: &ConnectionSpec, settings: &Settings) -> Self {
+        let cluster =
+            || spec.kafka_cluster.as_ref().and_then(|cluster| typed(validation::parse_kafka_cluster(cluster)));
         match spec.connection_type {
             Some(ConnectionType::Direct | ConnectionType::Platform) => Self {
-                kafka: spec.kafka_cluster.clone().map(KafkaTarget::Direct),
-                schema_registry: spec.schema_registry.clone(),
+                kafka: cluster().map(KafkaTarget::Direct),
+                schema_registry: spec.schema_registry.as_ref().and_then(registry),
             },
             Some(ConnectionType::Local) => Self {
-                kafka: Some(match &spec.kafka_cluster {
-                    Some(cluster) => KafkaTarget::Direct(cluster.clone()),
-                    None => KafkaTarget::Discover(LocalDiscovery {
+                kafka: match &spec.kafka_cluster {
+                    Some(_) => cluster().map(KafkaTarget::Direct),
+                    None => Some(KafkaTarget::Discover(LocalDiscovery {
                         rest_proxy_uri: settings.local.kafka_rest_uri.clone(),
                         bootstrap_servers: settings.local.bootstrap_servers.clone(),
-                    }),
-                }),
-                schema_registry: spec.schema_registry.clone().or_else(|| {
-                    let configured = spec.local_config.as_ref().and_then(|local| local.schema_registry_uri.clone());
-                    let uri = configured.unwrap_or_else(|| settings.local.schema_registry_uri.clone());
-                    (!uri.is_empty()).then(|| SchemaRegistryConfig { uri: Some(uri), ..Default::default() })
-                }),
+                    })),
+                },
+                schema_registry: match &spec.schema_registry {
+                    Some(configured) => registry(configured),
+                    None => {
+                        let configured = spec.local_config.as_ref().and_then(|local| local.schema_registry_uri.clone());
+                        let uri = configured.unwrap_or_else(|| settings.local.schema_registry_uri.clone());
+                        (!uri.is_empty()).then_some(ValidSchemaRegistry { uri, credentials: None, ssl: None })
+                    }
+                },
             },
             Some(ConnectionType::Ccloud) | None => Self::default(),
         }
@@ -108,6 +117,17 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.kafka.is_none() && self.schema_registry.is_none()
     }
+}
+
+fn registry(registry: &SchemaRegistryConfig) -> Option<ValidSchemaRegistry> {
+    typed(validation::parse_schema_registry(registry))
+}
+
+/// The typed form, or `None` (logged) for a part of a spec that validation should have refused.
+fn typed<T>(parsed: Result<T, Vec<FieldError>>) -> Option<T> {
+    parsed
+        .map_err(|problems| tracing::error!(?problems, "a validated spec does not parse; its part is not checked"))
+        .ok()
 }
 
 pub fn failed_errors(message: String, transient: bool) -> AuthErrors {
@@ -167,14 +187,12 @@ mod tests {
         );
         let named = plan(serde_json::json!({"name": "l", "type": "LOCAL",
             "kafka_cluster": {"bootstrap_servers": "h:1", "ssl": {"enabled": false}}}));
-        assert!(
-            matches!(named.kafka, Some(KafkaTarget::Direct(ref c)) if c.bootstrap_servers.as_deref() == Some("h:1"))
-        );
+        assert!(matches!(named.kafka, Some(KafkaTarget::Direct(ref c)) if c.bootstrap_servers == "h:1"));
     }
 
     #[test]
     fn local_schema_registry_is_the_default_none_or_the_one_configured() {
-        let uri = |spec| plan(spec).schema_registry.map(|registry| registry.uri.unwrap_or_default());
+        let uri = |spec| plan(spec).schema_registry.map(|registry| registry.uri);
         assert_eq!(uri(serde_json::json!({"name": "l", "type": "LOCAL"})).as_deref(), Some("http://127.0.0.1:18081"));
         assert_eq!(
             uri(serde_json::json!({"name": "l", "type": "LOCAL", "local_config": {"schema_registry_uri": ""}})),

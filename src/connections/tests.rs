@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc::error::TryRecvError, watch};
 use tokio::time::Instant;
 
-use crate::protocol::{AuthError, KafkaClusterConfig, SchemaRegistryConfig};
+use crate::connections::{ValidKafkaCluster, ValidSchemaRegistry};
+use crate::protocol::AuthError;
 
 const KAFKA: &str = "127.0.0.1:9092";
 const KAFKA_2: &str = "127.0.0.1:9093";
@@ -149,12 +150,12 @@ impl Fake {
 }
 
 impl Checks for Fake {
-    fn kafka(&self, target: KafkaClusterConfig, timeout: Duration) -> BoxFuture<Outcome> {
-        self.call(target.bootstrap_servers, timeout)
+    fn kafka(&self, target: ValidKafkaCluster, timeout: Duration) -> BoxFuture<Outcome> {
+        self.call(Some(target.bootstrap_servers), timeout)
     }
 
-    fn kafka_dry_run_over(&self, target: &KafkaClusterConfig, _timeout: Duration) {
-        self.lock().dry_runs_over.push(target.bootstrap_servers.clone().unwrap_or_default());
+    fn kafka_dry_run_over(&self, target: &ValidKafkaCluster, _timeout: Duration) {
+        self.lock().dry_runs_over.push(target.bootstrap_servers.clone());
     }
 
     /// Scripted by the plain bootstrap servers discovery would fall back to.
@@ -162,8 +163,8 @@ impl Checks for Fake {
         self.call(Some(discovery.bootstrap_servers), timeout)
     }
 
-    fn schema_registry(&self, target: SchemaRegistryConfig, timeout: Duration) -> BoxFuture<Outcome> {
-        self.call(target.uri, timeout)
+    fn schema_registry(&self, target: ValidSchemaRegistry, timeout: Duration) -> BoxFuture<Outcome> {
+        self.call(Some(target.uri), timeout)
     }
 }
 

@@ -63,3 +63,13 @@ pub struct ValidKafkaCluster {
     pub tls: Option<TlsConfig>,
     pub client_id_suffix: Option<String>,
 }
+
+/// A Schema Registry as a check reaches it. Whether TLS is used follows the URI's scheme.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidSchemaRegistry {
+    pub uri: String,
+    /// Basic, API key or OAuth: validation refuses the other kinds for Schema Registry.
+    pub credentials: Option<ValidCredentials>,
+    /// The spec's TLS settings (hostname check, stores), for an https URI.
+    pub ssl: Option<TlsConfig>,
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use url::Url;
 use uuid::Uuid;
 
-use super::valid::{OAuthCredentials, ValidCredentials, ValidKafkaCluster};
+use super::valid::{OAuthCredentials, ValidCredentials, ValidKafkaCluster, ValidSchemaRegistry};
 
 use crate::protocol::{
     CCloudConfig, ConnectionSpec, ConnectionType, Credentials, KafkaClusterConfig, KeyStore, LocalConfig,
@@ -97,7 +97,10 @@ pub fn parse_kafka_cluster(cluster: &KafkaClusterConfig) -> Result<ValidKafkaClu
     let credentials = cluster.credentials.as_ref().map(|c| check_credentials(&mut problems, path, c, Component::Kafka));
     let bootstrap_servers = cluster.bootstrap_servers.clone();
     if bootstrap_servers.is_none() {
-        problems.push("kafka_cluster.bootstrap_servers", "Bootstrap servers are required");
+        problems.push(
+            "kafka_cluster.bootstrap_servers",
+            "Bootstrap servers are required, as host:port entries separated by commas, such as localhost:9092",
+        );
     }
     match (bootstrap_servers, credentials) {
         (Some(bootstrap_servers), credentials @ (None | Some(Some(_)))) if problems.0.is_empty() => {
@@ -112,12 +115,21 @@ pub fn parse_kafka_cluster(cluster: &KafkaClusterConfig) -> Result<ValidKafkaClu
     }
 }
 
-/// The typed form of Schema Registry credentials that [`validate`] accepted; the problems otherwise.
-pub fn parse_registry_credentials(credentials: &Credentials) -> Result<ValidCredentials, Vec<FieldError>> {
+/// The typed form of a Schema Registry spec that [`validate`] accepted (or that the sidecar made
+/// itself, as for the local default), for the backends; the problems otherwise.
+pub fn parse_schema_registry(registry: &SchemaRegistryConfig) -> Result<ValidSchemaRegistry, Vec<FieldError>> {
     let mut problems = Problems::default();
     let path = "schema_registry.credentials";
-    match check_credentials(&mut problems, path, credentials, Component::SchemaRegistry) {
-        Some(valid) if problems.0.is_empty() => Ok(valid),
+    let credentials =
+        registry.credentials.as_ref().map(|c| check_credentials(&mut problems, path, c, Component::SchemaRegistry));
+    let uri = registry.uri.clone();
+    if uri.is_none() {
+        problems.push("schema_registry.uri", "Schema Registry URI is required, such as http://localhost:8081");
+    }
+    match (uri, credentials) {
+        (Some(uri), credentials @ (None | Some(Some(_)))) if problems.0.is_empty() => {
+            Ok(ValidSchemaRegistry { uri, credentials: credentials.flatten(), ssl: registry.ssl.clone() })
+        }
         _ => Err(problems.0),
     }
 }

@@ -20,33 +20,15 @@ pub use explain::explain;
 use rdkafka::ClientConfig;
 
 use crate::backends::{oauth, tls};
-use crate::connections::validation::parse_kafka_cluster;
 use crate::connections::{BoxFuture, Outcome, ValidCredentials, ValidKafkaCluster};
-use crate::protocol::KafkaClusterConfig;
 use clients::{ClientPool, PoolError};
 
 /// Whether this build can check Kerberos credentials (the `kerberos` cargo feature), for what
 /// `initialize` announces.
 pub const KERBEROS: bool = cfg!(feature = "kerberos");
 
-/// The typed form of a cluster spec. Validation accepted the spec before any check, so this only
-/// fails for a spec the sidecar made wrong itself; the failure then says what validation would.
-fn parse(target: &KafkaClusterConfig) -> Result<ValidKafkaCluster, Outcome> {
-    parse_kafka_cluster(target).map_err(|problems| {
-        let details: Vec<String> = problems.into_iter().map(|problem| problem.detail).collect();
-        Outcome::failed(details.join("; "), false)
-    })
-}
-
 /// Checks a Kafka cluster through the shared client for its configuration.
-pub async fn check(target: &KafkaClusterConfig, timeout: Duration) -> Outcome {
-    match parse(target) {
-        Ok(target) => check_valid(&target, timeout).await,
-        Err(outcome) => outcome,
-    }
-}
-
-async fn check_valid(target: &ValidKafkaCluster, timeout: Duration) -> Outcome {
+pub async fn check(target: &ValidKafkaCluster, timeout: Duration) -> Outcome {
     let oauth = match &target.credentials {
         Some(ValidCredentials::OAuth(oauth)) => Some(oauth),
         _ => None,
@@ -128,8 +110,8 @@ async fn check_valid(target: &ValidKafkaCluster, timeout: Duration) -> Outcome {
 /// is checked again at once. Never resolves when there is no client (the check failed before one
 /// was made): then only the schedule applies. While it waits it holds the client, which keeps the
 /// client open while a stored connection waits between checks.
-pub fn changed(target: &KafkaClusterConfig, timeout: Duration) -> Option<BoxFuture<()>> {
-    let target = parse(target).ok()?;
+pub fn changed(target: &ValidKafkaCluster, timeout: Duration) -> Option<BoxFuture<()>> {
+    let target = target.clone();
     Some(Box::pin(async move {
         // The same configuration as the last check's, from the same (cached) store files.
         let client = configure(&target, timeout).await.ok().and_then(|config| ClientPool::global().get(&config));
@@ -159,10 +141,8 @@ async fn configure(target: &ValidKafkaCluster, timeout: Duration) -> Result<Clie
 
 /// A dry run of this cluster is over: its client is closed now unless a stored connection (or
 /// another check) uses the same configuration.
-pub fn dry_run_over(target: &KafkaClusterConfig, timeout: Duration) {
-    let Ok(target) = parse(target) else {
-        return;
-    };
+pub fn dry_run_over(target: &ValidKafkaCluster, timeout: Duration) {
+    let target = target.clone();
     // The configuration comes from the same (cached) store files as the dry run's.
     tokio::spawn(async move {
         if let Ok(config) = configure(&target, timeout).await {
@@ -174,18 +154,19 @@ pub fn dry_run_over(target: &KafkaClusterConfig, timeout: Duration) {
 #[cfg(all(test, not(feature = "kerberos")))]
 mod tests {
     use super::*;
-    use crate::protocol::Credentials;
+    use crate::protocol::TlsConfig;
 
     #[tokio::test]
     async fn kerberos_without_gssapi_support_says_so() {
-        let target = KafkaClusterConfig {
-            bootstrap_servers: Some("127.0.0.1:1".into()),
-            credentials: Some(Credentials {
-                principal: Some("alice@EXAMPLE.COM".into()),
-                keytab_path: Some("/etc/alice.keytab".into()),
-                ..Default::default()
+        let target = ValidKafkaCluster {
+            bootstrap_servers: "127.0.0.1:1".into(),
+            credentials: Some(ValidCredentials::Kerberos {
+                principal: "alice@EXAMPLE.COM".into(),
+                keytab_path: "/etc/alice.keytab".into(),
+                service_name: None,
             }),
-            ..Default::default()
+            tls: Some(TlsConfig::default()),
+            client_id_suffix: None,
         };
         let outcome = check(&target, Duration::from_secs(2)).await;
         assert!(
