@@ -4,9 +4,7 @@
 use std::time::Duration;
 
 use super::{oauth, tls};
-use crate::connections::{Outcome, ValidCredentials, ValidSchemaRegistry};
-
-const UNSUPPORTED: &str = "Schema Registry credentials must be basic, API key or OAuth credentials";
+use crate::connections::{Outcome, RegistryCredentials, ValidSchemaRegistry};
 
 /// Checks a Schema Registry with one HTTP request.
 pub async fn check(target: &ValidSchemaRegistry, timeout: Duration) -> Outcome {
@@ -27,20 +25,16 @@ pub async fn check(target: &ValidSchemaRegistry, timeout: Duration) -> Outcome {
     };
     let mut request = client.get(&url).header("Accept", "application/vnd.schemaregistry.v1+json, application/json");
     match &target.credentials {
-        Some(ValidCredentials::Basic { username, password }) => {
+        Some(RegistryCredentials::Basic { username, password }) => {
             request = request.basic_auth(username, Some(password.expose()));
         }
-        Some(ValidCredentials::ApiKey { key, secret }) => {
+        Some(RegistryCredentials::ApiKey { key, secret }) => {
             request = request.basic_auth(key, Some(secret.expose()));
         }
-        Some(ValidCredentials::OAuth(oauth)) => match oauth::token(oauth, timeout).await {
+        Some(RegistryCredentials::OAuth(oauth)) => match oauth::token(oauth, timeout).await {
             Ok(token) => request = request.bearer_auth(&token.access_token),
             Err(error) => return error.into_outcome(),
         },
-        // Validation refuses them for Schema Registry (see `parse_schema_registry`).
-        Some(ValidCredentials::Scram { .. } | ValidCredentials::Kerberos { .. }) => {
-            return Outcome::failed(UNSUPPORTED, false);
-        }
         None => {}
     }
     let response = match request.send().await {

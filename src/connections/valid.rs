@@ -22,7 +22,7 @@ pub enum ValidCredentials {
         password: Secret,
     },
     OAuth(OAuthCredentials),
-    /// Kafka only: validation refuses them for Schema Registry.
+    /// Kafka only (see [`RegistryCredentials`]).
     Kerberos {
         principal: String,
         keytab_path: String,
@@ -64,12 +64,31 @@ pub struct ValidKafkaCluster {
     pub client_id_suffix: Option<String>,
 }
 
+/// The credentials Schema Registry takes: Basic, API key or OAuth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistryCredentials {
+    Basic { username: String, password: Secret },
+    ApiKey { key: String, secret: Secret },
+    OAuth(OAuthCredentials),
+}
+
+impl RegistryCredentials {
+    /// The credentials of these kinds; `None` for SCRAM and Kerberos, which are Kafka's alone.
+    pub fn from_valid(credentials: ValidCredentials) -> Option<Self> {
+        match credentials {
+            ValidCredentials::Basic { username, password } => Some(Self::Basic { username, password }),
+            ValidCredentials::ApiKey { key, secret } => Some(Self::ApiKey { key, secret }),
+            ValidCredentials::OAuth(oauth) => Some(Self::OAuth(oauth)),
+            ValidCredentials::Scram { .. } | ValidCredentials::Kerberos { .. } => None,
+        }
+    }
+}
+
 /// A Schema Registry as a check reaches it. Whether TLS is used follows the URI's scheme.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidSchemaRegistry {
     pub uri: String,
-    /// Basic, API key or OAuth: validation refuses the other kinds for Schema Registry.
-    pub credentials: Option<ValidCredentials>,
+    pub credentials: Option<RegistryCredentials>,
     /// The spec's TLS settings (hostname check, stores), for an https URI.
     pub ssl: Option<TlsConfig>,
 }

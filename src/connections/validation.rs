@@ -6,7 +6,7 @@ use std::time::Duration;
 use url::Url;
 use uuid::Uuid;
 
-use super::valid::{OAuthCredentials, ValidCredentials, ValidKafkaCluster, ValidSchemaRegistry};
+use super::valid::{OAuthCredentials, RegistryCredentials, ValidCredentials, ValidKafkaCluster, ValidSchemaRegistry};
 
 use crate::protocol::{
     CCloudConfig, ConnectionSpec, ConnectionType, Credentials, KafkaClusterConfig, KeyStore, LocalConfig,
@@ -120,8 +120,10 @@ pub fn parse_kafka_cluster(cluster: &KafkaClusterConfig) -> Result<ValidKafkaClu
 pub fn parse_schema_registry(registry: &SchemaRegistryConfig) -> Result<ValidSchemaRegistry, Vec<FieldError>> {
     let mut problems = Problems::default();
     let path = "schema_registry.credentials";
-    let credentials =
-        registry.credentials.as_ref().map(|c| check_credentials(&mut problems, path, c, Component::SchemaRegistry));
+    // Validation refuses SCRAM and Kerberos credentials here, so the conversion does not fail.
+    let credentials = registry.credentials.as_ref().map(|c| {
+        check_credentials(&mut problems, path, c, Component::SchemaRegistry).and_then(RegistryCredentials::from_valid)
+    });
     let uri = registry.uri.clone();
     if uri.is_none() {
         problems.push("schema_registry.uri", "Schema Registry URI is required, such as http://localhost:8081");
