@@ -12,12 +12,9 @@ pub async fn check(target: &ValidSchemaRegistry, timeout: Duration) -> Outcome {
     let url = format!("{base}/schemas/types");
     // Reading the stores may take half the check's time, so that a file that cannot be read is
     // reported as such rather than as a check that timed out.
-    let material = match &target.ssl {
-        Some(ssl) => match tls::load(ssl, timeout / 2).await {
-            Ok(material) => material,
-            Err(error) => return Outcome::failed(error.to_string(), error.is_transient()),
-        },
-        None => tls::TlsMaterial::default(),
+    let material = match tls::load(&target.tls, timeout / 2).await {
+        Ok(material) => material,
+        Err(error) => return Outcome::failed(error.to_string(), error.is_transient()),
     };
     let client = match client(target, &material, timeout) {
         Ok(client) => client,
@@ -85,29 +82,25 @@ fn client(
         .connect_timeout(timeout)
         .redirect(reqwest::redirect::Policy::limited(3))
         .user_agent(concat!("ide-sidecar/", env!("CARGO_PKG_VERSION")));
-    if let Some(ssl) = &target.ssl {
-        if ssl.verify_hostname == Some(false) {
-            builder = builder.danger_accept_invalid_hostnames(true);
+    if !target.tls.verify_hostname {
+        builder = builder.danger_accept_invalid_hostnames(true);
+    }
+    if let Some(trust) = &material.trust {
+        let certificates = reqwest::Certificate::from_pem_bundle(trust.ca_pem.as_bytes()).map_err(|error| {
+            Outcome::failed(format!("The truststore's certificates are not usable: {error}"), false)
+        })?;
+        // Only the truststore's CAs are trusted, as for Kafka.
+        builder = builder.tls_built_in_root_certs(false);
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
         }
-        if let Some(trust) = &material.trust {
-            let certificates = reqwest::Certificate::from_pem_bundle(trust.ca_pem.as_bytes()).map_err(|error| {
-                Outcome::failed(format!("The truststore's certificates are not usable: {error}"), false)
+    }
+    if let Some(identity) = &material.identity {
+        let identity = reqwest::Identity::from_pkcs8_pem(identity.chain_pem.as_bytes(), identity.key_pem.as_bytes())
+            .map_err(|error| {
+                Outcome::failed(format!("The keystore's certificate and key are not usable: {error}"), false)
             })?;
-            // Only the truststore's CAs are trusted, as for Kafka.
-            builder = builder.tls_built_in_root_certs(false);
-            for certificate in certificates {
-                builder = builder.add_root_certificate(certificate);
-            }
-        }
-        if let Some(identity) = &material.identity {
-            let identity =
-                reqwest::Identity::from_pkcs8_pem(identity.chain_pem.as_bytes(), identity.key_pem.as_bytes()).map_err(
-                    |error| {
-                        Outcome::failed(format!("The keystore's certificate and key are not usable: {error}"), false)
-                    },
-                )?;
-            builder = builder.identity(identity);
-        }
+        builder = builder.identity(identity);
     }
     builder.build().map_err(|error| Outcome::failed(format!("Cannot create an HTTP client: {error}"), false))
 }

@@ -15,7 +15,8 @@ use openssl::pkey::PKey;
 use openssl::x509::X509;
 
 use super::files::{self, FileError, FileRole, CACHE_IDLE_LIMIT};
-use crate::protocol::{KeyStore, Secret, StoreType, TlsConfig, TrustStore};
+use crate::connections::{ValidKeyStore, ValidTls, ValidTrustStore};
+use crate::protocol::{Secret, StoreType};
 
 /// Parsed stores of each kind (trust, identity) are kept up to this many bytes of PEM, the least
 /// recently used dropped first, and dropped when unused for [`CACHE_IDLE_LIMIT`].
@@ -71,17 +72,19 @@ impl StoreError {
 
 /// Reads the stores `ssl` names, each within `limit` (see [`files`]), and parses them off the
 /// async runtime (a PKCS12 key derivation is CPU work).
-pub async fn load(ssl: &TlsConfig, limit: Duration) -> Result<TlsMaterial, StoreError> {
-    let path = |path: &Option<String>| path.clone().unwrap_or_default();
+pub async fn load(ssl: &ValidTls, limit: Duration) -> Result<TlsMaterial, StoreError> {
+    if ssl.truststore.is_none() && ssl.keystore.is_none() {
+        return Ok(TlsMaterial::default());
+    }
     let trust_bytes = async {
         match &ssl.truststore {
-            Some(store) => files::read(FileRole::Truststore, &path(&store.path), limit).await.map(Some),
+            Some(store) => files::read(FileRole::Truststore, &store.path, limit).await.map(Some),
             None => Ok(None),
         }
     };
     let identity_bytes = async {
         match &ssl.keystore {
-            Some(store) => files::read(FileRole::Keystore, &path(&store.path), limit).await.map(Some),
+            Some(store) => files::read(FileRole::Keystore, &store.path, limit).await.map(Some),
             None => Ok(None),
         }
     };
@@ -115,7 +118,7 @@ pub async fn load(ssl: &TlsConfig, limit: Duration) -> Result<TlsMaterial, Store
 
 /// What a parse depends on: the kind of store, its type, its passwords and its contents, as one
 /// digest (the passwords are not kept).
-fn parse_key(kind: &str, store_type: Option<StoreType>, passwords: [Option<&Secret>; 2], bytes: &[u8]) -> [u8; 32] {
+fn parse_key(kind: &str, store_type: StoreType, passwords: [Option<&Secret>; 2], bytes: &[u8]) -> [u8; 32] {
     let mut hasher = openssl::sha::Sha256::new();
     hasher.update(kind.as_bytes());
     hasher.update(format!("/{store_type:?}").as_bytes());
@@ -192,9 +195,9 @@ fn password(secret: Option<&Secret>) -> &str {
 }
 
 /// Parses a truststore of any supported type from its file's contents.
-pub fn trust_material(store: &TrustStore, bytes: &[u8]) -> Result<TrustMaterial, StoreError> {
-    let path = store.path.as_deref().unwrap_or_default();
-    let certificates = match store.store_type.unwrap_or(StoreType::Jks) {
+pub fn trust_material(store: &ValidTrustStore, bytes: &[u8]) -> Result<TrustMaterial, StoreError> {
+    let path = store.path.as_str();
+    let certificates = match store.store_type {
         StoreType::Pem => X509::stack_from_pem(bytes).map_err(|error| wrong_type(TRUSTSTORE, path, "PEM", error))?,
         StoreType::Pkcs12 => {
             let parsed = parse_pkcs12(TRUSTSTORE, path, bytes, password(store.password.as_ref()))?;
@@ -222,12 +225,12 @@ pub fn trust_material(store: &TrustStore, bytes: &[u8]) -> Result<TrustMaterial,
 
 /// Parses a keystore of any supported type from its file's contents: the client certificate
 /// chain and its key.
-pub fn identity_material(store: &KeyStore, bytes: &[u8]) -> Result<IdentityMaterial, StoreError> {
-    let path = store.path.as_deref().unwrap_or_default();
+pub fn identity_material(store: &ValidKeyStore, bytes: &[u8]) -> Result<IdentityMaterial, StoreError> {
+    let path = store.path.as_str();
     let store_password = password(store.password.as_ref());
     // The key password defaults to the store password, as Java's tools do.
     let key_password = store.key_password.as_ref().map_or(store_password, Secret::expose);
-    let (chain, key) = match store.store_type.unwrap_or(StoreType::Jks) {
+    let (chain, key) = match store.store_type {
         StoreType::Pem => {
             let chain = X509::stack_from_pem(bytes).map_err(|error| wrong_type(KEYSTORE, path, "PEM", error))?;
             let key = PKey::private_key_from_pem_passphrase(bytes, key_password.as_bytes()).map_err(|error| {
@@ -336,27 +339,32 @@ mod tests {
         format!("{}/tests/fixtures/tls/{name}", env!("CARGO_MANIFEST_DIR"))
     }
 
-    fn truststore(name: &str, store_type: StoreType, password: Option<&str>) -> TrustStore {
-        TrustStore { path: Some(fixture(name)), password: password.map(Secret::new), store_type: Some(store_type) }
+    fn truststore(name: &str, store_type: StoreType, password: Option<&str>) -> ValidTrustStore {
+        ValidTrustStore { path: fixture(name), password: password.map(Secret::new), store_type }
     }
 
-    fn keystore(name: &str, store_type: StoreType, password: Option<&str>, key_password: Option<&str>) -> KeyStore {
-        KeyStore {
-            path: Some(fixture(name)),
+    fn keystore(
+        name: &str,
+        store_type: StoreType,
+        password: Option<&str>,
+        key_password: Option<&str>,
+    ) -> ValidKeyStore {
+        ValidKeyStore {
+            path: fixture(name),
             password: password.map(Secret::new),
-            store_type: Some(store_type),
+            store_type,
             key_password: key_password.map(Secret::new),
         }
     }
 
     /// Through [`load`], as the checks do.
-    async fn trusted(store: TrustStore) -> Result<Arc<TrustMaterial>, StoreError> {
-        let ssl = TlsConfig { truststore: Some(store), ..Default::default() };
+    async fn trusted(store: ValidTrustStore) -> Result<Arc<TrustMaterial>, StoreError> {
+        let ssl = ValidTls { truststore: Some(store), ..Default::default() };
         Ok(load(&ssl, Duration::from_secs(2)).await?.trust.expect("a truststore gives trust material"))
     }
 
-    async fn identity(store: KeyStore) -> Result<Arc<IdentityMaterial>, StoreError> {
-        let ssl = TlsConfig { keystore: Some(store), ..Default::default() };
+    async fn identity(store: ValidKeyStore) -> Result<Arc<IdentityMaterial>, StoreError> {
+        let ssl = ValidTls { keystore: Some(store), ..Default::default() };
         Ok(load(&ssl, Duration::from_secs(2)).await?.identity.expect("a keystore gives an identity"))
     }
 

@@ -10,7 +10,7 @@ use crate::protocol::{
     SchemaRegistryStatus,
 };
 
-use super::valid::{ValidKafkaCluster, ValidSchemaRegistry};
+use super::valid::{ValidKafkaCluster, ValidSchemaRegistry, ValidTls};
 use super::validation::{self, FieldError};
 use super::Settings;
 
@@ -106,7 +106,11 @@ impl Plan {
                     None => {
                         let configured = spec.local_config.as_ref().and_then(|local| local.schema_registry_uri.clone());
                         let uri = configured.unwrap_or_else(|| settings.local.schema_registry_uri.clone());
-                        (!uri.is_empty()).then_some(ValidSchemaRegistry { uri, credentials: None, ssl: None })
+                        (!uri.is_empty()).then_some(ValidSchemaRegistry {
+                            uri,
+                            credentials: None,
+                            tls: ValidTls::default(),
+                        })
                     }
                 },
             },

@@ -21,7 +21,10 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 pub use ccloud::{CCloud, CCloudSettings};
 pub use checks::{BoxFuture, Checks, KafkaTarget, LocalDiscovery, Outcome, Plan};
-pub use valid::{OAuthCredentials, RegistryCredentials, ValidCredentials, ValidKafkaCluster, ValidSchemaRegistry};
+pub use valid::{
+    OAuthCredentials, RegistryCredentials, ValidCredentials, ValidKafkaCluster, ValidKeyStore, ValidSchemaRegistry,
+    ValidTls, ValidTrustStore,
+};
 pub use validation::FieldError;
 
 use crate::protocol::{

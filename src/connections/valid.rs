@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::protocol::{HashAlgorithm, Secret, TlsConfig};
+use crate::protocol::{HashAlgorithm, Secret, StoreType};
 
 /// Credentials of exactly one kind, with the fields that kind requires.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub struct ValidKafkaCluster {
     pub bootstrap_servers: String,
     pub credentials: Option<ValidCredentials>,
     /// `Some` when TLS is on (the spec's settings, or the defaults when it gave none); `None` for plaintext.
-    pub tls: Option<TlsConfig>,
+    pub tls: Option<ValidTls>,
     pub client_id_suffix: Option<String>,
 }
 
@@ -89,6 +89,42 @@ impl RegistryCredentials {
 pub struct ValidSchemaRegistry {
     pub uri: String,
     pub credentials: Option<RegistryCredentials>,
-    /// The spec's TLS settings (hostname check, stores), for an https URI.
-    pub ssl: Option<TlsConfig>,
+    /// The TLS settings for an https URI.
+    pub tls: ValidTls,
+}
+
+/// TLS settings: the hostname check and the stores, each with its path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidTls {
+    /// Whether the server certificate must match the host name.
+    pub verify_hostname: bool,
+    /// The CAs to trust; the system's when absent.
+    pub truststore: Option<ValidTrustStore>,
+    /// The client certificate and key, for mutual TLS.
+    pub keystore: Option<ValidKeyStore>,
+}
+
+impl Default for ValidTls {
+    /// The hostname checked, the system's CAs trusted, no client certificate.
+    fn default() -> Self {
+        Self { verify_hostname: true, truststore: None, keystore: None }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidTrustStore {
+    pub path: String,
+    pub password: Option<Secret>,
+    /// JKS when the spec gives none, as in the seed system.
+    pub store_type: StoreType,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidKeyStore {
+    pub path: String,
+    pub password: Option<Secret>,
+    /// JKS when the spec gives none, as in the seed system.
+    pub store_type: StoreType,
+    /// The store password when absent, as Java's tools do.
+    pub key_password: Option<Secret>,
 }

@@ -6,11 +6,14 @@ use std::time::Duration;
 use url::Url;
 use uuid::Uuid;
 
-use super::valid::{OAuthCredentials, RegistryCredentials, ValidCredentials, ValidKafkaCluster, ValidSchemaRegistry};
+use super::valid::{
+    OAuthCredentials, RegistryCredentials, ValidCredentials, ValidKafkaCluster, ValidKeyStore, ValidSchemaRegistry,
+    ValidTls, ValidTrustStore,
+};
 
 use crate::protocol::{
     CCloudConfig, ConnectionSpec, ConnectionType, Credentials, KafkaClusterConfig, KeyStore, LocalConfig,
-    SchemaRegistryConfig, Secret, TlsConfig, TrustStore, MASK,
+    SchemaRegistryConfig, Secret, StoreType, TlsConfig, TrustStore, MASK,
 };
 
 /// One problem with a spec, for `data.errors` of an invalid-params error.
@@ -102,12 +105,24 @@ pub fn parse_kafka_cluster(cluster: &KafkaClusterConfig) -> Result<ValidKafkaClu
             "Bootstrap servers are required, as host:port entries separated by commas, such as localhost:9092",
         );
     }
-    match (bootstrap_servers, credentials) {
-        (Some(bootstrap_servers), credentials @ (None | Some(Some(_)))) if problems.0.is_empty() => {
+    // Absent settings mean TLS with the defaults; `Some(None)`: plaintext; `None`: a store without its path.
+    let tls = match &cluster.ssl {
+        None => Some(Some(ValidTls::default())),
+        Some(tls) => {
+            let parsed = parse_tls(&mut problems, "kafka_cluster.ssl", tls);
+            if TlsConfig::is_enabled(Some(tls)) {
+                parsed.map(Some)
+            } else {
+                Some(None)
+            }
+        }
+    };
+    match (bootstrap_servers, credentials, tls) {
+        (Some(bootstrap_servers), credentials @ (None | Some(Some(_))), Some(tls)) if problems.0.is_empty() => {
             Ok(ValidKafkaCluster {
                 bootstrap_servers,
                 credentials: credentials.flatten(),
-                tls: TlsConfig::is_enabled(cluster.ssl.as_ref()).then(|| cluster.ssl.clone().unwrap_or_default()),
+                tls,
                 client_id_suffix: cluster.client_id_suffix.clone(),
             })
         }
@@ -128,12 +143,39 @@ pub fn parse_schema_registry(registry: &SchemaRegistryConfig) -> Result<ValidSch
     if uri.is_none() {
         problems.push("schema_registry.uri", "Schema Registry URI is required, such as http://localhost:8081");
     }
-    match (uri, credentials) {
-        (Some(uri), credentials @ (None | Some(Some(_)))) if problems.0.is_empty() => {
-            Ok(ValidSchemaRegistry { uri, credentials: credentials.flatten(), ssl: registry.ssl.clone() })
+    let tls = match &registry.ssl {
+        Some(tls) => parse_tls(&mut problems, "schema_registry.ssl", tls),
+        None => Some(ValidTls::default()),
+    };
+    match (uri, credentials, tls) {
+        (Some(uri), credentials @ (None | Some(Some(_))), Some(tls)) if problems.0.is_empty() => {
+            Ok(ValidSchemaRegistry { uri, credentials: credentials.flatten(), tls })
         }
         _ => Err(problems.0),
     }
+}
+
+/// Checks TLS settings as [`validate`] does; their typed form when every store has its path.
+fn parse_tls(problems: &mut Problems, path: &str, tls: &TlsConfig) -> Option<ValidTls> {
+    check_tls(problems, path, tls);
+    let truststore = match &tls.truststore {
+        Some(store) => Some(ValidTrustStore {
+            path: store.path.clone()?,
+            password: store.password.clone(),
+            store_type: store.store_type.unwrap_or(StoreType::Jks),
+        }),
+        None => None,
+    };
+    let keystore = match &tls.keystore {
+        Some(store) => Some(ValidKeyStore {
+            path: store.path.clone()?,
+            password: store.password.clone(),
+            store_type: store.store_type.unwrap_or(StoreType::Jks),
+            key_password: store.key_password.clone(),
+        }),
+        None => None,
+    };
+    Some(ValidTls { verify_hostname: tls.verify_hostname != Some(false), truststore, keystore })
 }
 
 /// The problems found so far, in the order they were found.

@@ -616,7 +616,7 @@ mod tests {
         let target = ValidKafkaCluster {
             bootstrap_servers: "127.0.0.1:1".into(),
             credentials: None,
-            tls: Some(crate::protocol::TlsConfig::default()),
+            tls: Some(crate::connections::ValidTls::default()),
             client_id_suffix: Some(format!("pool-test-{n}")),
         };
         (client_config(&target, &crate::backends::tls::TlsMaterial::default(), Duration::from_secs(2)).unwrap(), target)

@@ -6,8 +6,8 @@ use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::ClientConfig;
 
 use crate::backends::tls::TlsMaterial;
-use crate::connections::{ValidCredentials, ValidKafkaCluster};
-use crate::protocol::{HashAlgorithm, TlsConfig};
+use crate::connections::{ValidCredentials, ValidKafkaCluster, ValidTls};
+use crate::protocol::HashAlgorithm;
 
 /// The client id every sidecar Kafka client announces (plus the spec's `client_id_suffix`).
 pub const CLIENT_ID: &str = "ide-sidecar";
@@ -134,8 +134,8 @@ fn kinit_command(principal: &str, keytab: &str) -> Result<String, ConfigError> {
     ))
 }
 
-fn tls_settings(ssl: &TlsConfig, material: &TlsMaterial, config: &mut ClientConfig) {
-    if ssl.verify_hostname == Some(false) {
+fn tls_settings(ssl: &ValidTls, material: &TlsMaterial, config: &mut ClientConfig) {
+    if !ssl.verify_hostname {
         config.set("ssl.endpoint.identification.algorithm", "none");
     }
     // Stores of every type become PEM in memory: librdkafka cannot read JKS, and no file with a
@@ -152,7 +152,7 @@ fn tls_settings(ssl: &TlsConfig, material: &TlsMaterial, config: &mut ClientConf
 mod tests {
     use super::*;
     use crate::connections::validation::parse_kafka_cluster;
-    use crate::protocol::{Credentials, KafkaClusterConfig, Secret};
+    use crate::protocol::{Credentials, KafkaClusterConfig, Secret, TlsConfig};
 
     fn target(value: serde_json::Value) -> KafkaClusterConfig {
         serde_json::from_value(value).unwrap()

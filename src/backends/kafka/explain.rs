@@ -4,8 +4,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::connections::Outcome;
-use crate::connections::ValidKafkaCluster;
-use crate::protocol::TlsConfig;
+use crate::connections::{ValidKafkaCluster, ValidTls};
 
 /// Who is connecting where, for messages.
 pub(super) struct Subject {
@@ -13,7 +12,7 @@ pub(super) struct Subject {
     /// `SCRAM-SHA-512 as user 'alice'`, when there are credentials.
     pub(super) login: Option<String>,
     pub(super) mechanism: Option<&'static str>,
-    pub(super) tls: Option<TlsConfig>,
+    pub(super) tls: Option<ValidTls>,
     /// The CAs the client trusts, from the truststore (`None`: the system's).
     pub(super) ca_pem: Option<String>,
     /// The last TLS diagnosis and the reason it was made for (see [`Subject::diagnosis`]).
@@ -391,7 +390,7 @@ fn tls_reason(lower: &str, truststore: bool) -> String {
 /// Repeats the TLS handshake with OpenSSL directly to learn exactly why the broker's certificate
 /// was refused (librdkafka only says "certificate verify failed"), trusting the same CAs as the
 /// client: `ca_pem`, the truststore's, or else the system's.
-fn diagnose_tls(servers: &str, tls: &TlsConfig, ca_pem: Option<&str>) -> Option<String> {
+fn diagnose_tls(servers: &str, tls: &ValidTls, ca_pem: Option<&str>) -> Option<String> {
     use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
     let first = servers.split(',').next()?.trim();
     let (host, port) = first.rsplit_once(':')?;
@@ -409,7 +408,7 @@ fn diagnose_tls(servers: &str, tls: &TlsConfig, ca_pem: Option<&str>) -> Option<
         builder.set_verify_cert_store(store.build()).ok()?;
     }
     let mut configuration = builder.build().configure().ok()?;
-    configuration.set_verify_hostname(tls.verify_hostname != Some(false));
+    configuration.set_verify_hostname(tls.verify_hostname);
     match configuration.connect(host, stream) {
         Err(openssl::ssl::HandshakeError::Failure(failed)) => {
             let verdict = failed.ssl().verify_result();

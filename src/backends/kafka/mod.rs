@@ -154,7 +154,7 @@ pub fn dry_run_over(target: &ValidKafkaCluster, timeout: Duration) {
 #[cfg(all(test, not(feature = "kerberos")))]
 mod tests {
     use super::*;
-    use crate::protocol::TlsConfig;
+    use crate::connections::ValidTls;
 
     #[tokio::test]
     async fn kerberos_without_gssapi_support_says_so() {
@@ -165,7 +165,7 @@ mod tests {
                 keytab_path: "/etc/alice.keytab".into(),
                 service_name: None,
             }),
-            tls: Some(TlsConfig::default()),
+            tls: Some(ValidTls::default()),
             client_id_suffix: None,
         };
         let outcome = check(&target, Duration::from_secs(2)).await;
