@@ -891,6 +891,12 @@ mod tests {
         validate(&spec)
     }
 
+    /// The specs of the cases validation accepts.
+    pub(super) fn accepted_specs() -> Vec<ConnectionSpec> {
+        let accepted = cases().into_iter().filter(|case| case.expected.is_empty());
+        accepted.map(|case| serde_json::from_value(case.spec).expect("the spec decodes")).collect()
+    }
+
     fn cases() -> Vec<Case> {
         vec![
             // Valid specs.
@@ -1730,5 +1736,87 @@ mod tests {
         let errors = validate(&spec);
         assert_eq!(errors.len(), 3, "{errors:#?}");
         assert!(errors.iter().all(|error| !error.detail.contains("hunter2")), "{errors:#?}");
+    }
+}
+
+/// The typed forms: what every accepted spec parses into, and that a wrong state cannot be had.
+#[cfg(test)]
+mod parse_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn spec(value: serde_json::Value) -> ConnectionSpec {
+        serde_json::from_value(value).expect("the spec decodes")
+    }
+
+    #[test]
+    fn every_spec_validation_accepts_parses_into_its_typed_form() {
+        let mut parsed = 0;
+        for case in tests::accepted_specs() {
+            if let Some(cluster) = &case.kafka_cluster {
+                assert!(parse_kafka_cluster(cluster).is_ok(), "{case:?}");
+                parsed += 1;
+            }
+            if let Some(registry) = &case.schema_registry {
+                assert!(parse_schema_registry(registry).is_ok(), "{case:?}");
+                parsed += 1;
+            }
+        }
+        assert!(parsed >= 3, "too few accepted specs name a cluster or a registry: {parsed}");
+    }
+
+    #[test]
+    fn credentials_and_tls_become_one_typed_value() {
+        let spec = spec(json!({"name": "n", "type": "DIRECT",
+            "kafka_cluster": {"bootstrap_servers": "k:1",
+                "credentials": {"scram_username": "u", "scram_password": "p", "hash_algorithm": "SCRAM_SHA_256"},
+                "ssl": {"verify_hostname": false, "truststore": {"path": "/ca.pem", "type": "PEM"}}},
+            "schema_registry": {"uri": "http://sr", "credentials": {"tokens_url": "https://idp/token", "client_id": "c",
+                "connect_timeout_millis": 1500}}}));
+        assert!(validate(&spec).is_empty());
+        let cluster = parse_kafka_cluster(spec.kafka_cluster.as_ref().unwrap()).unwrap();
+        assert!(matches!(
+            &cluster.credentials,
+            Some(ValidCredentials::Scram { algorithm: crate::protocol::HashAlgorithm::ScramSha256, username, .. })
+                if username == "u"
+        ));
+        let tls = cluster.tls.expect("TLS is on unless disabled");
+        assert!(!tls.verify_hostname);
+        assert_eq!(
+            tls.truststore.map(|store| (store.path, store.store_type)),
+            Some(("/ca.pem".into(), StoreType::Pem))
+        );
+        let registry = parse_schema_registry(spec.schema_registry.as_ref().unwrap()).unwrap();
+        let Some(RegistryCredentials::OAuth(oauth)) = registry.credentials else { panic!("{registry:?}") };
+        assert_eq!(oauth.connect_timeout, Some(std::time::Duration::from_millis(1500)));
+        assert_eq!(registry.tls, ValidTls::default());
+        let plaintext = KafkaClusterConfig {
+            bootstrap_servers: Some("k:1".into()),
+            ssl: Some(TlsConfig { enabled: Some(false), ..Default::default() }),
+            ..Default::default()
+        };
+        assert_eq!(parse_kafka_cluster(&plaintext).unwrap().tls, None);
+    }
+
+    #[test]
+    fn what_validation_refuses_does_not_parse() {
+        let kerberos = SchemaRegistryConfig {
+            uri: Some("http://sr".into()),
+            credentials: Some(Credentials {
+                principal: Some("p".into()),
+                keytab_path: Some("/k".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert!(parse_schema_registry(&kerberos).is_err(), "Kerberos is Kafka's alone");
+        let half = KafkaClusterConfig {
+            bootstrap_servers: Some("k:1".into()),
+            credentials: Some(Credentials { username: Some("u".into()), ..Default::default() }),
+            ..Default::default()
+        };
+        let problems = parse_kafka_cluster(&half).unwrap_err();
+        assert_eq!(problems[0].detail, "Password is required for basic credentials");
     }
 }
