@@ -215,6 +215,61 @@ local function main()
     contains(table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"), "✓ Neovim test  [nvim-test]  DIRECT  connected", "list buffer")
   end)
 
+  step("an event shows in the list before its message; a state that did not change is not announced again", function()
+    local current = sidecar.get("nvim-test")
+    local revision = current.metadata.revision
+    local function event(action, offset, kafka)
+      local connection = vim.deepcopy(current)
+      connection.metadata.revision = revision + offset
+      connection.status.kafka_cluster = kafka
+      return { action = action, connection = connection }
+    end
+    local function failed(text)
+      return { state = "FAILED", errors = { auth_status_check = { message = text, is_transient = true } } }
+    end
+    local list_at_warning
+    local recorder = vim.notify
+    vim.notify = function(message, level)
+      if level == vim.log.levels.WARN and list_at_warning == nil then
+        list_at_warning = table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n")
+      end
+      recorder(message, level)
+    end
+    local before = #notes
+    -- One outage whose message is worded two ways (as librdkafka does): one warning, not two.
+    local ok, err = pcall(function()
+      sidecar.handle_event(event("DISCONNECTED", 1000, failed("Connection refused (one wording)")))
+      sidecar.handle_event(event("DISCONNECTED", 1001, failed("Connection refused (another wording)")))
+    end)
+    vim.notify = recorder
+    assert(ok, err)
+    local warnings = 0
+    for index = before + 1, #notes do
+      if notes[index].level == vim.log.levels.WARN then warnings = warnings + 1 end
+    end
+    eq(warnings, 1, "warnings for one outage")
+    contains(list_at_warning, "⚠ Neovim test  [nvim-test]  DIRECT  failed", "the list when the warning is shown")
+    contains(table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"), "another wording", "the list follows the text")
+    -- Back to what the sidecar last said, newer than anything injected, for the steps that follow.
+    sidecar.handle_event(event("CONNECTED", 1002, current.status.kafka_cluster))
+    eq(sidecar.get("nvim-test").status.kafka_cluster.state, "SUCCESS", "restored")
+  end)
+
+  step("deleting an id that does not exist says so", function()
+    vim.cmd("IdeSidecarDelete! no-such-id")
+    wait_for("the not-found message", function() return noted("there is no connection with id 'no-such-id'") ~= nil end)
+  end)
+
+  step("generated ids differ between Neovim sessions", function()
+    local function id_from_a_new_session()
+      return vim.fn.system({ vim.v.progpath, "--headless", "-u", "NONE", "--cmd", "set rtp+=" .. vim.fn.fnamemodify(here, ":h"),
+        "-c", "lua io.stdout:write(require('ide_sidecar.spec').new_id('tansu dev'))", "-c", "qall!" })
+    end
+    local first, second = id_from_a_new_session(), id_from_a_new_session()
+    assert(first:match("^tansu%-dev%-%x+$"), "an id: " .. vim.inspect(first))
+    assert(first ~= second, "two sessions made the same id " .. first)
+  end)
+
   step("Confluent Cloud sign-in: handled whether or not this sidecar has ccloud/signIn", function()
     local outcome
     sidecar.add_ccloud("Cloud", function(err, result) outcome = { err = err, result = result } end)
@@ -267,6 +322,18 @@ local function main()
     wait_for("the sidecar to exit", function() return (sidecar.stopped()) end)
     local _, code = sidecar.stopped()
     eq(code, 0, "exit code")
+  end)
+
+  step("a sidecar killed by a signal is reported, with how to restart it", function()
+    assert(sidecar.start(), "started again")
+    wait_for("the sidecar to initialize", sidecar.is_ready)
+    local pid = vim.trim(vim.fn.system({ "pgrep", "-n", "-P", tostring(vim.fn.getpid()), "-f", "ide-sidecar" }))
+    assert(pid:match("^%d+$"), "the sidecar's pid: " .. vim.inspect(pid))
+    vim.fn.system({ "kill", "-9", pid })
+    wait_for("the message that it stopped", function() return noted("The sidecar stopped (killed by signal 9)") ~= nil end)
+    contains(noted("The sidecar stopped").message, ":IdeSidecarRestart", "how to restart")
+    vim.cmd("IdeSidecarList")
+    contains(table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"), "The sidecar stopped (killed by signal 9)", "the list says so")
   end)
 end
 

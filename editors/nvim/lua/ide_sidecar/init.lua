@@ -34,6 +34,10 @@ local state = {
   order = {},
   -- The revision of each connection's DELETED event.
   deleted = {},
+  -- The overall state of each connection at its last event, to tell news from a repeat.
+  overall = {},
+  -- Why the sidecar is not running, when it stopped on its own.
+  problem = nil,
   -- The specs as the user gave them (with secrets), to test or re-create them; the sidecar only shows masks.
   specs = {},
   listeners = {},
@@ -121,6 +125,11 @@ function M.get(id)
   return state.connections[id]
 end
 
+--- Why the sidecar is not running, when it stopped on its own (nil otherwise).
+function M.problem()
+  return state.problem
+end
+
 function M.is_ready()
   return state.ready
 end
@@ -147,20 +156,36 @@ function M.on_event(fn)
   end
 end
 
+--- Applies one connections/event: the list first (redrawn before any message, so a message that waits for Enter
+--- never sits under a list that still shows the old state), then a message when the connection's overall state
+--- changed (a failure whose text alone changed is not news). An event older than what is known changes nothing.
+function M.handle_event(event)
+  local id = event.connection.id
+  local before = state.overall[id]
+  if event.action == "DELETED" then
+    forget(id, revision_of(event.connection))
+    state.overall[id] = nil
+  elseif not remember(event.connection) then
+    return
+  end
+  local now = event.action ~= "DELETED" and status.overall(event.connection) or nil
+  state.overall[id] = now
+  changed()
+  local is_status = event.action == "CONNECTED" or event.action == "DISCONNECTED"
+  if not (is_status and before == now) then
+    vim.cmd("redraw")
+    local message, level = status.event_message(event)
+    notify(message, level)
+  end
+  for _, listener in ipairs(state.listeners) do
+    pcall(listener, event)
+  end
+end
+
 local function on_event(_, event)
   -- Handlers may run inside a libuv callback, where buffers cannot be changed: do the work on the main loop.
   vim.schedule(function()
-    if event.action == "DELETED" then
-      forget(event.connection.id, revision_of(event.connection))
-    else
-      remember(event.connection)
-    end
-    local message, level = status.event_message(event)
-    notify(message, level)
-    changed()
-    for _, listener in ipairs(state.listeners) do
-      pcall(listener, event)
-    end
+    M.handle_event(event)
   end)
 end
 
@@ -237,6 +262,7 @@ function M.start()
   end
   state.ready = false
   state.exit_code = nil
+  state.problem = nil
   -- Set once started: on_exit of an earlier, restarted client must not clear the state of this one.
   local this_id
   local lsp_config = {
@@ -256,11 +282,14 @@ function M.start()
         local was_ready = state.ready
         state.ready = false
         state.client_id = nil
-        state.connections, state.order, state.deleted = {}, {}, {}
-        changed()
-        if was_ready and code ~= 0 then
-          notify(string.format("ide-sidecar exited (code %s, signal %s): :IdeSidecarLog, :IdeSidecarRestart", code, signal), vim.log.levels.ERROR)
+        state.connections, state.order, state.deleted, state.overall = {}, {}, {}, {}
+        -- Killed by a signal, the exit code reads 0: the signal says it did not end on its own.
+        if was_ready and (code ~= 0 or (signal or 0) ~= 0) then
+          local why = (signal or 0) ~= 0 and string.format("killed by signal %s", signal) or string.format("exit code %s", code)
+          state.problem = "The sidecar stopped (" .. why .. "): :IdeSidecarRestart starts it again, :IdeSidecarLog shows its log"
+          notify("ide-sidecar: " .. state.problem, vim.log.levels.ERROR)
         end
+        changed()
       end)
     end,
   }
@@ -383,10 +412,10 @@ end
 function M.delete(id, callback)
   M.request(protocol.methods.delete, { id = id }, function(err)
     if not err or err.code == protocol.errors.connectionNotFound then
+      -- Not found: gone from the sidecar already, so gone from here too; the caller is still told.
       forget(id)
       state.specs[id] = nil
       changed()
-      err = nil
     end
     if callback then
       callback(err)

@@ -117,10 +117,12 @@ function M.summary(connection)
 end
 
 --- The lines of the connections list, and for each line the connection id it is about.
-function M.render(connections, title)
+function M.render(connections, title, problem)
   local lines = { title, "" }
   local ids = {}
-  if #connections == 0 then
+  if problem then
+    table.insert(lines, problem)
+  elseif #connections == 0 then
     table.insert(lines, "No connections yet: press a to add a direct connection, c for Confluent Cloud.")
   end
   for _, connection in ipairs(connections) do

@@ -31,7 +31,7 @@ function M.rerender()
   if not bufnr then
     return
   end
-  local lines, ids = status.render(sidecar().connections(), "Kafka connections (" .. sidecar().server_version() .. ")   " .. HELP)
+  local lines, ids = status.render(sidecar().connections(), "Kafka connections (" .. sidecar().server_version() .. ")   " .. HELP, sidecar().problem())
   line_ids = ids
   vim.bo[bufnr].modifiable = true
   vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
@@ -316,7 +316,9 @@ end
 
 function M.delete(id)
   sidecar().delete(id, function(err)
-    if err then
+    if err and err.code == require("ide_sidecar.protocol").errors.connectionNotFound then
+      notify("ide-sidecar: there is no connection with id '" .. id .. "' (:IdeSidecarList shows them)", vim.log.levels.WARN)
+    elseif err then
       notify(status.describe_error("delete '" .. id .. "'", err), vim.log.levels.ERROR)
     end
   end)
