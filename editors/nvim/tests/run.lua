@@ -134,13 +134,14 @@ local function main()
 
   sidecar = require("ide_sidecar")
   local events = {}
+  local setup_options = {
+    cmd = { binary, "serve" },
+    autostart = false,
+    open_browser = false,
+    init_options = { check_timeout_seconds = 5, direct = { refresh_interval_seconds = 1 }, ccloud = { callback_port = free_port() } },
+  }
   step("the plugin starts the sidecar with the built-in LSP client", function()
-    sidecar.setup({
-      cmd = { binary, "serve" },
-      autostart = false,
-      open_browser = false,
-      init_options = { check_timeout_seconds = 5, direct = { refresh_interval_seconds = 1 }, ccloud = { callback_port = free_port() } },
-    })
+    sidecar.setup(setup_options)
     sidecar.on_event(function(event)
       table.insert(events, event)
     end)
@@ -292,6 +293,29 @@ local function main()
     sidecar.delete(cloud.id, function(e) done = e or false end)
     wait_for("deleting the CCLOUD connection", function() return done ~= nil end)
     eq(done, false, "delete error")
+  end)
+
+  step("when no browser can be opened, the sign-in address is shown and kept in a register", function()
+    local real_request, real_open = sidecar.request, vim.ui.open
+    local uri = "https://login.example.test/oauth/authorize?state=abc"
+    sidecar.request = function(method, _, callback)
+      eq(method, "ccloud/signIn", "method")
+      callback(nil, { sign_in_uri = uri })
+    end
+    -- What vim.ui.open returns on 0.10+ when it finds no way to open a browser.
+    vim.ui.open = function() return nil, "vim.ui.open: no handler found (tried: wslview, xdg-open)" end
+    sidecar.setup(vim.tbl_extend("force", setup_options, { open_browser = true }))
+    local outcome
+    local ok, err = pcall(sidecar.sign_in, "any", function(e, result) outcome = { err = e, result = result } end)
+    sidecar.request, vim.ui.open = real_request, real_open
+    sidecar.setup(setup_options)
+    assert(ok, err)
+    eq(outcome, { result = "started" }, "outcome")
+    local shown = noted(uri)
+    assert(shown, "the address is shown")
+    contains(shown.message, "could not open a browser (vim.ui.open: no handler found", "why")
+    contains(shown.message, "it is in register", "where to find it")
+    eq(vim.fn.getreg('"'), uri, "the address is in the unnamed register")
   end)
 
   step("a sidecar without ccloud/signIn (-32601) gets a message, not an error", function()

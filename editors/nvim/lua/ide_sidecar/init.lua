@@ -439,11 +439,18 @@ function M.sign_in(id, callback)
       callback(err, nil)
     else
       local uri = result.sign_in_uri
+      -- The address is always kept in the unnamed register, so that it can be pasted into a browser.
+      vim.fn.setreg('"', uri)
+      local opened, why = nil, nil
       if vim.ui.open and state.config.open_browser then
-        vim.ui.open(uri)
-        notify("ide-sidecar: finish signing in to Confluent Cloud in your browser")
+        opened, why = vim.ui.open(uri)
+      end
+      if opened then
+        notify("ide-sidecar: finish signing in to Confluent Cloud in your browser (if none opened, the page's address is in register \")")
+      elseif why then
+        notify("ide-sidecar: could not open a browser (" .. tostring(why) .. "): open this page to sign in to Confluent Cloud (it is in register \"): " .. uri, vim.log.levels.WARN)
       else
-        notify("ide-sidecar: open this page to sign in to Confluent Cloud: " .. uri)
+        notify("ide-sidecar: open this page to sign in to Confluent Cloud (it is in register \"): " .. uri)
       end
       callback(nil, "started", uri)
     end
