@@ -132,6 +132,24 @@ local function main()
     eq(spec, { name = "Dev", type = "DIRECT", kafka_cluster = { bootstrap_servers = "a:1,b:2", ssl = { enabled = false }, credentials = { hash_algorithm = "SCRAM_SHA_512", scram_username = "u", scram_password = "p" } } }, "built spec")
   end)
 
+  local plugin_dir = vim.fn.fnamemodify(here, ":h")
+  step("the commands exist without setup() (plugin/), and :help ide-sidecar has current tags (doc/)", function()
+    local exists = vim.fn.system({ vim.v.progpath, "--headless", "-u", "NORC", "-i", "NONE", "--cmd", "set rtp^=" .. plugin_dir,
+      "-c", "lua io.stdout:write(vim.fn.exists(':IdeSidecarList') .. ' ' .. vim.fn.exists(':IdeSidecarAdd'))", "-c", "qall!" })
+    eq(vim.trim(exists), "2 2", "commands defined by plugin/ide_sidecar.lua")
+    vim.cmd("help ide-sidecar")
+    eq(vim.fn.expand("%:t"), "ide-sidecar.txt", "the help file")
+    vim.cmd("help :IdeSidecarDelete")
+    eq(vim.fn.expand("%:t"), "ide-sidecar.txt", "a command's tag")
+    vim.cmd("helpclose")
+    -- doc/tags is generated (:helptags editors/nvim/doc): it must match the help file.
+    local scratch = vim.fn.tempname()
+    vim.fn.mkdir(scratch, "p")
+    vim.fn.writefile(vim.fn.readfile(plugin_dir .. "/doc/ide-sidecar.txt", "b"), scratch .. "/ide-sidecar.txt", "b")
+    vim.cmd("helptags " .. vim.fn.fnameescape(scratch))
+    eq(vim.fn.readfile(plugin_dir .. "/doc/tags"), vim.fn.readfile(scratch .. "/tags"), "doc/tags is stale: run :helptags editors/nvim/doc")
+  end)
+
   sidecar = require("ide_sidecar")
   local events = {}
   local setup_options = {
@@ -149,6 +167,15 @@ local function main()
     wait_for("the sidecar to initialize", sidecar.is_ready)
     contains(sidecar.server_version(), "ide-sidecar", "server version")
     assert(vim.fn.exists(":IdeSidecarList") == 2, ":IdeSidecarList is defined")
+  end)
+
+  step(":checkhealth ide_sidecar reports the binary and the running sidecar", function()
+    vim.cmd("checkhealth ide_sidecar")
+    local report = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+    contains(report, "the sidecar binary: " .. binary, "the binary")
+    contains(report, "running: ide-sidecar", "the sidecar")
+    assert(not report:find("ERROR", 1, true), "no error in " .. report)
+    vim.cmd("bwipeout!")
   end)
 
   local spec = {

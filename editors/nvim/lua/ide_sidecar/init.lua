@@ -125,6 +125,11 @@ function M.get(id)
   return state.connections[id]
 end
 
+--- The configuration in use (setup()'s options over the defaults); a copy.
+function M.config()
+  return vim.deepcopy(state.config)
+end
+
 --- Why the sidecar is not running, when it stopped on its own (nil otherwise).
 function M.problem()
   return state.problem
