@@ -130,6 +130,9 @@ local function main()
     eq(status.describe_error("add", { code = -32602, message = "Invalid params", data = { errors = { { source = "name", detail = "blank" } } } }), "Could not add: name: blank", "validation error")
     local spec = require("ide_sidecar.spec").build({ name = " Dev ", bootstrap_servers = "a:1 , b:2", kafka_auth = "scram_sha_512", kafka_user = "u", kafka_secret = "p", tls = "plaintext", schema_registry_uri = "" })
     eq(spec, { name = "Dev", type = "DIRECT", kafka_cluster = { bootstrap_servers = "a:1,b:2", ssl = { enabled = false }, credentials = { hash_algorithm = "SCRAM_SHA_512", scram_username = "u", scram_password = "p" } } }, "built spec")
+    -- A Confluent Cloud connection before sign-in says how to sign in.
+    local cloud = { id = "cc", spec = { name = "Cloud", type = "CCLOUD" }, status = { ccloud = { state = "NONE" } } }
+    contains(status.summary(cloud), "sign in: s in the list, or :IdeSidecarSignIn cc", "sign-in hint")
   end)
 
   local plugin_dir = vim.fn.fnamemodify(here, ":h")
@@ -385,6 +388,28 @@ local function main()
     contains(noted("The sidecar stopped").message, ":IdeSidecarRestart", "how to restart")
     vim.cmd("IdeSidecarList")
     contains(table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"), "The sidecar stopped (killed by signal 9)", "the list says so")
+    -- The next key does not restart it silently: it says why it is not running.
+    local before = #notes
+    vim.cmd("IdeSidecarAdd")
+    assert(#notes > before and notes[#notes].message:find("The sidecar stopped", 1, true), "add says the sidecar stopped: " .. vim.inspect(notes[#notes]))
+    eq(sidecar.is_ready(), false, "not restarted behind the user's back")
+    -- The list with q in the only window: no E444.
+    vim.cmd("IdeSidecarList")
+    vim.cmd("only")
+    local ok, err = pcall(vim.cmd, "normal q")
+    assert(ok, "q in the last window: " .. tostring(err))
+  end)
+
+  step("a binary that cannot run is reported at once, before any question", function()
+    sidecar.setup(vim.tbl_extend("force", setup_options, { cmd = { "/nonexistent/ide-sidecar", "serve" } }))
+    local before = #notes
+    vim.cmd("IdeSidecarAdd")
+    assert(#notes > before, "a message")
+    contains(notes[#notes].message, "cannot run '/nonexistent/ide-sidecar'", "why")
+    vim.cmd("IdeSidecarList")
+    local lines = table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n")
+    contains(lines, "The sidecar cannot start", "the list says so")
+    assert(not lines:find("press a to add", 1, true), "the list does not offer to add: " .. lines)
   end)
 end
 

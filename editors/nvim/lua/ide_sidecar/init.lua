@@ -198,6 +198,11 @@ end
 function M.request(method, params, callback)
   callback = callback or function() end
   if not state.ready then
+    -- A sidecar that stopped on its own is not restarted behind the user's back: :IdeSidecarRestart does that.
+    if not client() and state.problem then
+      callback({ code = -32099, message = "the sidecar is not running: " .. state.problem }, nil)
+      return
+    end
     if not client() and not M.start() then
       callback({ code = -32099, message = "the sidecar could not start (see :messages)" }, nil)
       return
@@ -262,7 +267,9 @@ function M.start()
   local config = state.config
   local binary = config.cmd[1]
   if vim.fn.executable(binary) ~= 1 then
-    notify("ide-sidecar: cannot run '" .. binary .. "': put ide-sidecar on PATH or set cmd in setup()", vim.log.levels.ERROR)
+    state.problem = "The sidecar cannot start: cannot run '" .. tostring(binary) .. "': put ide-sidecar on PATH or set cmd in setup()"
+    notify("ide-sidecar: " .. state.problem, vim.log.levels.ERROR)
+    changed()
     return nil
   end
   state.ready = false
@@ -479,6 +486,8 @@ end
 
 function M.setup(opts)
   state.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts or {})
+  -- A new configuration may well fix what stopped the sidecar: it is tried again with the next command.
+  state.problem = nil
   -- Lists are replaced, not merged.
   if opts and opts.cmd then
     state.config.cmd = opts.cmd

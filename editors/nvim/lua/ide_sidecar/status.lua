@@ -62,6 +62,8 @@ function M.components(connection)
         detail = "cluster " .. component.cluster_id
       elseif key == "ccloud" and present(component.user) and present(component.user.username) then
         detail = "signed in as " .. component.user.username
+      elseif key == "ccloud" and component.state == "NONE" then
+        detail = "sign in: s in the list, or :IdeSidecarSignIn " .. tostring(connection.id)
       end
       table.insert(out, {
         key = key,
