@@ -299,9 +299,13 @@ function M.start()
         if was_ready and (code ~= 0 or (signal or 0) ~= 0) then
           local why = (signal or 0) ~= 0 and string.format("killed by signal %s", signal) or string.format("exit code %s", code)
           state.problem = "The sidecar stopped (" .. why .. "): :IdeSidecarRestart starts it again, :IdeSidecarLog shows its log"
+        end
+        -- The list first, drawn before the message (which may wait for Enter).
+        changed()
+        if state.problem and was_ready then
+          vim.cmd("redraw")
           notify("ide-sidecar: " .. state.problem, vim.log.levels.ERROR)
         end
-        changed()
       end)
     end,
   }
