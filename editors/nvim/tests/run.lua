@@ -383,8 +383,20 @@ local function main()
     wait_for("the sidecar to initialize", sidecar.is_ready)
     local pid = vim.trim(vim.fn.system({ "pgrep", "-n", "-P", tostring(vim.fn.getpid()), "-f", "ide-sidecar" }))
     assert(pid:match("^%d+$"), "the sidecar's pid: " .. vim.inspect(pid))
+    vim.cmd("IdeSidecarList")
+    local list_at_message
+    local recorder = vim.notify
+    vim.notify = function(message, level)
+      if message:find("The sidecar stopped", 1, true) then
+        list_at_message = table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n")
+      end
+      recorder(message, level)
+    end
     vim.fn.system({ "kill", "-9", pid })
-    wait_for("the message that it stopped", function() return noted("The sidecar stopped (killed by signal 9)") ~= nil end)
+    local ok = pcall(wait_for, "the message that it stopped", function() return noted("The sidecar stopped (killed by signal 9)") ~= nil end)
+    vim.notify = recorder
+    assert(ok, "no message that the sidecar stopped")
+    contains(list_at_message, "The sidecar stopped (killed by signal 9)", "the list when the message is shown")
     contains(noted("The sidecar stopped").message, ":IdeSidecarRestart", "how to restart")
     vim.cmd("IdeSidecarList")
     contains(table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"), "The sidecar stopped (killed by signal 9)", "the list says so")
