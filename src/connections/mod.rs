@@ -194,6 +194,19 @@ impl Store {
     }
 }
 
+/// The numbers an update may use, taken from the store before the entry is borrowed: the
+/// generation of the new spec, and the epoch that starts if the update abandons a sign-in.
+struct Renumbering {
+    generation: u64,
+    next_epoch: u64,
+}
+
+impl Renumbering {
+    fn take(store: &mut Store) -> Self {
+        Self { generation: store.generation(), next_epoch: store.generation() }
+    }
+}
+
 struct Shared {
     /// The store. Held only for short, synchronous sections (never across an `.await`); events
     /// are queued while it is held so that their order is the order of the changes.
@@ -417,36 +430,40 @@ impl ConnectionManager {
     ) -> Result<Connection, ManagerError> {
         let (spec, generation, switch) = {
             let mut store = self.shared.lock();
-            let (spec, generation, switch) = validate_update(&store, id, spec, expected_generation)?;
+            let numbers = Renumbering::take(&mut store);
+            let Some(entry) = store.entries.get_mut(id) else {
+                return Err(ManagerError::NotFound(id.to_string()));
+            };
+            let (spec, generation, switch) = validate_update(entry, id, spec, expected_generation)?;
             match switch {
-                None => return Ok(self.commit_update(&mut store, id, spec, None)),
+                None => return Ok(self.commit_update(entry, numbers, id, spec, None)),
                 Some(switch) => (spec, generation, switch),
             }
         };
         let switched = ccloud::switch_organization(&self.shared, id, switch).await?;
         let mut store = self.shared.lock();
+        let numbers = Renumbering::take(&mut store);
         let Some(entry) = store.entries.get_mut(id) else {
             return Err(ManagerError::NotFound(id.to_string()));
         };
         if entry.generation != generation {
-            ccloud::keep_switched_tokens(&self.shared, entry, switched);
+            ccloud::keep_switched_tokens(&self.shared, id, entry, switched, numbers.next_epoch);
             return Err(ManagerError::Conflict(id.to_string()));
         }
-        Ok(self.commit_update(&mut store, id, spec, Some(switched)))
+        Ok(self.commit_update(entry, numbers, id, spec, Some(switched)))
     }
 
     /// Stores a validated spec, keeping a CCLOUD connection's sign-in, and sends `UPDATED`.
     fn commit_update(
         &self,
-        store: &mut Store,
+        entry: &mut Entry,
+        numbers: Renumbering,
         id: &str,
         spec: ConnectionSpec,
         switched: Option<ccloud::Switched>,
     ) -> Connection {
         let plan = Plan::for_spec(&spec, &self.shared.settings);
-        let generation = store.generation();
-        let next_epoch = store.generation();
-        let entry = store.entries.get_mut(id).expect("validated under the same lock");
+        let Renumbering { generation, next_epoch } = numbers;
         let organization_changed = ccloud::organization_changed(&entry.spec, &spec);
         let previous_ccloud = entry.status.ccloud.take();
         entry.status = Status::initial(&spec, &plan);
@@ -483,14 +500,11 @@ impl ConnectionManager {
 /// Validates an update under the lock: the spec with masked secrets restored and its id filled
 /// in, the generation it was validated against, and the organization switch it needs, if any.
 fn validate_update(
-    store: &Store,
+    entry: &Entry,
     id: &str,
     mut spec: ConnectionSpec,
     expected_generation: Option<u64>,
 ) -> Result<(ConnectionSpec, u64, Option<ccloud::OrganizationSwitch>), ManagerError> {
-    let Some(entry) = store.entries.get(id) else {
-        return Err(ManagerError::NotFound(id.to_string()));
-    };
     if expected_generation.is_some_and(|expected| expected != entry.generation) {
         return Err(ManagerError::Conflict(id.to_string()));
     }

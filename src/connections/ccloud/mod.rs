@@ -9,20 +9,26 @@
 //! sign-in it belongs to; a sign-out, a new sign-in or the end of the session changes the epoch, so
 //! a late result for an older one is dropped.
 
+mod date;
+pub mod machine;
+pub mod schedule;
+mod status;
+
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::{oneshot, Notify};
 use tokio::time::Instant;
 
+pub use machine::MAX_FAILED_REFRESHES;
+use machine::{Effect, Event};
+use schedule::{Action, Schedule, Timing};
+use status::{error, with_error, Phase};
+
 use super::{BoxFuture, ConnectionManager, Entry, FieldError, ManagerError, Shared, Store};
 use crate::protocol::{
-    AuthError, AuthErrors, CCloudStatus, ConnectedState, Connection, ConnectionSpec, ConnectionType, EventAction,
-    UserInfo,
+    CCloudStatus, ConnectedState, Connection, ConnectionSpec, ConnectionType, EventAction, UserInfo,
 };
-
-/// How many refreshes in a row may fail for a transient reason before the session is `FAILED`.
-pub const MAX_FAILED_REFRESHES: u32 = 5;
 
 /// A token or another sign-in secret (authorization code, PKCE verifier). It lives in memory only:
 /// it cannot be serialized, and `Debug` does not show it.
@@ -207,50 +213,36 @@ impl CCloudAuth {
     }
 }
 
-/// A signed-in session: the tokens (secrets) and its schedule, on the tokio clock.
+/// A signed-in session: its tokens (secrets) and its schedule, on the tokio clock.
 struct Session {
+    tokens: Tokens,
+    schedule: Schedule,
+}
+
+/// The tokens of a session.
+struct Tokens {
     refresh_token: SecretToken,
     control_plane: SecretToken,
     /// Held for the data-plane calls to come (Kafka and Schema Registry in Confluent Cloud).
     #[allow(dead_code)]
     data_plane: SecretToken,
-    /// The end of the absolute lifetime: then the user must sign in again.
-    ends_at: Instant,
-    /// When to refresh the tokens next; `None` when the session ends before that.
-    refresh_at: Option<Instant>,
-    /// When to ask `check_jwt` next.
-    check_at: Instant,
-    failed_refreshes: u32,
 }
 
-impl Session {
-    fn new(signed_in: &SignedIn, refresh_token: SecretToken, now: Instant, shared: &Shared) -> Self {
-        let settings = &shared.settings.ccloud;
-        let ends_at = now + settings.absolute_lifetime;
-        Self {
-            refresh_token,
-            control_plane: signed_in.control_plane.clone(),
-            data_plane: signed_in.data_plane.clone(),
-            ends_at,
-            refresh_at: next_refresh(now, settings.token_lifetime, ends_at),
-            check_at: now + shared.settings.ccloud_interval,
-            failed_refreshes: 0,
-        }
-    }
-
+impl Tokens {
     /// Takes the tokens of a new control-plane session.
-    fn renew(&mut self, signed_in: &SignedIn, now: Instant, token_lifetime: Duration) {
+    fn renew(&mut self, signed_in: &SignedIn) {
         self.control_plane = signed_in.control_plane.clone();
         self.data_plane = signed_in.data_plane.clone();
-        self.refresh_at = next_refresh(now, token_lifetime, self.ends_at);
-        self.failed_refreshes = 0;
     }
 }
 
-/// Tokens are renewed when 80% of their lifetime has passed, leaving time for a retry or two.
-fn next_refresh(now: Instant, token_lifetime: Duration, ends_at: Instant) -> Option<Instant> {
-    let at = now + token_lifetime.mul_f64(0.8);
-    (at < ends_at).then_some(at)
+/// The tokens an event brings, for the machine's [`Effect::KeepTokens`].
+enum Fresh {
+    None,
+    /// A sign-in's: the session opens with them.
+    Opened(Tokens),
+    /// A refresh's or an organization switch's (the refresh token is updated as soon as it rotates).
+    Renewed(SignedIn),
 }
 
 /// What a connection's task does next for its session.
@@ -264,78 +256,14 @@ enum Step {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Action {
-    End,
-    Refresh,
-    Check,
-}
-
 fn next_step(auth: &CCloudAuth) -> Step {
-    let Some(session) = &auth.session else { return Step::Idle };
-    let mut next = (session.ends_at, Action::End);
-    if let Some(refresh_at) = session.refresh_at.filter(|at| *at < next.0) {
-        next = (refresh_at, Action::Refresh);
+    match &auth.session {
+        None => Step::Idle,
+        Some(session) => {
+            let (at, action) = session.schedule.next();
+            Step::Due { at, action, epoch: auth.epoch }
+        }
     }
-    if session.check_at < next.0 {
-        next = (session.check_at, Action::Check);
-    }
-    Step::Due { at: next.0, action: next.1, epoch: auth.epoch }
-}
-
-/// `requires_authentication_at`: the wall-clock end of the absolute lifetime, in RFC 3339.
-fn rfc3339(time: SystemTime) -> String {
-    let seconds = time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
-    let days = seconds / 86_400;
-    let of_day = seconds % 86_400;
-    let (year, month, day) = civil_from_days(days as i64);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", of_day / 3600, of_day % 3600 / 60, of_day % 60)
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn error(message: impl Into<String>, transient: bool) -> Option<AuthError> {
-    Some(AuthError { message: message.into(), is_transient: transient })
-}
-
-/// `None` when no phase has an error, so that `errors` is absent rather than empty.
-fn errors_or_none(errors: AuthErrors) -> Option<AuthErrors> {
-    (errors != AuthErrors::default()).then_some(errors)
-}
-
-/// Changes one error phase of a status, leaving the others.
-fn with_error(
-    status: &CCloudStatus,
-    phase: fn(&mut AuthErrors) -> &mut Option<AuthError>,
-    value: Option<AuthError>,
-) -> CCloudStatus {
-    let mut errors = status.errors.clone().unwrap_or_default();
-    *phase(&mut errors) = value;
-    CCloudStatus { errors: errors_or_none(errors), ..status.clone() }
-}
-
-fn sign_in_phase(errors: &mut AuthErrors) -> &mut Option<AuthError> {
-    &mut errors.sign_in
-}
-
-fn token_refresh_phase(errors: &mut AuthErrors) -> &mut Option<AuthError> {
-    &mut errors.token_refresh
-}
-
-fn auth_status_check_phase(errors: &mut AuthErrors) -> &mut Option<AuthError> {
-    &mut errors.auth_status_check
 }
 
 impl Entry {
@@ -358,6 +286,65 @@ impl Shared {
 
     fn ccloud_timeout(&self) -> Duration {
         self.settings.check_timeout
+    }
+
+    fn ccloud_timing(&self) -> Timing {
+        Timing {
+            token_lifetime: self.settings.ccloud.token_lifetime,
+            absolute_lifetime: self.settings.ccloud.absolute_lifetime,
+            check_interval: self.settings.ccloud_interval,
+        }
+    }
+
+    /// Feeds `event` to the machine of `entry`'s session and performs its effects, then shows the
+    /// new status (sending `CONNECTED` or `DISCONNECTED` when it changed).
+    fn drive(&self, id: &str, entry: &mut Entry, event: Event, fresh: Fresh, next_epoch: u64) {
+        if let Some(status) = self.advance(id, entry, event, fresh, next_epoch) {
+            self.set_ccloud(id, entry, status);
+        }
+    }
+
+    /// Feeds `event` to the machine of `entry`'s session and performs its effects on the session:
+    /// `fresh` tokens are kept on [`Effect::KeepTokens`], the session ends (and `next_epoch`
+    /// begins) on [`Effect::EndSession`]. Returns the status to show; `None` for a connection
+    /// that is not CCLOUD.
+    fn advance(
+        &self,
+        id: &str,
+        entry: &mut Entry,
+        event: Event,
+        fresh: Fresh,
+        next_epoch: u64,
+    ) -> Option<CCloudStatus> {
+        let auth = entry.ccloud.as_mut()?;
+        let state = machine::State {
+            session: auth.session.as_ref().map(|session| session.schedule),
+            status: entry.status.ccloud.clone().unwrap_or_default(),
+        };
+        let (next, effects) = machine::step(state, event, &self.ccloud_timing());
+        let mut fresh = fresh;
+        for effect in effects {
+            match effect {
+                Effect::EndSession => {
+                    auth.session = None;
+                    auth.epoch = next_epoch;
+                    tracing::info!(connection = id, state = ?next.status.state, "the session ended");
+                }
+                Effect::KeepTokens => match (std::mem::replace(&mut fresh, Fresh::None), next.session) {
+                    (Fresh::Opened(tokens), Some(schedule)) => auth.session = Some(Session { tokens, schedule }),
+                    (Fresh::Renewed(signed_in), _) => {
+                        if let Some(session) = auth.session.as_mut() {
+                            session.tokens.renew(&signed_in);
+                        }
+                    }
+                    _ => {}
+                },
+            }
+        }
+        if let (Some(session), Some(schedule)) = (auth.session.as_mut(), next.session) {
+            session.schedule = schedule;
+        }
+        Some(next.status)
     }
 }
 
@@ -401,22 +388,18 @@ impl ConnectionManager {
     /// or the time limit passes, and returns the URI the user must open.
     pub fn sign_in(&self, id: &str) -> Result<String, ManagerError> {
         let shared = &self.shared;
-        let mut store = shared.lock();
-        let attempt = store.generation();
-        let Some(entry) = store.entries.get(id) else { return Err(ManagerError::NotFound(id.to_string())) };
-        if entry.ccloud.is_none() {
-            return Err(not_ccloud(id, entry));
-        }
+        let mut guard = shared.lock();
+        let attempt = guard.generation();
+        let store = &mut *guard;
+        let Some(entry) = store.entries.get_mut(id) else { return Err(ManagerError::NotFound(id.to_string())) };
+        let Some(auth) = entry.ccloud.as_mut() else { return Err(not_ccloud(id, entry)) };
         if store.callback_listener.is_none() {
             match shared.ccloud.listen(callback_handler(Arc::downgrade(shared))) {
                 Ok(listener) => store.callback_listener = Some(listener),
                 Err(failure) => {
-                    let entry = store.entries.get_mut(id).expect("looked up above, under the same lock");
-                    if let Some(auth) = entry.ccloud.as_mut() {
-                        auth.waiting_error = true;
-                    }
+                    auth.waiting_error = true;
                     let current = entry.ccloud_status();
-                    let mut status = with_error(&current, sign_in_phase, error(&failure.message, failure.transient));
+                    let mut status = with_error(&current, Phase::SignIn, error(&failure.message, failure.transient));
                     if current.state != ConnectedState::Success {
                         status.state = ConnectedState::Failed;
                     }
@@ -425,8 +408,6 @@ impl ConnectionManager {
                 }
             }
         }
-        let entry = store.entries.get_mut(id).expect("looked up above, under the same lock");
-        let auth = entry.ccloud.as_mut().expect("checked above");
         auth.pending = Some(attempt);
         let sign_in_uri = auth.request.sign_in_uri.clone();
         let signed_in = auth.session.is_some();
@@ -434,13 +415,13 @@ impl ConnectionManager {
         let stale = std::mem::take(&mut auth.waiting_error);
         let current = entry.ccloud_status();
         if stale {
-            let mut status = with_error(&current, sign_in_phase, None);
+            let mut status = with_error(&current, Phase::SignIn, None);
             if status.state == ConnectedState::Failed && !signed_in {
                 status.state = ConnectedState::None;
             }
             shared.set_ccloud(id, entry, status);
         }
-        drop(store);
+        drop(guard);
         tracing::info!(connection = id, "sign-in pending: waiting for the browser");
         let timeout = shared.settings.ccloud.sign_in_timeout;
         let weak = Arc::downgrade(shared);
@@ -488,7 +469,7 @@ fn end_pending(shared: &Shared, id: &str, attempt: u64) {
             "The sign-in was not completed within {}: start it again and finish it in the browser",
             super::human_duration(shared.settings.ccloud.sign_in_timeout)
         );
-        shared.set_ccloud(id, entry, with_error(&current, sign_in_phase, error(message, true)));
+        shared.set_ccloud(id, entry, with_error(&current, Phase::SignIn, error(message, true)));
     }
     store.release_listener_if_idle();
 }
@@ -541,71 +522,62 @@ async fn on_callback(shared: &Shared, query: CallbackQuery) -> CallbackOutcome {
     .await;
 
     let mut store = shared.lock();
+    let next_epoch = store.generation();
     let id = exchange.id.as_str();
     let redirect_to = exchange.redirect_to;
     let Some(entry) = store.entries.get_mut(id) else {
         let message = "The connection was deleted while signing in".to_string();
         return CallbackOutcome::Failed { message, redirect_to };
     };
-    let auth = entry.ccloud.as_mut().expect("a CCLOUD connection stays CCLOUD");
-    if auth.epoch != exchange.epoch {
+    if entry.ccloud.as_ref().is_none_or(|auth| auth.epoch != exchange.epoch) {
         tracing::debug!(connection = id, "dropping a sign-in result that a sign-out or a new sign-in overtook");
         let message = "A sign-out or another sign-in overtook this sign-in".to_string();
         return CallbackOutcome::Failed { message, redirect_to };
     }
     match result {
         Ok((refresh_token, signed_in)) => {
-            auth.session = Some(Session::new(&signed_in, refresh_token, Instant::now(), shared));
             let ends = SystemTime::now() + shared.settings.ccloud.absolute_lifetime;
-            let status = CCloudStatus {
-                state: ConnectedState::Success,
-                requires_authentication_at: Some(rfc3339(ends)),
-                user: Some(signed_in.user),
-                errors: None,
+            let event = Event::SignedIn {
+                now: Instant::now(),
+                user: signed_in.user,
+                requires_authentication_at: date::rfc3339(ends),
             };
-            shared.set_ccloud(id, entry, status);
+            let tokens =
+                Tokens { refresh_token, control_plane: signed_in.control_plane, data_plane: signed_in.data_plane };
+            shared.drive(id, entry, event, Fresh::Opened(tokens), next_epoch);
             entry.wake.notify_one();
             tracing::info!(connection = id, "signed in to Confluent Cloud");
             CallbackOutcome::SignedIn { redirect_to }
         }
         Err(failure) => {
             tracing::info!(connection = id, step = ?failure.step, "sign-in failed");
-            shared.set_ccloud(id, entry, failed_sign_in(&failure.message, failure.transient));
-            CallbackOutcome::Failed { message: failure.message, redirect_to }
+            let message = failure.message.clone();
+            shared.drive(id, entry, Event::SignInFailed { failure }, Fresh::None, next_epoch);
+            CallbackOutcome::Failed { message, redirect_to }
         }
-    }
-}
-
-fn failed_sign_in(message: &str, transient: bool) -> CCloudStatus {
-    CCloudStatus {
-        state: ConnectedState::Failed,
-        errors: Some(AuthErrors { sign_in: error(message, transient), ..Default::default() }),
-        ..Default::default()
     }
 }
 
 /// Under the lock: matches the callback to a pending sign-in, uses up its authorization request,
 /// and sets the connection `ATTEMPTING` (or `FAILED` when the browser brought an error).
 fn start_exchange(shared: &Shared, query: CallbackQuery) -> Result<Exchange, CallbackOutcome> {
-    let mut store = shared.lock();
     let Some(state) = query.state.as_deref() else { return Err(CallbackOutcome::UnknownState) };
-    let matched = store.entries.iter().find_map(|(id, entry)| {
-        let auth = entry.ccloud.as_ref()?;
-        (auth.pending.is_some() && auth.request.state == state).then(|| id.clone())
+    let mut guard = shared.lock();
+    let epoch = guard.generation();
+    let store = &mut *guard;
+    let matched = store.entries.iter_mut().find_map(|(id, entry)| {
+        let auth = entry.ccloud.as_mut().filter(|auth| auth.pending.is_some() && auth.request.state == state)?;
+        let used = std::mem::replace(&mut auth.request, shared.ccloud.authorization_request());
+        auth.pending = None;
+        auth.session = None;
+        auth.epoch = epoch;
+        auth.waiting_error = false;
+        Some((id.clone(), used, entry))
     });
-    let Some(id) = matched else {
+    let Some((id, used, entry)) = matched else {
         tracing::info!("a sign-in callback with an unknown state was ignored");
         return Err(CallbackOutcome::UnknownState);
     };
-    let epoch = store.generation();
-    let fresh = shared.ccloud.authorization_request();
-    let entry = store.entries.get_mut(&id).expect("found above, under the same lock");
-    let auth = entry.ccloud.as_mut().expect("found above");
-    let used = std::mem::replace(&mut auth.request, fresh);
-    auth.pending = None;
-    auth.session = None;
-    auth.epoch = epoch;
-    auth.waiting_error = false;
     let config = entry.spec.ccloud_config.clone().unwrap_or_default();
     let redirect_to = config.ide_auth_callback_uri;
     let code = match (query.error, query.code) {
@@ -632,12 +604,12 @@ fn start_exchange(shared: &Shared, query: CallbackQuery) -> Result<Exchange, Cal
             })
         }
         Err(message) => {
-            shared.set_ccloud(&id, entry, failed_sign_in(&message, false));
+            shared.set_ccloud(&id, entry, status::failed_sign_in(&message, false));
             Err(CallbackOutcome::Failed { message, redirect_to })
         }
     };
     entry.wake.notify_one();
-    store.release_listener_if_idle();
+    guard.release_listener_if_idle();
     outcome
 }
 
@@ -698,32 +670,24 @@ async fn perform(shared: &Shared, id: &str, action: Action, epoch: u64) {
     }
 }
 
-/// Runs `apply` on the session of `epoch` under the lock, if it is still the current one.
-fn with_session(shared: &Shared, id: &str, epoch: u64, apply: impl FnOnce(&Shared, &mut Store, u64)) {
+/// Feeds the result of a session call to the machine if the session of `epoch` is still the
+/// current one; else a sign-out or a new sign-in overtook it, and the result is dropped.
+fn session_result(shared: &Shared, id: &str, epoch: u64, event: Event, fresh: Fresh) {
     let mut store = shared.lock();
+    let next_epoch = store.generation();
     let current = store
         .entries
-        .get(id)
-        .and_then(|entry| entry.ccloud.as_ref())
-        .is_some_and(|auth| auth.epoch == epoch && auth.session.is_some());
-    if current {
-        let next_epoch = store.generation();
-        apply(shared, &mut store, next_epoch);
-    } else {
-        tracing::debug!(connection = id, "dropping a session result that a sign-out or a new sign-in overtook");
+        .get_mut(id)
+        .filter(|entry| entry.ccloud.as_ref().is_some_and(|auth| auth.epoch == epoch && auth.session.is_some()));
+    match current {
+        Some(entry) => shared.drive(id, entry, event, fresh, next_epoch),
+        None => tracing::debug!(connection = id, "dropping a session result that a sign-out or a new sign-in overtook"),
     }
 }
 
 /// Ends the session at the end of its absolute lifetime: back to `NONE`.
 fn end_session(shared: &Shared, id: &str, epoch: u64) {
-    with_session(shared, id, epoch, |shared, store, next_epoch| {
-        let entry = store.entries.get_mut(id).expect("checked by with_session");
-        let auth = entry.ccloud.as_mut().expect("checked by with_session");
-        auth.session = None;
-        auth.epoch = next_epoch;
-        tracing::info!(connection = id, "the session reached the end of its absolute lifetime: sign in again");
-        shared.set_ccloud(id, entry, CCloudStatus::default());
-    });
+    session_result(shared, id, epoch, Event::LifetimeEnded, Fresh::None);
 }
 
 /// The refresh lock of the session of `epoch`, if it is still the current one.
@@ -746,7 +710,7 @@ async fn renew_tokens(
         let store = shared.lock();
         let entry = store.entries.get(id)?;
         let auth = entry.ccloud.as_ref().filter(|auth| auth.epoch == epoch)?;
-        (auth.session.as_ref()?.refresh_token.clone(), organization(&entry.spec))
+        (auth.session.as_ref()?.tokens.refresh_token.clone(), organization(&entry.spec))
     };
     let timeout = shared.ccloud_timeout();
     let id_tokens = match bounded(shared.ccloud.refresh_grant(refresh_token, timeout), timeout, CCloudStep::Token).await
@@ -757,7 +721,7 @@ async fn renew_tokens(
     if let Some(rotated) = id_tokens.refresh_token {
         let mut store = shared.lock();
         let auth = store.entries.get_mut(id)?.ccloud.as_mut().filter(|auth| auth.epoch == epoch)?;
-        auth.session.as_mut()?.refresh_token = rotated;
+        auth.session.as_mut()?.tokens.refresh_token = rotated;
     }
     let organization_id = organization_id.unwrap_or(spec_organization);
     let call = shared.ccloud.open_session(id_tokens.id_token, organization_id, timeout);
@@ -769,46 +733,14 @@ async fn refresh(shared: &Shared, id: &str, epoch: u64) {
     let Some(lock) = refresh_lock(shared, id, epoch) else { return };
     let _refreshing = lock.lock().await;
     let Some(result) = renew_tokens(shared, id, epoch, None).await else { return };
-    with_session(shared, id, epoch, |shared, store, next_epoch| {
-        let entry = store.entries.get_mut(id).expect("checked by with_session");
-        let current = entry.ccloud_status();
-        let auth = entry.ccloud.as_mut().expect("checked by with_session");
-        let session = auth.session.as_mut().expect("checked by with_session");
-        let now = Instant::now();
-        let status = match result {
-            Ok(signed_in) => {
-                session.renew(&signed_in, now, shared.settings.ccloud.token_lifetime);
-                tracing::debug!(connection = id, "tokens refreshed");
-                CCloudStatus { user: Some(signed_in.user), ..with_error(&current, token_refresh_phase, None) }
-            }
-            Err(failure) if failure.transient && session.failed_refreshes + 1 < MAX_FAILED_REFRESHES => {
-                session.failed_refreshes += 1;
-                session.refresh_at = Some(now + shared.settings.ccloud_interval).filter(|at| *at < session.ends_at);
-                tracing::info!(
-                    connection = id,
-                    attempts = session.failed_refreshes,
-                    "refreshing the tokens failed; trying again"
-                );
-                with_error(&current, token_refresh_phase, error(failure.message, true))
-            }
-            Err(failure) => {
-                let message = if failure.transient {
-                    format!(
-                        "Refreshing the Confluent Cloud session failed {MAX_FAILED_REFRESHES} times in a row; sign in again (last error: {})",
-                        failure.message
-                    )
-                } else {
-                    failure.message
-                };
-                auth.session = None;
-                auth.epoch = next_epoch;
-                tracing::info!(connection = id, "refreshing the tokens failed for good");
-                let failed = with_error(&current, token_refresh_phase, error(message, false));
-                CCloudStatus { state: ConnectedState::Failed, requires_authentication_at: None, ..failed }
-            }
-        };
-        shared.set_ccloud(id, entry, status);
-    });
+    let (result, fresh) = match result {
+        Ok(signed_in) => (Ok(signed_in.user.clone()), Fresh::Renewed(signed_in)),
+        Err(failure) => {
+            tracing::info!(connection = id, transient = failure.transient, "refreshing the tokens failed");
+            (Err(failure), Fresh::None)
+        }
+    };
+    session_result(shared, id, epoch, Event::Refreshed { now: Instant::now(), result }, fresh);
 }
 
 /// `check_jwt`: `EXPIRED` when the session is no longer valid; a transient problem is recorded
@@ -816,41 +748,14 @@ async fn refresh(shared: &Shared, id: &str, epoch: u64) {
 async fn check(shared: &Shared, id: &str, epoch: u64) {
     let token = {
         let store = shared.lock();
-        store
-            .entries
-            .get(id)
-            .and_then(|entry| entry.ccloud.as_ref()?.session.as_ref().map(|session| session.control_plane.clone()))
+        store.entries.get(id).and_then(|entry| {
+            entry.ccloud.as_ref()?.session.as_ref().map(|session| session.tokens.control_plane.clone())
+        })
     };
     let Some(token) = token else { return };
     let timeout = shared.ccloud_timeout();
     let result = bounded(shared.ccloud.check_session(token, timeout), timeout, CCloudStep::CheckSession).await;
-    with_session(shared, id, epoch, |shared, store, next_epoch| {
-        let entry = store.entries.get_mut(id).expect("checked by with_session");
-        let current = entry.ccloud_status();
-        let auth = entry.ccloud.as_mut().expect("checked by with_session");
-        let session = auth.session.as_mut().expect("checked by with_session");
-        session.check_at = Instant::now() + shared.settings.ccloud_interval;
-        let status = match result {
-            Ok(SessionCheck::Valid) => with_error(&current, auth_status_check_phase, None),
-            Ok(SessionCheck::Invalid(reason)) => {
-                auth.session = None;
-                auth.epoch = next_epoch;
-                tracing::info!(connection = id, "the session is no longer valid");
-                let expired = with_error(&current, auth_status_check_phase, error(reason, false));
-                CCloudStatus { state: ConnectedState::Expired, requires_authentication_at: None, ..expired }
-            }
-            Err(failure) if failure.transient => {
-                with_error(&current, auth_status_check_phase, error(failure.message, true))
-            }
-            Err(failure) => {
-                auth.session = None;
-                auth.epoch = next_epoch;
-                let failed = with_error(&current, auth_status_check_phase, error(failure.message, false));
-                CCloudStatus { state: ConnectedState::Failed, requires_authentication_at: None, ..failed }
-            }
-        };
-        shared.set_ccloud(id, entry, status);
-    });
+    session_result(shared, id, epoch, Event::Checked { now: Instant::now(), result }, Fresh::None);
 }
 
 /// An organization switch to run before an update is committed: the refresh grant and the
@@ -930,51 +835,36 @@ pub(super) fn carry_over(
     next_epoch: u64,
 ) {
     let Some(auth) = entry.ccloud.as_mut() else { return };
-    let mut status = previous.unwrap_or_default();
+    let status = previous.unwrap_or_default();
     match switched {
         Some(switched) if switched.epoch == auth.epoch => {
-            if let Some(session) = auth.session.as_mut() {
-                session.renew(&switched.signed_in, Instant::now(), shared.settings.ccloud.token_lifetime);
-                status = CCloudStatus {
-                    state: ConnectedState::Success,
-                    user: Some(switched.signed_in.user),
-                    errors: None,
-                    ..status
-                };
-                tracing::info!(connection = id, "the session now uses the new organization");
-            }
+            entry.status.ccloud = Some(status);
+            let event = Event::Switched { now: Instant::now(), user: switched.signed_in.user.clone() };
+            let status = shared.advance(id, entry, event, Fresh::Renewed(switched.signed_in), next_epoch);
+            entry.status.ccloud = status;
+            tracing::info!(connection = id, "the session now uses the new organization");
         }
         _ if organization_changed && status.state == ConnectedState::Attempting => {
             auth.epoch = next_epoch;
-            status = CCloudStatus::default();
+            entry.status.ccloud = Some(CCloudStatus::default());
         }
-        _ => {}
+        _ => entry.status.ccloud = Some(status),
     }
-    entry.status.ccloud = Some(status);
 }
 
 /// Installs the tokens of an organization switch whose update lost to a concurrent one: the
 /// refresh grant may have rotated the refresh token, so the old tokens may no longer work.
-pub(super) fn keep_switched_tokens(shared: &Shared, entry: &mut Entry, switched: Switched) {
-    let Some(auth) = entry.ccloud.as_mut() else { return };
-    if let (true, Some(session)) = (switched.epoch == auth.epoch, auth.session.as_mut()) {
-        session.renew(&switched.signed_in, Instant::now(), shared.settings.ccloud.token_lifetime);
+pub(super) fn keep_switched_tokens(shared: &Shared, id: &str, entry: &mut Entry, switched: Switched, next_epoch: u64) {
+    if entry.ccloud.as_ref().is_some_and(|auth| auth.epoch == switched.epoch) {
+        let event = Event::SwitchOverruled { now: Instant::now() };
+        // The status stays as it is: the update that won shows its own.
+        let _ = shared.advance(id, entry, event, Fresh::Renewed(switched.signed_in), next_epoch);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_formats_utc_seconds() {
-        let at = |seconds: u64| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds));
-        assert_eq!(at(0), "1970-01-01T00:00:00Z");
-        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(at(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(at(4_107_542_399), "2100-02-28T23:59:59Z");
-        assert_eq!(at(1_709_251_199), "2024-02-29T23:59:59Z");
-    }
 
     #[test]
     fn a_secret_token_never_shows_in_debug() {
