@@ -8,14 +8,20 @@ use std::time::SystemTime;
 use tokio::time::Instant;
 
 use super::super::{ConnectionManager, Entry, ManagerError, Shared, Store};
-use super::machine::Event;
-use super::status::{self, error, with_error, Phase};
+use super::machine::{Effect, Event};
 use super::{
     bounded, date, CCloudError, CCloudStep, CallbackHandler, CallbackOutcome, CallbackQuery, Fresh, SecretToken, Tokens,
 };
-use crate::protocol::{CCloudStatus, ConnectedState, Connection, ConnectionType};
+use crate::protocol::{Connection, ConnectionType};
 
 impl Store {
+    /// Performs the effects of the machine that need the whole store.
+    pub(super) fn perform(&mut self, effects: &[Effect]) {
+        if effects.contains(&Effect::ReleaseListener) {
+            self.release_listener_if_idle();
+        }
+    }
+
     /// Stops the loopback listener once no sign-in is pending.
     pub(in crate::connections) fn release_listener_if_idle(&mut self) {
         let pending =
@@ -38,6 +44,7 @@ impl ConnectionManager {
         let shared = &self.shared;
         let mut guard = shared.lock();
         let attempt = guard.generation();
+        let next_epoch = guard.generation();
         let store = &mut *guard;
         let Some(entry) = store.entries.get_mut(id) else { return Err(ManagerError::NotFound(id.to_string())) };
         let Some(auth) = entry.ccloud.as_mut() else { return Err(not_ccloud(id, entry)) };
@@ -45,30 +52,16 @@ impl ConnectionManager {
             match shared.ccloud.listen(callback_handler(Arc::downgrade(shared))) {
                 Ok(listener) => store.callback_listener = Some(listener),
                 Err(failure) => {
-                    auth.waiting_error = true;
-                    let current = entry.ccloud_status();
-                    let mut status = with_error(&current, Phase::SignIn, error(&failure.message, failure.transient));
-                    if current.state != ConnectedState::Success {
-                        status.state = ConnectedState::Failed;
-                    }
-                    shared.set_ccloud(id, entry, status);
-                    return Err(ManagerError::SignIn(failure.message));
+                    let message = failure.message.clone();
+                    let left = shared.drive(id, entry, Event::ListenFailed { failure }, Fresh::None, next_epoch);
+                    store.perform(&left);
+                    return Err(ManagerError::SignIn(message));
                 }
             }
         }
-        auth.pending = Some(attempt);
         let sign_in_uri = auth.request.sign_in_uri.clone();
-        let signed_in = auth.session.is_some();
-        // A new attempt that listens clears what waiting left (a port in use, a timeout).
-        let stale = std::mem::take(&mut auth.waiting_error);
-        let current = entry.ccloud_status();
-        if stale {
-            let mut status = with_error(&current, Phase::SignIn, None);
-            if status.state == ConnectedState::Failed && !signed_in {
-                status.state = ConnectedState::None;
-            }
-            shared.set_ccloud(id, entry, status);
-        }
+        let left = shared.drive(id, entry, Event::SignInStarted { attempt }, Fresh::None, next_epoch);
+        store.perform(&left);
         drop(guard);
         tracing::info!(connection = id, "sign-in pending: waiting for the browser");
         let timeout = shared.settings.ccloud.sign_in_timeout;
@@ -89,14 +82,12 @@ impl ConnectionManager {
         let mut store = shared.lock();
         let epoch = store.generation();
         let Some(entry) = store.entries.get_mut(id) else { return Err(ManagerError::NotFound(id.to_string())) };
-        let Some(auth) = entry.ccloud.as_mut() else { return Err(not_ccloud(id, entry)) };
-        auth.pending = None;
-        auth.session = None;
-        auth.epoch = epoch;
-        shared.set_ccloud(id, entry, CCloudStatus::default());
-        entry.wake.notify_one();
+        if entry.ccloud.is_none() {
+            return Err(not_ccloud(id, entry));
+        }
+        let left = shared.drive(id, entry, Event::SignedOut, Fresh::None, epoch);
         let connection = entry.to_connection();
-        store.release_listener_if_idle();
+        store.perform(&left);
         tracing::info!(connection = id, "signed out");
         Ok(connection)
     }
@@ -105,21 +96,17 @@ impl ConnectionManager {
 /// Ends a pending sign-in whose time limit passed (unless a later `ccloud/signIn` restarted it).
 fn end_pending(shared: &Shared, id: &str, attempt: u64) {
     let mut store = shared.lock();
+    let next_epoch = store.generation();
     let Some(entry) = store.entries.get_mut(id) else { return };
-    let Some(auth) = entry.ccloud.as_mut().filter(|auth| auth.pending == Some(attempt)) else { return };
-    auth.pending = None;
-    tracing::info!(connection = id, "the sign-in was not completed in time: no longer waiting for the browser");
-    let current = entry.status.ccloud.clone().unwrap_or_default();
-    // Signed in already (a second sign-in that was abandoned): the session stands, nothing to say.
-    auth.waiting_error = current.state != ConnectedState::Success;
-    if current.state != ConnectedState::Success {
-        let message = format!(
-            "The sign-in was not completed within {}: start it again and finish it in the browser",
-            super::super::human_duration(shared.settings.ccloud.sign_in_timeout)
-        );
-        shared.set_ccloud(id, entry, with_error(&current, Phase::SignIn, error(message, true)));
+    let message = format!(
+        "The sign-in was not completed within {}: start it again and finish it in the browser",
+        super::super::human_duration(shared.settings.ccloud.sign_in_timeout)
+    );
+    let left = shared.drive(id, entry, Event::SignInTimedOut { attempt, message }, Fresh::None, next_epoch);
+    if !left.is_empty() {
+        tracing::info!(connection = id, "the sign-in was not completed in time: no longer waiting for the browser");
     }
-    store.release_listener_if_idle();
+    store.perform(&left);
 }
 
 /// The listener's handler. It holds the manager weakly: a listener never keeps it alive.
@@ -192,15 +179,16 @@ async fn on_callback(shared: &Shared, query: CallbackQuery) -> CallbackOutcome {
             };
             let tokens =
                 Tokens { refresh_token, control_plane: signed_in.control_plane, data_plane: signed_in.data_plane };
-            shared.drive(id, entry, event, Fresh::Opened(tokens), next_epoch);
-            entry.wake.notify_one();
+            let left = shared.drive(id, entry, event, Fresh::Opened(tokens), next_epoch);
+            store.perform(&left);
             tracing::info!(connection = id, "signed in to Confluent Cloud");
             CallbackOutcome::SignedIn { redirect_to }
         }
         Err(failure) => {
             tracing::info!(connection = id, step = ?failure.step, "sign-in failed");
             let message = failure.message.clone();
-            shared.drive(id, entry, Event::SignInFailed { failure }, Fresh::None, next_epoch);
+            let left = shared.drive(id, entry, Event::SignInFailed { failure }, Fresh::None, next_epoch);
+            store.perform(&left);
             CallbackOutcome::Failed { message, redirect_to }
         }
     }
@@ -216,10 +204,6 @@ fn start_exchange(shared: &Shared, query: CallbackQuery) -> Result<Exchange, Cal
     let matched = store.entries.iter_mut().find_map(|(id, entry)| {
         let auth = entry.ccloud.as_mut().filter(|auth| auth.pending.is_some() && auth.request.state == state)?;
         let used = std::mem::replace(&mut auth.request, shared.ccloud.authorization_request());
-        auth.pending = None;
-        auth.session = None;
-        auth.epoch = epoch;
-        auth.waiting_error = false;
         Some((id.clone(), used, entry))
     });
     let Some((id, used, entry)) = matched else {
@@ -239,24 +223,18 @@ fn start_exchange(shared: &Shared, query: CallbackQuery) -> Result<Exchange, Cal
         (None, None) => Err("The sign-in redirect carried no authorization code".to_string()),
         (None, Some(code)) => Ok(code),
     };
-    let outcome = match code {
-        Ok(code) => {
-            shared.set_ccloud(&id, entry, CCloudStatus { state: ConnectedState::Attempting, ..Default::default() });
-            Ok(Exchange {
-                id: id.clone(),
-                epoch,
-                code,
-                verifier: used.verifier,
-                organization_id: config.organization_id,
-                redirect_to,
-            })
-        }
-        Err(message) => {
-            shared.set_ccloud(&id, entry, status::failed_sign_in(&message, false));
-            Err(CallbackOutcome::Failed { message, redirect_to })
-        }
-    };
-    entry.wake.notify_one();
-    guard.release_listener_if_idle();
-    outcome
+    let event = Event::Callback { code: code.as_ref().map(|_| ()).map_err(Clone::clone) };
+    let left = shared.drive(&id, entry, event, Fresh::None, epoch);
+    guard.perform(&left);
+    match code {
+        Ok(code) => Ok(Exchange {
+            id,
+            epoch,
+            code,
+            verifier: used.verifier,
+            organization_id: config.organization_id,
+            redirect_to,
+        }),
+        Err(message) => Err(CallbackOutcome::Failed { message, redirect_to }),
+    }
 }

@@ -101,12 +101,6 @@ enum Fresh {
     Renewed(SignedIn),
 }
 
-impl Entry {
-    fn ccloud_status(&self) -> CCloudStatus {
-        self.status.ccloud.clone().unwrap_or_default()
-    }
-}
-
 impl Shared {
     /// Sets `status.ccloud`, sending `CONNECTED` or `DISCONNECTED` when the status changed.
     fn set_ccloud(&self, id: &str, entry: &mut Entry, ccloud: CCloudStatus) {
@@ -132,17 +126,22 @@ impl Shared {
     }
 
     /// Feeds `event` to the machine of `entry`'s session and performs its effects, then shows the
-    /// new status (sending `CONNECTED` or `DISCONNECTED` when it changed).
-    fn drive(&self, id: &str, entry: &mut Entry, event: Event, fresh: Fresh, next_epoch: u64) {
-        if let Some(status) = self.advance(id, entry, event, fresh, next_epoch) {
-            self.set_ccloud(id, entry, status);
+    /// new status (sending `CONNECTED` or `DISCONNECTED` when it changed). Returns the effects
+    /// left to the caller, which holds the store ([`Effect::ReleaseListener`]).
+    fn drive(&self, id: &str, entry: &mut Entry, event: Event, fresh: Fresh, next_epoch: u64) -> Vec<Effect> {
+        match self.advance(id, entry, event, fresh, next_epoch) {
+            Some((status, left)) => {
+                self.set_ccloud(id, entry, status);
+                left
+            }
+            None => vec![],
         }
     }
 
-    /// Feeds `event` to the machine of `entry`'s session and performs its effects on the session:
+    /// Feeds `event` to the machine of `entry`'s sign-in and performs the effects on the entry:
     /// `fresh` tokens are kept on [`Effect::KeepTokens`], the session ends (and `next_epoch`
-    /// begins) on [`Effect::EndSession`]. Returns the status to show; `None` for a connection
-    /// that is not CCLOUD.
+    /// begins) on [`Effect::EndSession`], the task wakes on [`Effect::Wake`]. Returns the status to
+    /// show and the effects left to the caller; `None` for a connection that is not CCLOUD.
     fn advance(
         &self,
         id: &str,
@@ -150,20 +149,25 @@ impl Shared {
         event: Event,
         fresh: Fresh,
         next_epoch: u64,
-    ) -> Option<CCloudStatus> {
+    ) -> Option<(CCloudStatus, Vec<Effect>)> {
         let auth = entry.ccloud.as_mut()?;
         let state = machine::State {
+            pending: auth.pending,
+            waiting_error: auth.waiting_error,
             session: auth.session.as_ref().map(|session| session.schedule),
             status: entry.status.ccloud.clone().unwrap_or_default(),
         };
         let (next, effects) = machine::step(state, event, &self.ccloud_timing());
+        auth.pending = next.pending;
+        auth.waiting_error = next.waiting_error;
         let mut fresh = fresh;
+        let mut left = Vec::new();
         for effect in effects {
             match effect {
                 Effect::EndSession => {
                     auth.session = None;
                     auth.epoch = next_epoch;
-                    tracing::info!(connection = id, state = ?next.status.state, "the session ended");
+                    tracing::debug!(connection = id, state = ?next.status.state, "a new epoch begins");
                 }
                 Effect::KeepTokens => match (std::mem::replace(&mut fresh, Fresh::None), next.session) {
                     (Fresh::Opened(tokens), Some(schedule)) => auth.session = Some(Session { tokens, schedule }),
@@ -174,12 +178,14 @@ impl Shared {
                     }
                     _ => {}
                 },
+                Effect::Wake => entry.wake.notify_one(),
+                Effect::ReleaseListener => left.push(effect),
             }
         }
         if let (Some(session), Some(schedule)) = (auth.session.as_mut(), next.session) {
             session.schedule = schedule;
         }
-        Some(next.status)
+        Some((next.status, left))
     }
 }
 

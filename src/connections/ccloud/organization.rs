@@ -95,7 +95,7 @@ pub(in crate::connections) fn carry_over(
             entry.status.ccloud = Some(status);
             let event = Event::Switched { now: Instant::now(), user: switched.signed_in.user.clone() };
             let status = shared.advance(id, entry, event, Fresh::Renewed(switched.signed_in), next_epoch);
-            entry.status.ccloud = status;
+            entry.status.ccloud = status.map(|(status, _)| status);
             tracing::info!(connection = id, "the session now uses the new organization");
         }
         _ if organization_changed && status.state == ConnectedState::Attempting => {

@@ -102,7 +102,10 @@ fn session_result(shared: &Shared, id: &str, epoch: u64, event: Event, fresh: Fr
         .get_mut(id)
         .filter(|entry| entry.ccloud.as_ref().is_some_and(|auth| auth.epoch == epoch && auth.session.is_some()));
     match current {
-        Some(entry) => shared.drive(id, entry, event, fresh, next_epoch),
+        Some(entry) => {
+            let left = shared.drive(id, entry, event, fresh, next_epoch);
+            store.perform(&left);
+        }
         None => tracing::debug!(connection = id, "dropping a session result that a sign-out or a new sign-in overtook"),
     }
 }
