@@ -82,6 +82,9 @@ pub enum Event {
     SwitchOverruled {
         now: Instant,
     },
+    /// An update named another organization: a code exchange under way would sign in to the old
+    /// one, so it is abandoned.
+    OrganizationChanged,
     /// The absolute lifetime is over.
     LifetimeEnded,
     /// `ccloud/signOut`.
@@ -155,6 +158,9 @@ pub fn step(state: State, event: Event, timing: &Timing) -> (State, Vec<Effect>)
             let status = failed_sign_in(&failure.message, failure.transient);
             let effects = if state.session.is_some() { vec![Effect::EndSession] } else { vec![] };
             (State { session: None, status, ..state }, effects)
+        }
+        Event::OrganizationChanged if state.status.state == ConnectedState::Attempting => {
+            (State { session: None, status: CCloudStatus::default(), ..state }, vec![Effect::EndSession])
         }
         Event::SignedOut => {
             let effects = vec![Effect::EndSession, Effect::Wake, Effect::ReleaseListener];
@@ -399,6 +405,16 @@ mod tests {
         let (state, _) = step(pending, Event::Callback { code: Err("access_denied".into()) }, &TIMING);
         assert_eq!(state.status.state, ConnectedState::Failed);
         assert_eq!(state.status.errors.unwrap().sign_in.unwrap().message, "access_denied");
+    }
+
+    #[test]
+    fn another_organization_abandons_an_exchange_under_way_only() {
+        let pending = step(State::default(), Event::SignInStarted { attempt: 1 }, &TIMING).0;
+        let exchanging = step(pending, Event::Callback { code: Ok(()) }, &TIMING).0;
+        let (state, effects) = step(exchanging, Event::OrganizationChanged, &TIMING);
+        assert_eq!((state.status, effects), (CCloudStatus::default(), vec![Effect::EndSession]));
+        let signed_in = signed_in(Instant::now());
+        assert_eq!(step(signed_in.clone(), Event::OrganizationChanged, &TIMING), (signed_in, vec![]));
     }
 
     #[test]

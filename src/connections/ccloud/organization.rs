@@ -10,7 +10,7 @@ use super::super::{Entry, FieldError, ManagerError, Shared};
 use super::machine::Event;
 use super::session::renew_tokens;
 use super::{CCloudStep, Fresh, SignedIn};
-use crate::protocol::{CCloudStatus, ConnectedState, ConnectionSpec};
+use crate::protocol::{CCloudStatus, ConnectionSpec};
 
 /// An organization switch to run before an update is committed: the refresh grant and the
 /// session exchange again, for the new organization.
@@ -88,21 +88,20 @@ pub(in crate::connections) fn carry_over(
     switched: Option<Switched>,
     next_epoch: u64,
 ) {
-    let Some(auth) = entry.ccloud.as_mut() else { return };
-    let status = previous.unwrap_or_default();
-    match switched {
-        Some(switched) if switched.epoch == auth.epoch => {
-            entry.status.ccloud = Some(status);
-            let event = Event::Switched { now: Instant::now(), user: switched.signed_in.user.clone() };
-            let status = shared.advance(id, entry, event, Fresh::Renewed(switched.signed_in), next_epoch);
-            entry.status.ccloud = status.map(|(status, _)| status);
+    let Some(epoch) = entry.ccloud.as_ref().map(|auth| auth.epoch) else { return };
+    entry.status.ccloud = Some(previous.unwrap_or_default());
+    let (event, fresh) = match switched {
+        Some(switched) if switched.epoch == epoch => {
             tracing::info!(connection = id, "the session now uses the new organization");
+            let event = Event::Switched { now: Instant::now(), user: switched.signed_in.user.clone() };
+            (event, Fresh::Renewed(switched.signed_in))
         }
-        _ if organization_changed && status.state == ConnectedState::Attempting => {
-            auth.epoch = next_epoch;
-            entry.status.ccloud = Some(CCloudStatus::default());
-        }
-        _ => entry.status.ccloud = Some(status),
+        _ if organization_changed => (Event::OrganizationChanged, Fresh::None),
+        _ => return,
+    };
+    // No event of its own: the update sends `UPDATED` with the status as it is now.
+    if let Some((status, _)) = shared.advance(id, entry, event, fresh, next_epoch) {
+        entry.status.ccloud = Some(status);
     }
 }
 
