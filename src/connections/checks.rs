@@ -6,10 +6,11 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::protocol::{
-    AuthError, AuthErrors, ConnectedState, ConnectionSpec, ConnectionType, KafkaClusterConfig, KafkaClusterStatus,
+    AuthError, AuthErrors, ConnectedState, ConnectionSpec, KafkaClusterConfig, KafkaClusterStatus,
     SchemaRegistryConfig, SchemaRegistryStatus,
 };
 
+use super::kinds::Kind;
 use super::Settings;
 
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -81,28 +82,10 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The plan of `spec`; empty for a spec without a type (which validation refuses).
     pub fn for_spec(spec: &ConnectionSpec, settings: &Settings) -> Self {
-        match spec.connection_type {
-            Some(ConnectionType::Direct | ConnectionType::Platform) => Self {
-                kafka: spec.kafka_cluster.clone().map(KafkaTarget::Direct),
-                schema_registry: spec.schema_registry.clone(),
-            },
-            Some(ConnectionType::Local) => Self {
-                kafka: Some(match &spec.kafka_cluster {
-                    Some(cluster) => KafkaTarget::Direct(cluster.clone()),
-                    None => KafkaTarget::Discover(LocalDiscovery {
-                        rest_proxy_uri: settings.local.kafka_rest_uri.clone(),
-                        bootstrap_servers: settings.local.bootstrap_servers.clone(),
-                    }),
-                }),
-                schema_registry: spec.schema_registry.clone().or_else(|| {
-                    let configured = spec.local_config.as_ref().and_then(|local| local.schema_registry_uri.clone());
-                    let uri = configured.unwrap_or_else(|| settings.local.schema_registry_uri.clone());
-                    (!uri.is_empty()).then(|| SchemaRegistryConfig { uri: Some(uri), ..Default::default() })
-                }),
-            },
-            Some(ConnectionType::Ccloud) | None => Self::default(),
-        }
+        spec.connection_type
+            .map_or_else(Self::default, |connection_type| Kind::of(connection_type).plan(spec, settings))
     }
 
     pub fn is_empty(&self) -> bool {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc::error::TryRecvError, watch};
 use tokio::time::Instant;
 
-use crate::protocol::{AuthError, KafkaClusterConfig, SchemaRegistryConfig};
+use crate::protocol::{AuthError, ConnectionType, KafkaClusterConfig, SchemaRegistryConfig};
 
 const KAFKA: &str = "127.0.0.1:9092";
 const KAFKA_2: &str = "127.0.0.1:9093";
