@@ -223,3 +223,24 @@ fn no_secret_reaches_stdout_or_stderr_even_at_trace_level() {
         assert!(!text.contains(key_line), "the private key leaked");
     }
 }
+
+#[test]
+fn a_port_that_accepts_but_never_answers_kafka_says_so() {
+    // Something listening that is not a Kafka broker (or a TLS listener reached in plaintext).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        for stream in listener.incoming().take(20).flatten() {
+            kept.push(stream);
+        }
+    });
+    let mut sidecar = start(json!({"check_timeout_seconds": 4}));
+    let spec = json!({"name": "silent", "type": "DIRECT",
+        "kafka_cluster": {"bootstrap_servers": format!("127.0.0.1:{port}"), "ssl": {"enabled": false}}});
+    let checked = dry(&mut sidecar, spec);
+    let (message, _) = error_of(&checked, "kafka_cluster");
+    assert!(message.contains("but does not answer as a Kafka broker"), "{message}");
+    assert!(message.contains("set ssl.enabled to true if it is a TLS listener"), "{message}");
+    drop(held);
+}

@@ -6,12 +6,11 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::protocol::{
-    AuthError, AuthErrors, ConnectedState, ConnectionSpec, ConnectionType, KafkaClusterStatus, SchemaRegistryConfig,
-    SchemaRegistryStatus,
+    AuthError, AuthErrors, ConnectedState, ConnectionSpec, KafkaClusterStatus, SchemaRegistryStatus,
 };
 
-use super::valid::{ValidKafkaCluster, ValidSchemaRegistry, ValidTls};
-use super::validation::{self, FieldError};
+use super::kinds::Kind;
+use super::valid::{ValidKafkaCluster, ValidSchemaRegistry};
 use super::Settings;
 
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -83,55 +82,15 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The plan of a spec that validation accepted (every caller validates first), so each
-    /// component's typed form can be had; a part that could not would be left out, and logged.
+    /// The plan of `spec`; empty for a spec without a type (which validation refuses).
     pub fn for_spec(spec: &ConnectionSpec, settings: &Settings) -> Self {
-        let cluster =
-            || spec.kafka_cluster.as_ref().and_then(|cluster| typed(validation::parse_kafka_cluster(cluster)));
-        match spec.connection_type {
-            Some(ConnectionType::Direct | ConnectionType::Platform) => Self {
-                kafka: cluster().map(KafkaTarget::Direct),
-                schema_registry: spec.schema_registry.as_ref().and_then(registry),
-            },
-            Some(ConnectionType::Local) => Self {
-                kafka: match &spec.kafka_cluster {
-                    Some(_) => cluster().map(KafkaTarget::Direct),
-                    None => Some(KafkaTarget::Discover(LocalDiscovery {
-                        rest_proxy_uri: settings.local.kafka_rest_uri.clone(),
-                        bootstrap_servers: settings.local.bootstrap_servers.clone(),
-                    })),
-                },
-                schema_registry: match &spec.schema_registry {
-                    Some(configured) => registry(configured),
-                    None => {
-                        let configured = spec.local_config.as_ref().and_then(|local| local.schema_registry_uri.clone());
-                        let uri = configured.unwrap_or_else(|| settings.local.schema_registry_uri.clone());
-                        (!uri.is_empty()).then_some(ValidSchemaRegistry {
-                            uri,
-                            credentials: None,
-                            tls: ValidTls::default(),
-                        })
-                    }
-                },
-            },
-            Some(ConnectionType::Ccloud) | None => Self::default(),
-        }
+        spec.connection_type
+            .map_or_else(Self::default, |connection_type| Kind::of(connection_type).plan(spec, settings))
     }
 
     pub fn is_empty(&self) -> bool {
         self.kafka.is_none() && self.schema_registry.is_none()
     }
-}
-
-fn registry(registry: &SchemaRegistryConfig) -> Option<ValidSchemaRegistry> {
-    typed(validation::parse_schema_registry(registry))
-}
-
-/// The typed form, or `None` (logged) for a part of a spec that validation should have refused.
-fn typed<T>(parsed: Result<T, Vec<FieldError>>) -> Option<T> {
-    parsed
-        .map_err(|problems| tracing::error!(?problems, "a validated spec does not parse; its part is not checked"))
-        .ok()
 }
 
 pub fn failed_errors(message: String, transient: bool) -> AuthErrors {

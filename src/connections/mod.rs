@@ -9,6 +9,7 @@
 
 pub mod ccloud;
 mod checks;
+pub mod kinds;
 pub mod secrets;
 pub mod valid;
 pub mod validation;
@@ -21,6 +22,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 pub use ccloud::{CCloud, CCloudSettings};
 pub use checks::{BoxFuture, Checks, KafkaTarget, LocalDiscovery, Outcome, Plan};
+pub use kinds::{Kind, Upkeep};
 pub use valid::{
     OAuthCredentials, RegistryCredentials, ValidCredentials, ValidKafkaCluster, ValidKeyStore, ValidSchemaRegistry,
     ValidTls, ValidTrustStore,
@@ -29,8 +31,8 @@ pub use validation::FieldError;
 
 use crate::protocol::{
     options::LocalOptions, Authentication, CCloudStatus, ConnectedState, Connection, ConnectionEvent,
-    ConnectionMetadata, ConnectionSpec, ConnectionStatus, ConnectionType, EventAction, InitializationOptions,
-    KafkaClusterStatus, SchemaRegistryStatus,
+    ConnectionMetadata, ConnectionSpec, ConnectionStatus, EventAction, InitializationOptions, KafkaClusterStatus,
+    SchemaRegistryStatus,
 };
 
 /// Why a manager operation was refused.
@@ -80,16 +82,6 @@ impl From<&InitializationOptions> for Settings {
     }
 }
 
-impl Settings {
-    fn interval(&self, connection_type: Option<ConnectionType>) -> Duration {
-        match connection_type {
-            Some(ConnectionType::Local) => self.local_interval,
-            Some(ConnectionType::Ccloud) => self.ccloud_interval,
-            _ => self.direct_interval,
-        }
-    }
-}
-
 /// What the sidecar observes of one connection; `authentication` is derived when shown.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Status {
@@ -100,10 +92,10 @@ struct Status {
 
 impl Status {
     /// The status of a connection whose checks have not reported yet.
-    fn initial(spec: &ConnectionSpec, plan: &Plan) -> Self {
+    fn initial(kind: Kind, plan: &Plan) -> Self {
         let attempting = ConnectedState::Attempting;
         Self {
-            ccloud: (spec.connection_type == Some(ConnectionType::Ccloud)).then(CCloudStatus::default),
+            ccloud: kind.signs_in().then(CCloudStatus::default),
             kafka_cluster: plan.kafka.as_ref().map(|_| KafkaClusterStatus { state: attempting, ..Default::default() }),
             schema_registry: plan
                 .schema_registry
@@ -147,6 +139,8 @@ impl Findings {
 
 struct Entry {
     spec: ConnectionSpec,
+    /// The spec's kind, fixed at creation (an update cannot change the type).
+    kind: Kind,
     status: Status,
     /// Changes on every spec change; check results carry the generation they were started for.
     generation: u64,
@@ -199,6 +193,19 @@ impl Store {
     }
 }
 
+/// The numbers an update may use, taken from the store before the entry is borrowed: the
+/// generation of the new spec, and the epoch that starts if the update abandons a sign-in.
+struct Renumbering {
+    generation: u64,
+    next_epoch: u64,
+}
+
+impl Renumbering {
+    fn take(store: &mut Store) -> Self {
+        Self { generation: store.generation(), next_epoch: store.generation() }
+    }
+}
+
 struct Shared {
     /// The store. Held only for short, synchronous sections (never across an `.await`); events
     /// are queued while it is held so that their order is the order of the changes.
@@ -228,9 +235,8 @@ impl Shared {
         connection
     }
 
-    /// Runs one round of checks for `spec`: every component at once, each bounded by the timeout.
-    async fn check(&self, spec: &ConnectionSpec) -> Findings {
-        let plan = Plan::for_spec(spec, &self.settings);
+    /// Runs one round of checks of `plan`: every component at once, each bounded by the timeout.
+    async fn check(&self, plan: Plan) -> Findings {
         let timeout = self.settings.check_timeout;
         let kafka = plan.kafka.map(|target| {
             let check = match target {
@@ -272,10 +278,21 @@ impl Shared {
         Some(entry.to_connection())
     }
 
-    fn snapshot(&self, id: &str) -> Option<(u64, ConnectionSpec)> {
+    fn snapshot(&self, id: &str) -> Option<Snapshot> {
         let store = self.lock();
-        store.entries.get(id).map(|entry| (entry.generation, entry.spec.clone()))
+        store.entries.get(id).map(|entry| Snapshot {
+            generation: entry.generation,
+            spec: entry.spec.clone(),
+            kind: entry.kind,
+        })
     }
+}
+
+/// A connection as it is at one moment, for work done outside the lock.
+struct Snapshot {
+    generation: u64,
+    spec: ConnectionSpec,
+    kind: Kind,
 }
 
 async fn optional<T>(future: Option<impl std::future::Future<Output = T>>) -> Option<T> {
@@ -355,18 +372,17 @@ impl ConnectionManager {
         if store.entries.contains_key(&id) {
             return Err(ManagerError::AlreadyExists(id));
         }
-        check_valid(&spec)?;
-        let plan = Plan::for_spec(&spec, &self.shared.settings);
-        let status = Status::initial(&spec, &plan);
+        let kind = check_valid(&spec)?;
+        let plan = kind.plan(&spec, &self.shared.settings);
+        let status = Status::initial(kind, &plan);
         let generation = store.generation();
         let seq = store.next_seq;
         store.next_seq += 1;
         let (stop_tx, stop_rx) = oneshot::channel();
         let wake = Arc::new(Notify::new());
-        let ccloud = (spec.connection_type == Some(ConnectionType::Ccloud))
-            .then(|| ccloud::CCloudAuth::new(self.shared.ccloud.authorization_request()));
+        let ccloud = kind.signs_in().then(|| ccloud::CCloudAuth::new(self.shared.ccloud.authorization_request()));
         let mut entry =
-            Entry { spec, status, generation, revision: 0, seq, wake: wake.clone(), _stop: stop_tx, ccloud };
+            Entry { spec, kind, status, generation, revision: 0, seq, wake: wake.clone(), _stop: stop_tx, ccloud };
         let connection = self.shared.changed(EventAction::Created, &mut entry);
         store.entries.insert(id.clone(), entry);
         drop(store);
@@ -383,10 +399,10 @@ impl ConnectionManager {
         if self.shared.lock().entries.contains_key(&id) {
             return Err(ManagerError::AlreadyExists(id));
         }
-        check_valid(&spec)?;
-        let plan = Plan::for_spec(&spec, &self.shared.settings);
-        let mut status = Status::initial(&spec, &plan);
-        let findings = self.shared.check(&spec).await;
+        let kind = check_valid(&spec)?;
+        let plan = kind.plan(&spec, &self.shared.settings);
+        let mut status = Status::initial(kind, &plan);
+        let findings = self.shared.check(plan.clone()).await;
         if let Some(KafkaTarget::Direct(target)) = &plan.kafka {
             self.shared.checks.kafka_dry_run_over(target, self.shared.settings.check_timeout);
         }
@@ -399,7 +415,7 @@ impl ConnectionManager {
     pub fn spec_with_generation(&self, id: &str) -> Result<(ConnectionSpec, u64), ManagerError> {
         self.shared
             .snapshot(id)
-            .map(|(generation, spec)| (spec, generation))
+            .map(|snapshot| (snapshot.spec, snapshot.generation))
             .ok_or_else(|| ManagerError::NotFound(id.to_string()))
     }
 
@@ -422,39 +438,43 @@ impl ConnectionManager {
     ) -> Result<Connection, ManagerError> {
         let (spec, generation, switch) = {
             let mut store = self.shared.lock();
-            let (spec, generation, switch) = validate_update(&store, id, spec, expected_generation)?;
+            let numbers = Renumbering::take(&mut store);
+            let Some(entry) = store.entries.get_mut(id) else {
+                return Err(ManagerError::NotFound(id.to_string()));
+            };
+            let (spec, generation, switch) = validate_update(entry, id, spec, expected_generation)?;
             match switch {
-                None => return Ok(self.commit_update(&mut store, id, spec, None)),
+                None => return Ok(self.commit_update(entry, numbers, id, spec, None)),
                 Some(switch) => (spec, generation, switch),
             }
         };
         let switched = ccloud::switch_organization(&self.shared, id, switch).await?;
         let mut store = self.shared.lock();
+        let numbers = Renumbering::take(&mut store);
         let Some(entry) = store.entries.get_mut(id) else {
             return Err(ManagerError::NotFound(id.to_string()));
         };
         if entry.generation != generation {
-            ccloud::keep_switched_tokens(&self.shared, entry, switched);
+            ccloud::keep_switched_tokens(&self.shared, id, entry, switched, numbers.next_epoch);
             return Err(ManagerError::Conflict(id.to_string()));
         }
-        Ok(self.commit_update(&mut store, id, spec, Some(switched)))
+        Ok(self.commit_update(entry, numbers, id, spec, Some(switched)))
     }
 
     /// Stores a validated spec, keeping a CCLOUD connection's sign-in, and sends `UPDATED`.
     fn commit_update(
         &self,
-        store: &mut Store,
+        entry: &mut Entry,
+        numbers: Renumbering,
         id: &str,
         spec: ConnectionSpec,
         switched: Option<ccloud::Switched>,
     ) -> Connection {
-        let plan = Plan::for_spec(&spec, &self.shared.settings);
-        let generation = store.generation();
-        let next_epoch = store.generation();
-        let entry = store.entries.get_mut(id).expect("validated under the same lock");
+        let plan = entry.kind.plan(&spec, &self.shared.settings);
+        let Renumbering { generation, next_epoch } = numbers;
         let organization_changed = ccloud::organization_changed(&entry.spec, &spec);
         let previous_ccloud = entry.status.ccloud.take();
-        entry.status = Status::initial(&spec, &plan);
+        entry.status = Status::initial(entry.kind, &plan);
         entry.spec = spec;
         entry.generation = generation;
         ccloud::carry_over(&self.shared, id, entry, previous_ccloud, organization_changed, switched, next_epoch);
@@ -476,26 +496,26 @@ impl ConnectionManager {
 
     /// Checks the connection now and returns it with the result applied.
     pub async fn refresh(&self, id: &str) -> Result<Connection, ManagerError> {
-        let (spec, generation) = self.spec_with_generation(id)?;
-        if spec.connection_type == Some(ConnectionType::Ccloud) {
-            return ccloud::check_now(&self.shared, id).await;
+        let Snapshot { generation, spec, kind } =
+            self.shared.snapshot(id).ok_or_else(|| ManagerError::NotFound(id.to_string()))?;
+        match kind.upkeep() {
+            Upkeep::Session => ccloud::check_now(&self.shared, id).await,
+            Upkeep::Checks => {
+                let findings = self.shared.check(kind.plan(&spec, &self.shared.settings)).await;
+                self.shared.apply(id, generation, findings).ok_or_else(|| ManagerError::NotFound(id.to_string()))
+            }
         }
-        let findings = self.shared.check(&spec).await;
-        self.shared.apply(id, generation, findings).ok_or_else(|| ManagerError::NotFound(id.to_string()))
     }
 }
 
 /// Validates an update under the lock: the spec with masked secrets restored and its id filled
 /// in, the generation it was validated against, and the organization switch it needs, if any.
 fn validate_update(
-    store: &Store,
+    entry: &Entry,
     id: &str,
     mut spec: ConnectionSpec,
     expected_generation: Option<u64>,
 ) -> Result<(ConnectionSpec, u64, Option<ccloud::OrganizationSwitch>), ManagerError> {
-    let Some(entry) = store.entries.get(id) else {
-        return Err(ManagerError::NotFound(id.to_string()));
-    };
     if expected_generation.is_some_and(|expected| expected != entry.generation) {
         return Err(ManagerError::Conflict(id.to_string()));
     }
@@ -536,12 +556,13 @@ fn prepare_new(mut spec: ConnectionSpec) -> ConnectionSpec {
     spec
 }
 
-fn check_valid(spec: &ConnectionSpec) -> Result<(), ManagerError> {
+/// Validates a new spec; a valid spec has a type, so it comes back as its kind.
+fn check_valid(spec: &ConnectionSpec) -> Result<Kind, ManagerError> {
     let problems = validation::validate(spec);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ManagerError::Invalid(problems))
+    match spec.connection_type {
+        // Validation reports a missing type, so `problems` is never empty here without one.
+        Some(connection_type) if problems.is_empty() => Ok(Kind::of(connection_type)),
+        _ => Err(ManagerError::Invalid(problems)),
     }
 }
 
@@ -552,27 +573,26 @@ async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop
     // Consecutive rounds in which some component failed, for this generation of the spec.
     let mut failed_rounds = (0, 0);
     loop {
-        let Some((generation, spec)) = shared.snapshot(&id) else { return };
+        let Some(Snapshot { generation, spec, kind }) = shared.snapshot(&id) else { return };
         if failed_rounds.0 != generation {
             failed_rounds = (generation, 0);
         }
-        let interval = shared.settings.interval(spec.connection_type);
-        if spec.connection_type == Some(ConnectionType::Ccloud) {
-            // A CCLOUD connection has no components to check: its task keeps the session.
+        if kind.upkeep() == Upkeep::Session {
             if ccloud::keep_session(&shared, &id, &wake, &mut stop).await {
                 continue;
             }
             return;
         }
-        if Plan::for_spec(&spec, &shared.settings).is_empty() {
-            // Nothing to check (a CCLOUD connection): wait for a change or the end.
+        let plan = kind.plan(&spec, &shared.settings);
+        if plan.is_empty() {
+            // Nothing to check: wait for a change or the end.
             tokio::select! {
                 () = wake.notified() => continue,
                 _ = &mut stop => return,
             }
         }
         tokio::select! {
-            findings = shared.check(&spec) => {
+            findings = shared.check(plan.clone()) => {
                 let failed = findings.any_failed();
                 if shared.apply(&id, generation, findings).is_none() {
                     return;
@@ -583,13 +603,13 @@ async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop
             _ = &mut stop => return,
         }
         // Between checks, the backend may signal that the cluster started failing.
-        let changed = match Plan::for_spec(&spec, &shared.settings).kafka {
+        let changed = match plan.kafka {
             Some(KafkaTarget::Direct(target)) => shared.checks.kafka_changed(&target, shared.settings.check_timeout),
             _ => None,
         };
         let watching = changed.is_some();
         tokio::select! {
-            () = tokio::time::sleep(next_check_in(interval, failed_rounds.1)) => {}
+            () = tokio::time::sleep(next_check_in(kind.interval(&shared.settings), failed_rounds.1)) => {}
             () = wake.notified() => {}
             _ = optional(changed), if watching => {}
             _ = &mut stop => return,

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc::error::TryRecvError, watch};
 use tokio::time::Instant;
 
 use crate::connections::{ValidKafkaCluster, ValidSchemaRegistry};
-use crate::protocol::AuthError;
+use crate::protocol::{AuthError, ConnectionType};
 
 const KAFKA: &str = "127.0.0.1:9092";
 const KAFKA_2: &str = "127.0.0.1:9093";

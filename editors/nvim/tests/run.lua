@@ -130,17 +130,39 @@ local function main()
     eq(status.describe_error("add", { code = -32602, message = "Invalid params", data = { errors = { { source = "name", detail = "blank" } } } }), "Could not add: name: blank", "validation error")
     local spec = require("ide_sidecar.spec").build({ name = " Dev ", bootstrap_servers = "a:1 , b:2", kafka_auth = "scram_sha_512", kafka_user = "u", kafka_secret = "p", tls = "plaintext", schema_registry_uri = "" })
     eq(spec, { name = "Dev", type = "DIRECT", kafka_cluster = { bootstrap_servers = "a:1,b:2", ssl = { enabled = false }, credentials = { hash_algorithm = "SCRAM_SHA_512", scram_username = "u", scram_password = "p" } } }, "built spec")
+    -- A Confluent Cloud connection before sign-in says how to sign in.
+    local cloud = { id = "cc", spec = { name = "Cloud", type = "CCLOUD" }, status = { ccloud = { state = "NONE" } } }
+    contains(status.summary(cloud), "sign in: s in the list, or :IdeSidecarSignIn cc", "sign-in hint")
+  end)
+
+  local plugin_dir = vim.fn.fnamemodify(here, ":h")
+  step("the commands exist without setup() (plugin/), and :help ide-sidecar has current tags (doc/)", function()
+    local exists = vim.fn.system({ vim.v.progpath, "--headless", "-u", "NORC", "-i", "NONE", "--cmd", "set rtp^=" .. plugin_dir,
+      "-c", "lua io.stdout:write(vim.fn.exists(':IdeSidecarList') .. ' ' .. vim.fn.exists(':IdeSidecarAdd'))", "-c", "qall!" })
+    eq(vim.trim(exists), "2 2", "commands defined by plugin/ide_sidecar.lua")
+    vim.cmd("help ide-sidecar")
+    eq(vim.fn.expand("%:t"), "ide-sidecar.txt", "the help file")
+    vim.cmd("help :IdeSidecarDelete")
+    eq(vim.fn.expand("%:t"), "ide-sidecar.txt", "a command's tag")
+    vim.cmd("helpclose")
+    -- doc/tags is generated (:helptags editors/nvim/doc): it must match the help file.
+    local scratch = vim.fn.tempname()
+    vim.fn.mkdir(scratch, "p")
+    vim.fn.writefile(vim.fn.readfile(plugin_dir .. "/doc/ide-sidecar.txt", "b"), scratch .. "/ide-sidecar.txt", "b")
+    vim.cmd("helptags " .. vim.fn.fnameescape(scratch))
+    eq(vim.fn.readfile(plugin_dir .. "/doc/tags"), vim.fn.readfile(scratch .. "/tags"), "doc/tags is stale: run :helptags editors/nvim/doc")
   end)
 
   sidecar = require("ide_sidecar")
   local events = {}
+  local setup_options = {
+    cmd = { binary, "serve" },
+    autostart = false,
+    open_browser = false,
+    init_options = { check_timeout_seconds = 5, direct = { refresh_interval_seconds = 1 }, ccloud = { callback_port = free_port() } },
+  }
   step("the plugin starts the sidecar with the built-in LSP client", function()
-    sidecar.setup({
-      cmd = { binary, "serve" },
-      autostart = false,
-      open_browser = false,
-      init_options = { check_timeout_seconds = 5, direct = { refresh_interval_seconds = 1 }, ccloud = { callback_port = free_port() } },
-    })
+    sidecar.setup(setup_options)
     sidecar.on_event(function(event)
       table.insert(events, event)
     end)
@@ -148,6 +170,15 @@ local function main()
     wait_for("the sidecar to initialize", sidecar.is_ready)
     contains(sidecar.server_version(), "ide-sidecar", "server version")
     assert(vim.fn.exists(":IdeSidecarList") == 2, ":IdeSidecarList is defined")
+  end)
+
+  step(":checkhealth ide_sidecar reports the binary and the running sidecar", function()
+    vim.cmd("checkhealth ide_sidecar")
+    local report = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+    contains(report, "the sidecar binary: " .. binary, "the binary")
+    contains(report, "running: ide-sidecar", "the sidecar")
+    assert(not report:find("ERROR", 1, true), "no error in " .. report)
+    vim.cmd("bwipeout!")
   end)
 
   local spec = {
@@ -215,6 +246,61 @@ local function main()
     contains(table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"), "✓ Neovim test  [nvim-test]  DIRECT  connected", "list buffer")
   end)
 
+  step("an event shows in the list before its message; a state that did not change is not announced again", function()
+    local current = sidecar.get("nvim-test")
+    local revision = current.metadata.revision
+    local function event(action, offset, kafka)
+      local connection = vim.deepcopy(current)
+      connection.metadata.revision = revision + offset
+      connection.status.kafka_cluster = kafka
+      return { action = action, connection = connection }
+    end
+    local function failed(text)
+      return { state = "FAILED", errors = { auth_status_check = { message = text, is_transient = true } } }
+    end
+    local list_at_warning
+    local recorder = vim.notify
+    vim.notify = function(message, level)
+      if level == vim.log.levels.WARN and list_at_warning == nil then
+        list_at_warning = table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n")
+      end
+      recorder(message, level)
+    end
+    local before = #notes
+    -- One outage whose message is worded two ways (as librdkafka does): one warning, not two.
+    local ok, err = pcall(function()
+      sidecar.handle_event(event("DISCONNECTED", 1000, failed("Connection refused (one wording)")))
+      sidecar.handle_event(event("DISCONNECTED", 1001, failed("Connection refused (another wording)")))
+    end)
+    vim.notify = recorder
+    assert(ok, err)
+    local warnings = 0
+    for index = before + 1, #notes do
+      if notes[index].level == vim.log.levels.WARN then warnings = warnings + 1 end
+    end
+    eq(warnings, 1, "warnings for one outage")
+    contains(list_at_warning, "⚠ Neovim test  [nvim-test]  DIRECT  failed", "the list when the warning is shown")
+    contains(table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"), "another wording", "the list follows the text")
+    -- Back to what the sidecar last said, newer than anything injected, for the steps that follow.
+    sidecar.handle_event(event("CONNECTED", 1002, current.status.kafka_cluster))
+    eq(sidecar.get("nvim-test").status.kafka_cluster.state, "SUCCESS", "restored")
+  end)
+
+  step("deleting an id that does not exist says so", function()
+    vim.cmd("IdeSidecarDelete! no-such-id")
+    wait_for("the not-found message", function() return noted("there is no connection with id 'no-such-id'") ~= nil end)
+  end)
+
+  step("generated ids differ between Neovim sessions", function()
+    local function id_from_a_new_session()
+      return vim.fn.system({ vim.v.progpath, "--headless", "-u", "NONE", "--cmd", "set rtp+=" .. vim.fn.fnamemodify(here, ":h"),
+        "-c", "lua io.stdout:write(require('ide_sidecar.spec').new_id('tansu dev'))", "-c", "qall!" })
+    end
+    local first, second = id_from_a_new_session(), id_from_a_new_session()
+    assert(first:match("^tansu%-dev%-%x+$"), "an id: " .. vim.inspect(first))
+    assert(first ~= second, "two sessions made the same id " .. first)
+  end)
+
   step("Confluent Cloud sign-in: handled whether or not this sidecar has ccloud/signIn", function()
     local outcome
     sidecar.add_ccloud("Cloud", function(err, result) outcome = { err = err, result = result } end)
@@ -237,6 +323,29 @@ local function main()
     sidecar.delete(cloud.id, function(e) done = e or false end)
     wait_for("deleting the CCLOUD connection", function() return done ~= nil end)
     eq(done, false, "delete error")
+  end)
+
+  step("when no browser can be opened, the sign-in address is shown and kept in a register", function()
+    local real_request, real_open = sidecar.request, vim.ui.open
+    local uri = "https://login.example.test/oauth/authorize?state=abc"
+    sidecar.request = function(method, _, callback)
+      eq(method, "ccloud/signIn", "method")
+      callback(nil, { sign_in_uri = uri })
+    end
+    -- What vim.ui.open returns on 0.10+ when it finds no way to open a browser.
+    vim.ui.open = function() return nil, "vim.ui.open: no handler found (tried: wslview, xdg-open)" end
+    sidecar.setup(vim.tbl_extend("force", setup_options, { open_browser = true }))
+    local outcome
+    local ok, err = pcall(sidecar.sign_in, "any", function(e, result) outcome = { err = e, result = result } end)
+    sidecar.request, vim.ui.open = real_request, real_open
+    sidecar.setup(setup_options)
+    assert(ok, err)
+    eq(outcome, { result = "started" }, "outcome")
+    local shown = noted(uri)
+    assert(shown, "the address is shown")
+    contains(shown.message, "could not open a browser (vim.ui.open: no handler found", "why")
+    contains(shown.message, "it is in register", "where to find it")
+    eq(vim.fn.getreg('"'), uri, "the address is in the unnamed register")
   end)
 
   step("a sidecar without ccloud/signIn (-32601) gets a message, not an error", function()
@@ -267,6 +376,52 @@ local function main()
     wait_for("the sidecar to exit", function() return (sidecar.stopped()) end)
     local _, code = sidecar.stopped()
     eq(code, 0, "exit code")
+  end)
+
+  step("a sidecar killed by a signal is reported, with how to restart it", function()
+    assert(sidecar.start(), "started again")
+    wait_for("the sidecar to initialize", sidecar.is_ready)
+    local pid = vim.trim(vim.fn.system({ "pgrep", "-n", "-P", tostring(vim.fn.getpid()), "-f", "ide-sidecar" }))
+    assert(pid:match("^%d+$"), "the sidecar's pid: " .. vim.inspect(pid))
+    vim.cmd("IdeSidecarList")
+    local list_at_message
+    local recorder = vim.notify
+    vim.notify = function(message, level)
+      if message:find("The sidecar stopped", 1, true) then
+        list_at_message = table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n")
+      end
+      recorder(message, level)
+    end
+    vim.fn.system({ "kill", "-9", pid })
+    local ok = pcall(wait_for, "the message that it stopped", function() return noted("The sidecar stopped (killed by signal 9)") ~= nil end)
+    vim.notify = recorder
+    assert(ok, "no message that the sidecar stopped")
+    contains(list_at_message, "The sidecar stopped (killed by signal 9)", "the list when the message is shown")
+    contains(noted("The sidecar stopped").message, ":IdeSidecarRestart", "how to restart")
+    vim.cmd("IdeSidecarList")
+    contains(table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"), "The sidecar stopped (killed by signal 9)", "the list says so")
+    -- The next key does not restart it silently: it says why it is not running.
+    local before = #notes
+    vim.cmd("IdeSidecarAdd")
+    assert(#notes > before and notes[#notes].message:find("The sidecar stopped", 1, true), "add says the sidecar stopped: " .. vim.inspect(notes[#notes]))
+    eq(sidecar.is_ready(), false, "not restarted behind the user's back")
+    -- The list with q in the only window: no E444.
+    vim.cmd("IdeSidecarList")
+    vim.cmd("only")
+    local ok, err = pcall(vim.cmd, "normal q")
+    assert(ok, "q in the last window: " .. tostring(err))
+  end)
+
+  step("a binary that cannot run is reported at once, before any question", function()
+    sidecar.setup(vim.tbl_extend("force", setup_options, { cmd = { "/nonexistent/ide-sidecar", "serve" } }))
+    local before = #notes
+    vim.cmd("IdeSidecarAdd")
+    assert(#notes > before, "a message")
+    contains(notes[#notes].message, "cannot run '/nonexistent/ide-sidecar'", "why")
+    vim.cmd("IdeSidecarList")
+    local lines = table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n")
+    contains(lines, "The sidecar cannot start", "the list says so")
+    assert(not lines:find("press a to add", 1, true), "the list does not offer to add: " .. lines)
   end)
 end
 

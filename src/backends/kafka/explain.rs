@@ -124,6 +124,18 @@ pub(super) fn explain_for(subject: &Subject, reason: &str) -> Outcome {
             false,
         );
     }
+    if lower.contains("in state apiversion_query") && lower.contains("timed out") {
+        // TCP connected, and then nothing: whatever listens there does not speak Kafka's protocol.
+        let tls_hint = if subject.tls.is_some() {
+            "check the port"
+        } else {
+            "check the port, or set ssl.enabled to true if it is a TLS listener"
+        };
+        return Outcome::failed(
+            format!("Something is listening at '{servers}' but does not answer as a Kafka broker: it may be another service, or a listener that expects TLS; {tls_hint} ({reason})"),
+            false,
+        );
+    }
     if lower.contains("ssl") || lower.contains("certificate") {
         let why = subject.diagnosis(reason).unwrap_or_else(|| tls_reason(&lower, subject.ca_pem.is_some()));
         return Outcome::failed(format!("TLS handshake with '{servers}' failed: {why} ({reason})"), false);
@@ -427,6 +439,22 @@ fn diagnose_tls(servers: &str, tls: &ValidTls, ca_pem: Option<&str>) -> Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_that_accepts_and_never_answers_kafka_is_named_as_such() {
+        // What librdkafka says when TCP connects and nothing answers its first request.
+        let silent = explain(
+            "127.0.0.1:8080",
+            "127.0.0.1:8080/bootstrap: Connection setup timed out in state APIVERSION_QUERY (after 10019ms in state APIVERSION_QUERY)",
+        );
+        let Outcome::Failed { message, transient } = silent else { panic!("{silent:?}") };
+        assert!(
+            message.starts_with("Something is listening at '127.0.0.1:8080' but does not answer as a Kafka broker"),
+            "{message}"
+        );
+        assert!(message.contains("set ssl.enabled to true if it is a TLS listener"), "{message}");
+        assert!(!transient);
+    }
 
     #[test]
     fn reasons_become_messages_that_point_at_the_fix() {

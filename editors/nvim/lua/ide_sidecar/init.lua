@@ -34,6 +34,10 @@ local state = {
   order = {},
   -- The revision of each connection's DELETED event.
   deleted = {},
+  -- The overall state of each connection at its last event, to tell news from a repeat.
+  overall = {},
+  -- Why the sidecar is not running, when it stopped on its own.
+  problem = nil,
   -- The specs as the user gave them (with secrets), to test or re-create them; the sidecar only shows masks.
   specs = {},
   listeners = {},
@@ -121,6 +125,16 @@ function M.get(id)
   return state.connections[id]
 end
 
+--- The configuration in use (setup()'s options over the defaults); a copy.
+function M.config()
+  return vim.deepcopy(state.config)
+end
+
+--- Why the sidecar is not running, when it stopped on its own (nil otherwise).
+function M.problem()
+  return state.problem
+end
+
 function M.is_ready()
   return state.ready
 end
@@ -147,20 +161,36 @@ function M.on_event(fn)
   end
 end
 
+--- Applies one connections/event: the list first (redrawn before any message, so a message that waits for Enter
+--- never sits under a list that still shows the old state), then a message when the connection's overall state
+--- changed (a failure whose text alone changed is not news). An event older than what is known changes nothing.
+function M.handle_event(event)
+  local id = event.connection.id
+  local before = state.overall[id]
+  if event.action == "DELETED" then
+    forget(id, revision_of(event.connection))
+    state.overall[id] = nil
+  elseif not remember(event.connection) then
+    return
+  end
+  local now = event.action ~= "DELETED" and status.overall(event.connection) or nil
+  state.overall[id] = now
+  changed()
+  local is_status = event.action == "CONNECTED" or event.action == "DISCONNECTED"
+  if not (is_status and before == now) then
+    vim.cmd("redraw")
+    local message, level = status.event_message(event)
+    notify(message, level)
+  end
+  for _, listener in ipairs(state.listeners) do
+    pcall(listener, event)
+  end
+end
+
 local function on_event(_, event)
   -- Handlers may run inside a libuv callback, where buffers cannot be changed: do the work on the main loop.
   vim.schedule(function()
-    if event.action == "DELETED" then
-      forget(event.connection.id, revision_of(event.connection))
-    else
-      remember(event.connection)
-    end
-    local message, level = status.event_message(event)
-    notify(message, level)
-    changed()
-    for _, listener in ipairs(state.listeners) do
-      pcall(listener, event)
-    end
+    M.handle_event(event)
   end)
 end
 
@@ -168,6 +198,11 @@ end
 function M.request(method, params, callback)
   callback = callback or function() end
   if not state.ready then
+    -- A sidecar that stopped on its own is not restarted behind the user's back: :IdeSidecarRestart does that.
+    if not client() and state.problem then
+      callback({ code = -32099, message = "the sidecar is not running: " .. state.problem }, nil)
+      return
+    end
     if not client() and not M.start() then
       callback({ code = -32099, message = "the sidecar could not start (see :messages)" }, nil)
       return
@@ -232,11 +267,14 @@ function M.start()
   local config = state.config
   local binary = config.cmd[1]
   if vim.fn.executable(binary) ~= 1 then
-    notify("ide-sidecar: cannot run '" .. binary .. "': put ide-sidecar on PATH or set cmd in setup()", vim.log.levels.ERROR)
+    state.problem = "The sidecar cannot start: cannot run '" .. tostring(binary) .. "': put ide-sidecar on PATH or set cmd in setup()"
+    notify("ide-sidecar: " .. state.problem, vim.log.levels.ERROR)
+    changed()
     return nil
   end
   state.ready = false
   state.exit_code = nil
+  state.problem = nil
   -- Set once started: on_exit of an earlier, restarted client must not clear the state of this one.
   local this_id
   local lsp_config = {
@@ -256,10 +294,17 @@ function M.start()
         local was_ready = state.ready
         state.ready = false
         state.client_id = nil
-        state.connections, state.order, state.deleted = {}, {}, {}
+        state.connections, state.order, state.deleted, state.overall = {}, {}, {}, {}
+        -- Killed by a signal, the exit code reads 0: the signal says it did not end on its own.
+        if was_ready and (code ~= 0 or (signal or 0) ~= 0) then
+          local why = (signal or 0) ~= 0 and string.format("killed by signal %s", signal) or string.format("exit code %s", code)
+          state.problem = "The sidecar stopped (" .. why .. "): :IdeSidecarRestart starts it again, :IdeSidecarLog shows its log"
+        end
+        -- The list first, drawn before the message (which may wait for Enter).
         changed()
-        if was_ready and code ~= 0 then
-          notify(string.format("ide-sidecar exited (code %s, signal %s): :IdeSidecarLog, :IdeSidecarRestart", code, signal), vim.log.levels.ERROR)
+        if state.problem and was_ready then
+          vim.cmd("redraw")
+          notify("ide-sidecar: " .. state.problem, vim.log.levels.ERROR)
         end
       end)
     end,
@@ -383,10 +428,10 @@ end
 function M.delete(id, callback)
   M.request(protocol.methods.delete, { id = id }, function(err)
     if not err or err.code == protocol.errors.connectionNotFound then
+      -- Not found: gone from the sidecar already, so gone from here too; the caller is still told.
       forget(id)
       state.specs[id] = nil
       changed()
-      err = nil
     end
     if callback then
       callback(err)
@@ -410,11 +455,18 @@ function M.sign_in(id, callback)
       callback(err, nil)
     else
       local uri = result.sign_in_uri
+      -- The address is always kept in the unnamed register, so that it can be pasted into a browser.
+      vim.fn.setreg('"', uri)
+      local opened, why = nil, nil
       if vim.ui.open and state.config.open_browser then
-        vim.ui.open(uri)
-        notify("ide-sidecar: finish signing in to Confluent Cloud in your browser")
+        opened, why = vim.ui.open(uri)
+      end
+      if opened then
+        notify("ide-sidecar: finish signing in to Confluent Cloud in your browser (if none opened, the page's address is in register \")")
+      elseif why then
+        notify("ide-sidecar: could not open a browser (" .. tostring(why) .. "): open this page to sign in to Confluent Cloud (it is in register \"): " .. uri, vim.log.levels.WARN)
       else
-        notify("ide-sidecar: open this page to sign in to Confluent Cloud: " .. uri)
+        notify("ide-sidecar: open this page to sign in to Confluent Cloud (it is in register \"): " .. uri)
       end
       callback(nil, "started", uri)
     end
@@ -438,6 +490,8 @@ end
 
 function M.setup(opts)
   state.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts or {})
+  -- A new configuration may well fix what stopped the sidecar: it is tried again with the next command.
+  state.problem = nil
   -- Lists are replaced, not merged.
   if opts and opts.cmd then
     state.config.cmd = opts.cmd

@@ -66,8 +66,16 @@ function M.build(answers)
   return spec
 end
 
+-- Lua's generator starts from the same seed in every Neovim before 0.10: ids made in two sessions would repeat.
+local seeded = false
+
 --- A readable unique id: the name in lowercase with dashes, and a random suffix.
 function M.new_id(name)
+  if not seeded then
+    local uv = vim.uv or vim.loop
+    math.randomseed(os.time() + vim.fn.getpid() * 7919 + (uv.hrtime() % 1000003))
+    seeded = true
+  end
   local slug = name:lower():gsub("[^a-z0-9]+", "-"):gsub("^-+", ""):gsub("-+$", ""):sub(1, 40)
   local suffix = string.format("%06x", math.random(0, 0xffffff))
   return (slug ~= "" and slug or "connection") .. "-" .. suffix

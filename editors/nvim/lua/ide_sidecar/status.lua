@@ -62,6 +62,8 @@ function M.components(connection)
         detail = "cluster " .. component.cluster_id
       elseif key == "ccloud" and present(component.user) and present(component.user.username) then
         detail = "signed in as " .. component.user.username
+      elseif key == "ccloud" and component.state == "NONE" then
+        detail = "sign in: s in the list, or :IdeSidecarSignIn " .. tostring(connection.id)
       end
       table.insert(out, {
         key = key,
@@ -117,10 +119,12 @@ function M.summary(connection)
 end
 
 --- The lines of the connections list, and for each line the connection id it is about.
-function M.render(connections, title)
+function M.render(connections, title, problem)
   local lines = { title, "" }
   local ids = {}
-  if #connections == 0 then
+  if problem then
+    table.insert(lines, problem)
+  elseif #connections == 0 then
     table.insert(lines, "No connections yet: press a to add a direct connection, c for Confluent Cloud.")
   end
   for _, connection in ipairs(connections) do

@@ -31,7 +31,7 @@ function M.rerender()
   if not bufnr then
     return
   end
-  local lines, ids = status.render(sidecar().connections(), "Kafka connections (" .. sidecar().server_version() .. ")   " .. HELP)
+  local lines, ids = status.render(sidecar().connections(), "Kafka connections (" .. sidecar().server_version() .. ")   " .. HELP, sidecar().problem())
   line_ids = ids
   vim.bo[bufnr].modifiable = true
   vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
@@ -71,7 +71,14 @@ function M.open_list()
     local map = function(lhs, fn)
       vim.keymap.set("n", lhs, fn, { buffer = bufnr, nowait = true, silent = true })
     end
-    map("q", "<cmd>close<cr>")
+    map("q", function()
+      -- :close cannot close the last window (E444): show another buffer there instead.
+      if vim.fn.winnr("$") > 1 then
+        vim.cmd("close")
+      else
+        vim.cmd("enew")
+      end
+    end)
     map("a", M.add)
     map("c", M.add_ccloud)
     map("R", function() sidecar().reload() end)
@@ -224,6 +231,23 @@ function M.ask_direct(done)
   end)
 end
 
+--- Says that a test started (a test can take the whole check timeout), before the screen waits for it.
+local function testing(name)
+  notify("ide-sidecar: testing '" .. name .. "'…")
+  vim.cmd("redraw")
+end
+
+--- Whether the sidecar runs or can be started; when not, start() has said why (message and list) at once, before
+--- any question is asked.
+local function can_start()
+  local problem = sidecar().problem()
+  if problem and not sidecar().is_ready() then
+    notify("ide-sidecar: " .. problem, vim.log.levels.ERROR)
+    return false
+  end
+  return sidecar().start() ~= nil
+end
+
 local function report_test(name, err, passed, summary)
   if err then
     notify(status.describe_error("test '" .. name .. "'", err), vim.log.levels.ERROR)
@@ -244,6 +268,9 @@ end
 
 --- :IdeSidecarAdd: asks, then test first or save.
 function M.add()
+  if not can_start() then
+    return
+  end
   M.ask_direct(function(answers)
     if not answers then
       return
@@ -257,6 +284,7 @@ function M.add()
       if choice == "save" then
         save(spec)
       elseif choice == "test" then
+        testing(spec.name)
         sidecar().test_spec(spec, function(err, _, passed, summary)
           report_test(spec.name, err, passed, summary)
           if not err and passed then
@@ -276,9 +304,13 @@ end
 
 --- :IdeSidecarTest without an id: asks for a spec and only tests it.
 function M.test_new()
+  if not can_start() then
+    return
+  end
   M.ask_direct(function(answers)
     if answers then
       local spec = spec_builder.build(answers)
+      testing(spec.name)
       sidecar().test_spec(spec, function(err, _, passed, summary)
         report_test(spec.name, err, passed, summary)
       end)
@@ -289,6 +321,11 @@ end
 function M.test(id)
   local connection = sidecar().get(id)
   local name = connection and connection.spec.name or id
+  if connection and connection.spec.type == "CCLOUD" and status.overall(connection) ~= "SUCCESS" then
+    notify("ide-sidecar: '" .. name .. "' is not signed in: press s in the list (or :IdeSidecarSignIn " .. id .. ") to sign in", vim.log.levels.WARN)
+    return
+  end
+  testing(name)
   sidecar().test(id, function(err, _, passed, summary)
     report_test(name, err, passed, summary)
   end)
@@ -316,7 +353,9 @@ end
 
 function M.delete(id)
   sidecar().delete(id, function(err)
-    if err then
+    if err and err.code == require("ide_sidecar.protocol").errors.connectionNotFound then
+      notify("ide-sidecar: there is no connection with id '" .. id .. "' (:IdeSidecarList shows them)", vim.log.levels.WARN)
+    elseif err then
       notify(status.describe_error("delete '" .. id .. "'", err), vim.log.levels.ERROR)
     end
   end)

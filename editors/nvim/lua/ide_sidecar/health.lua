@@ -1,0 +1,44 @@
+-- :checkhealth ide_sidecar — what the plugin needs, and how the sidecar is doing.
+local M = {}
+
+-- vim.health (0.10+) or the older health module (0.7 to 0.9).
+local health = vim.health or require("health")
+local start = health.start or health.report_start
+local ok = health.ok or health.report_ok
+local warn = health.warn or health.report_warn
+local error = health.error or health.report_error
+local info = health.info or health.report_info
+
+function M.check()
+  local sidecar = require("ide_sidecar")
+  local config = sidecar.config()
+  start("ide-sidecar")
+  if vim.fn.has("nvim-0.7") == 1 then
+    ok("Neovim " .. tostring(vim.version().major) .. "." .. tostring(vim.version().minor) .. " (0.7 or later is needed)")
+  else
+    error("Neovim 0.7 or later is needed")
+  end
+  local binary = config.cmd[1]
+  if vim.fn.executable(binary) == 1 then
+    ok("the sidecar binary: " .. vim.fn.exepath(binary))
+  else
+    error("cannot run '" .. tostring(binary) .. "'", {
+      "put ide-sidecar on PATH (cargo install --path . in the ide-sidecar repository)",
+      "or set cmd in setup(), such as { '/abs/path/target/debug/ide-sidecar', 'serve' }",
+    })
+  end
+  if sidecar.is_ready() then
+    ok("running: " .. sidecar.server_version() .. ", " .. #sidecar.connections() .. " connection(s)")
+  elseif sidecar.problem() then
+    warn(sidecar.problem())
+  else
+    info("not started yet: it starts with the first :IdeSidecar command (or at setup() with autostart)")
+  end
+  if vim.ui.open and config.open_browser then
+    ok("Confluent Cloud sign-in opens the browser with vim.ui.open; the address is also put in register \"")
+  else
+    info("Confluent Cloud sign-in shows the page's address and puts it in register \" (no vim.ui.open before 0.10)")
+  end
+end
+
+return M
