@@ -57,7 +57,7 @@ impl Login {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        let child = match command.spawn() {
+        let mut child = match command.spawn() {
             Ok(child) => child,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(explain::kinit_missing(&error)),
             Err(error) => {
@@ -67,20 +67,31 @@ impl Login {
                 ))
             }
         };
-        // Dropping the child on timeout kills kinit.
-        match tokio::time::timeout(limit, child.wait_with_output()).await {
-            Err(_) => Err(explain::kinit_timed_out(&self.principal, limit, &krb5_conf())),
-            Ok(Err(error)) => Err(Outcome::failed(format!("kinit did not finish: {error}"), true)),
-            Ok(Ok(output)) if output.status.success() => {
+        let stderr = child.stderr.take();
+        let finished = async {
+            let mut said = Vec::new();
+            if let Some(mut stderr) = stderr {
+                let _ = tokio::io::AsyncReadExt::read_to_end(&mut stderr, &mut said).await;
+            }
+            (child.wait().await, said)
+        };
+        match tokio::time::timeout(limit, finished).await {
+            Err(_) => {
+                // Killed, and reaped at once rather than left a zombie until tokio's next reap.
+                let _ = child.start_kill();
+                tokio::spawn(async move {
+                    let _ = child.wait().await;
+                });
+                Err(explain::kinit_timed_out(&self.principal, limit, &krb5_conf()))
+            }
+            Ok((Err(error), _)) => Err(Outcome::failed(format!("kinit did not finish: {error}"), true)),
+            Ok((Ok(status), _)) if status.success() => {
                 tracing::debug!(principal = self.principal, "kinit got a Kerberos ticket");
                 Ok(())
             }
-            Ok(Ok(output)) => Err(explain::kinit_failed(
-                &self.principal,
-                &self.keytab,
-                &String::from_utf8_lossy(&output.stderr),
-                &krb5_conf(),
-            )),
+            Ok((Ok(_), said)) => {
+                Err(explain::kinit_failed(&self.principal, &self.keytab, &String::from_utf8_lossy(&said), &krb5_conf()))
+            }
         }
     }
 }
