@@ -7,6 +7,7 @@
 //! The REST proxy may only use a share of the check's time, so that a port that accepts
 //! connections but never answers cannot starve the Kafka check that follows.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use url::Url;
 
+use super::kafka::clients::ClientPool;
 use crate::connections::ValidKafkaCluster;
 use crate::connections::{human_duration, LocalDiscovery, Outcome};
 
@@ -25,12 +27,12 @@ const REST_CALL_SHARE: f64 = 0.2;
 const KAFKA_CHECK_MIN: Duration = Duration::from_millis(100);
 
 /// Finds the local Kafka cluster and checks it. Gives up by `timeout`.
-pub async fn check(discovery: &LocalDiscovery, timeout: Duration) -> Outcome {
+pub async fn check(pool: &Arc<ClientPool>, discovery: &LocalDiscovery, timeout: Duration) -> Outcome {
     let deadline = Instant::now() + timeout;
     let mut tried = Vec::new();
     if !discovery.rest_proxy_uri.is_empty() {
         match discover(&discovery.rest_proxy_uri, timeout).await {
-            Ok(found) => return check_found(found, deadline).await,
+            Ok(found) => return check_found(pool, found, deadline).await,
             Err(error) => {
                 tracing::debug!(%error, "no Kafka cluster found through the REST proxy");
                 tried.push(error.to_string());
@@ -46,7 +48,7 @@ pub async fn check(discovery: &LocalDiscovery, timeout: Duration) -> Outcome {
     }
     let mut transient = true;
     if !servers.is_empty() {
-        match super::check_kafka(plaintext(servers), remaining(deadline)).await {
+        match super::check_kafka(pool.clone(), plaintext(servers), remaining(deadline)).await {
             Outcome::Success { cluster_id, .. } => {
                 return Outcome::Success { cluster_id, bootstrap_servers: Some(servers.to_string()) };
             }
@@ -75,9 +77,9 @@ struct Found {
 }
 
 /// Checks the cluster the REST proxy reported, at the addresses it reported.
-async fn check_found(found: Found, deadline: Instant) -> Outcome {
+async fn check_found(pool: &Arc<ClientPool>, found: Found, deadline: Instant) -> Outcome {
     tracing::debug!(?found, "found a Kafka cluster through the REST proxy");
-    match super::check_kafka(plaintext(&found.bootstrap_servers), remaining(deadline)).await {
+    match super::check_kafka(pool.clone(), plaintext(&found.bootstrap_servers), remaining(deadline)).await {
         Outcome::Success { cluster_id, .. } => Outcome::Success {
             // What the cluster itself says wins; the two agree unless the listeners point elsewhere.
             cluster_id: cluster_id.or(Some(found.cluster_id)),

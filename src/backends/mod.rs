@@ -8,7 +8,10 @@ pub mod oauth;
 pub mod schema_registry;
 pub mod tls;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use kafka::clients::{ClientPool, Limits};
 
 use crate::connections::{BoxFuture, Checks, LocalDiscovery, Outcome, ValidKafkaCluster, ValidSchemaRegistry};
 
@@ -18,24 +21,42 @@ use crate::connections::{BoxFuture, Checks, LocalDiscovery, Outcome, ValidKafkaC
 /// Kafka checks run on shared clients, one per distinct effective configuration, open while a
 /// stored connection uses them (see [`kafka::clients`]), whose error callbacks also signal when a
 /// cluster starts failing.
-#[derive(Clone, Debug, Default)]
-pub struct RealChecks;
+///
+/// It owns the Kafka client pool (and the pool's reaper thread, which ends with it): the manager
+/// is handed the checks, and with them their state; nothing of it is a process global.
+#[derive(Clone)]
+pub struct RealChecks {
+    kafka_clients: Arc<ClientPool>,
+}
+
+impl RealChecks {
+    pub fn new() -> Self {
+        Self { kafka_clients: ClientPool::start(Limits::default()) }
+    }
+}
+
+impl Default for RealChecks {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Checks for RealChecks {
     fn kafka(&self, target: ValidKafkaCluster, timeout: Duration) -> BoxFuture<Outcome> {
-        Box::pin(check_kafka(target, timeout))
+        Box::pin(check_kafka(self.kafka_clients.clone(), target, timeout))
     }
 
     fn kafka_changed(&self, target: &ValidKafkaCluster, timeout: Duration) -> Option<BoxFuture<()>> {
-        kafka::changed(target, timeout)
+        kafka::changed(self.kafka_clients.clone(), target, timeout)
     }
 
     fn kafka_dry_run_over(&self, target: &ValidKafkaCluster, timeout: Duration) {
-        kafka::dry_run_over(target, timeout);
+        kafka::dry_run_over(self.kafka_clients.clone(), target, timeout);
     }
 
     fn local_kafka(&self, discovery: LocalDiscovery, timeout: Duration) -> BoxFuture<Outcome> {
-        Box::pin(async move { local::check(&discovery, timeout).await })
+        let pool = self.kafka_clients.clone();
+        Box::pin(async move { local::check(&pool, &discovery, timeout).await })
     }
 
     fn schema_registry(&self, target: ValidSchemaRegistry, timeout: Duration) -> BoxFuture<Outcome> {
@@ -44,8 +65,8 @@ impl Checks for RealChecks {
 }
 
 /// The Kafka check, through the shared client of the cluster's configuration.
-async fn check_kafka(target: ValidKafkaCluster, timeout: Duration) -> Outcome {
-    kafka::check(&target, timeout).await
+async fn check_kafka(pool: Arc<ClientPool>, target: ValidKafkaCluster, timeout: Duration) -> Outcome {
+    kafka::check(&pool, &target, timeout).await
 }
 
 /// An error and all its sources, for messages that must say what really went wrong.

@@ -231,7 +231,7 @@ where
 
 /// The production checks.
 pub fn real_checks() -> Arc<dyn Checks> {
-    Arc::new(RealChecks)
+    Arc::new(RealChecks::new())
 }
 
 /// Confluent Cloud sign-in against the endpoints of `options.ccloud`.

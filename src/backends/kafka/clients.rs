@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, MutexGuard, Once, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -435,19 +435,18 @@ impl ClientPool {
         }
     }
 
-    /// The one pool of the process, with its reaper running.
-    pub fn global() -> &'static ClientPool {
-        static POOL: OnceLock<ClientPool> = OnceLock::new();
-        static REAPER: Once = Once::new();
-        let pool = POOL.get_or_init(|| ClientPool::new(Limits::default()));
-        REAPER.call_once(|| pool.start_reaper());
+    /// A pool with its reaper running: what the Kafka checks own (see `RealChecks`).
+    pub fn start(limits: Limits) -> Arc<ClientPool> {
+        let pool = Arc::new(ClientPool::new(limits));
+        pool.start_reaper();
         pool
     }
 
     /// Starts the thread that closes the clients sent to it, and every [`REAP_EVERY`] those past
-    /// their grace. It runs as long as the pool.
-    fn start_reaper(&'static self) {
+    /// their grace. It holds the pool weakly and ends with it (its queue's sender is the pool's).
+    fn start_reaper(self: &Arc<Self>) {
         let Some(to_close) = self.to_close.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
+        let pool = Arc::downgrade(self);
         let reaper = move || {
             let mut next_look = Instant::now() + REAP_EVERY;
             loop {
@@ -458,7 +457,10 @@ impl ClientPool {
                     Err(RecvTimeoutError::Disconnected) => return,
                 }
                 if Instant::now() >= next_look {
-                    close_all(self.expired(Instant::now()));
+                    let Some(pool) = pool.upgrade() else { return };
+                    let expired = pool.expired(Instant::now());
+                    drop(pool);
+                    close_all(expired);
                     next_look = Instant::now() + REAP_EVERY;
                 }
             }
@@ -626,9 +628,9 @@ mod tests {
         ClientPool::new(Limits { max_clients, grace: GRACE })
     }
 
-    /// A pool with its reaper, as the process has.
-    fn reaped_pool(max_clients: usize) -> &'static ClientPool {
-        let pool: &'static ClientPool = Box::leak(Box::new(pool(max_clients)));
+    /// A pool with its reaper, as the sidecar has.
+    fn reaped_pool(max_clients: usize) -> Arc<ClientPool> {
+        let pool = Arc::new(pool(max_clients));
         pool.start_reaper();
         pool
     }
@@ -714,7 +716,7 @@ mod tests {
 
     #[tokio::test]
     async fn past_the_cap_unused_clients_close_first_then_checks_fail_and_say_what_to_do() {
-        let pool = reaped_pool(3);
+        let pool = &*reaped_pool(3);
         let held = [client(pool, 0).await, client(pool, 1).await];
         drop(client(pool, 2).await);
         // Waits for the unused client's threads to end, so no more than 3 are ever open.
@@ -738,7 +740,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_burst_of_dry_runs_waits_for_closing_clients_rather_than_failing() {
-        let pool = reaped_pool(4);
+        let pool = &*reaped_pool(4);
         // Six times the cap, all at once: each dry run's client is released when it ends, and
         // a new one waits for a permit that only comes back once a closed client's threads end.
         let dry_runs = (0..24).map(|n| async move {

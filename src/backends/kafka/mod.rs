@@ -12,6 +12,7 @@ mod explain;
 #[cfg(feature = "kerberos")]
 mod kerberos;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::{client_config, ConfigError, CLIENT_ID};
@@ -28,7 +29,7 @@ use clients::{ClientPool, PoolError};
 pub const KERBEROS: bool = cfg!(feature = "kerberos");
 
 /// Checks a Kafka cluster through the shared client for its configuration.
-pub async fn check(target: &ValidKafkaCluster, timeout: Duration) -> Outcome {
+pub async fn check(pool: &ClientPool, target: &ValidKafkaCluster, timeout: Duration) -> Outcome {
     let oauth = match &target.credentials {
         Some(ValidCredentials::OAuth(oauth)) => Some(oauth),
         _ => None,
@@ -53,7 +54,7 @@ pub async fn check(target: &ValidKafkaCluster, timeout: Duration) -> Outcome {
                 return outcome;
             }
             let mut remaining = timeout;
-            if ClientPool::global().get(&config).is_none() {
+            if pool.get(&config).is_none() {
                 let started = std::time::Instant::now();
                 if let Err(outcome) = login.kinit(timeout.mul_f64(0.4)).await {
                     return outcome;
@@ -64,7 +65,7 @@ pub async fn check(target: &ValidKafkaCluster, timeout: Duration) -> Outcome {
         }
         None => (None, timeout),
     };
-    let client = match ClientPool::global().get_or_create(&config, target).await {
+    let client = match pool.get_or_create(&config, target).await {
         Ok(client) => client,
         Err(full @ PoolError::Full { .. }) => return Outcome::failed(full.to_string(), false),
         #[cfg(not(feature = "kerberos"))]
@@ -110,11 +111,11 @@ pub async fn check(target: &ValidKafkaCluster, timeout: Duration) -> Outcome {
 /// is checked again at once. Never resolves when there is no client (the check failed before one
 /// was made): then only the schedule applies. While it waits it holds the client, which keeps the
 /// client open while a stored connection waits between checks.
-pub fn changed(target: &ValidKafkaCluster, timeout: Duration) -> Option<BoxFuture<()>> {
+pub fn changed(pool: Arc<ClientPool>, target: &ValidKafkaCluster, timeout: Duration) -> Option<BoxFuture<()>> {
     let target = target.clone();
     Some(Box::pin(async move {
         // The same configuration as the last check's, from the same (cached) store files.
-        let client = configure(&target, timeout).await.ok().and_then(|config| ClientPool::global().get(&config));
+        let client = configure(&target, timeout).await.ok().and_then(|config| pool.get(&config));
         match client {
             Some(client) => client.changed().await,
             None => std::future::pending().await,
@@ -141,12 +142,12 @@ async fn configure(target: &ValidKafkaCluster, timeout: Duration) -> Result<Clie
 
 /// A dry run of this cluster is over: its client is closed now unless a stored connection (or
 /// another check) uses the same configuration.
-pub fn dry_run_over(target: &ValidKafkaCluster, timeout: Duration) {
+pub fn dry_run_over(pool: Arc<ClientPool>, target: &ValidKafkaCluster, timeout: Duration) {
     let target = target.clone();
     // The configuration comes from the same (cached) store files as the dry run's.
     tokio::spawn(async move {
         if let Ok(config) = configure(&target, timeout).await {
-            ClientPool::global().release(&config);
+            pool.release(&config);
         }
     });
 }
@@ -168,7 +169,8 @@ mod tests {
             tls: Some(ValidTls::default()),
             client_id_suffix: None,
         };
-        let outcome = check(&target, Duration::from_secs(2)).await;
+        let pool = ClientPool::start(clients::Limits::default());
+        let outcome = check(&pool, &target, Duration::from_secs(2)).await;
         assert!(
             matches!(&outcome, Outcome::Failed { message, transient: false } if message.contains("Kerberos (SASL GSSAPI) is not available")),
             "{outcome:?}"
