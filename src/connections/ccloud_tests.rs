@@ -7,8 +7,8 @@ use super::*;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::test_support::{self, Events};
 use serde_json::json;
-use tokio::sync::mpsc::error::TryRecvError;
 use tokio::time::Instant;
 
 use crate::connections::{ValidKafkaCluster, ValidSchemaRegistry};
@@ -207,7 +207,7 @@ impl Checks for NoChecks {
 struct Harness {
     manager: ConnectionManager,
     cloud: Arc<FakeCCloud>,
-    events: mpsc::UnboundedReceiver<ConnectionEvent>,
+    events: Events,
 }
 
 fn harness() -> Harness {
@@ -217,22 +217,8 @@ fn harness() -> Harness {
     options.ccloud.absolute_lifetime_seconds = ABSOLUTE_LIFETIME.as_secs_f64();
     options.ccloud.sign_in_timeout_seconds = SIGN_IN_TIMEOUT.as_secs_f64();
     let cloud = FakeCCloud::new();
-    let (events_tx, events) = mpsc::unbounded_channel();
-    let manager = ConnectionManager::new(Settings::from(&options), Arc::new(NoChecks), cloud.clone(), events_tx);
+    let (manager, events) = test_support::manager(Settings::from(&options), Arc::new(NoChecks), cloud.clone(), WAIT);
     Harness { manager, cloud, events }
-}
-
-async fn within<F: std::future::Future>(what: &str, future: F) -> F::Output {
-    match tokio::time::timeout(WAIT, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("timed out after {WAIT:?} waiting for {what}"),
-    }
-}
-
-async fn settle() {
-    for _ in 0..100 {
-        tokio::task::yield_now().await;
-    }
 }
 
 const ORG_A: &str = "11111111-1111-4111-8111-111111111111";
@@ -257,7 +243,7 @@ fn state_of(uri: &str) -> String {
 
 impl Harness {
     async fn next(&mut self, what: &str) -> ConnectionEvent {
-        within(what, self.events.recv()).await.unwrap_or_else(|| panic!("event channel closed waiting for {what}"))
+        self.events.next(what).await
     }
 
     /// The next event, which must be `action` with `ccloud.state` `state`.
@@ -273,12 +259,7 @@ impl Harness {
     }
 
     async fn assert_quiet(&mut self, why: &str) {
-        settle().await;
-        match self.events.try_recv() {
-            Err(TryRecvError::Empty) => {}
-            Ok(event) => panic!("no event expected ({why}), got {event:#?}"),
-            Err(TryRecvError::Disconnected) => panic!("event channel closed ({why})"),
-        }
+        self.events.assert_quiet(why).await;
     }
 
     /// Creates `id` and signs it in; returns the connection as signed in.

@@ -633,4 +633,6 @@ fn next_check_in(interval: Duration, failed_rounds: u32) -> Duration {
 #[cfg(test)]
 mod ccloud_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;

@@ -1,12 +1,13 @@
 //! In-process tests of the connection manager, with a scripted [`Checks`] and tokio's paused clock.
 
+use super::test_support::{self, settle, Events};
 use super::*;
 
 use std::collections::VecDeque;
 use std::future::Future;
 
 use serde_json::{json, Value};
-use tokio::sync::{mpsc::error::TryRecvError, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::connections::{ValidKafkaCluster, ValidSchemaRegistry};
@@ -175,7 +176,7 @@ impl Checks for Fake {
 struct Harness {
     manager: ConnectionManager,
     fake: Arc<Fake>,
-    events: mpsc::UnboundedReceiver<ConnectionEvent>,
+    events: Events,
 }
 
 fn settings() -> Settings {
@@ -192,21 +193,18 @@ fn settings() -> Settings {
 
 fn harness() -> Harness {
     let fake = Fake::new();
-    let (events_tx, events) = mpsc::unbounded_channel();
-    let manager = ConnectionManager::new(settings(), fake.clone(), super::ccloud_tests::FakeCCloud::new(), events_tx);
+    let (manager, events) =
+        test_support::manager(settings(), fake.clone(), super::ccloud_tests::FakeCCloud::new(), WAIT);
     Harness { manager, fake, events }
 }
 
 async fn within<F: Future>(what: &str, future: F) -> F::Output {
-    match tokio::time::timeout(WAIT, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("timed out after {WAIT:?} waiting for {what}"),
-    }
+    test_support::within(WAIT, what, future).await
 }
 
 impl Harness {
     async fn next_event(&mut self, what: &str) -> ConnectionEvent {
-        within(what, self.events.recv()).await.unwrap_or_else(|| panic!("event channel closed waiting for {what}"))
+        self.events.next(what).await
     }
 
     /// Waits for the next event, which must be `action` about `id`.
@@ -218,25 +216,13 @@ impl Harness {
 
     /// Lets the background tasks run, then asserts that no event is waiting.
     async fn assert_quiet(&mut self, why: &str) {
-        settle().await;
-        match self.events.try_recv() {
-            Err(TryRecvError::Empty) => {}
-            Ok(event) => panic!("no event expected ({why}), got {event:#?}"),
-            Err(TryRecvError::Disconnected) => panic!("event channel closed ({why})"),
-        }
+        self.events.assert_quiet(why).await;
     }
 
     /// Lets `duration` pass on the (paused) clock, then asserts that no event came.
     async fn assert_quiet_for(&mut self, duration: Duration, why: &str) {
         tokio::time::sleep(duration).await;
         self.assert_quiet(why).await;
-    }
-}
-
-/// Gives every ready task on the current-thread runtime a chance to run.
-async fn settle() {
-    for _ in 0..100 {
-        tokio::task::yield_now().await;
     }
 }
 
