@@ -7,7 +7,6 @@
 //! The REST proxy may only use a share of the check's time, so that a port that accepts
 //! connections but never answers cannot starve the Kafka check that follows.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -15,7 +14,6 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use url::Url;
 
-use super::kafka::clients::ClientPool;
 use crate::connections::ValidKafkaCluster;
 use crate::connections::{human_duration, LocalDiscovery, Outcome};
 
@@ -27,12 +25,12 @@ const REST_CALL_SHARE: f64 = 0.2;
 const KAFKA_CHECK_MIN: Duration = Duration::from_millis(100);
 
 /// Finds the local Kafka cluster and checks it. Gives up by `timeout`.
-pub async fn check(pool: &Arc<ClientPool>, discovery: &LocalDiscovery, timeout: Duration) -> Outcome {
+pub async fn check(checks: &super::RealChecks, discovery: &LocalDiscovery, timeout: Duration) -> Outcome {
     let deadline = Instant::now() + timeout;
     let mut tried = Vec::new();
     if !discovery.rest_proxy_uri.is_empty() {
         match discover(&discovery.rest_proxy_uri, timeout).await {
-            Ok(found) => return check_found(pool, found, deadline).await,
+            Ok(found) => return check_found(checks, found, deadline).await,
             Err(error) => {
                 tracing::debug!(%error, "no Kafka cluster found through the REST proxy");
                 tried.push(error.to_string());
@@ -48,7 +46,7 @@ pub async fn check(pool: &Arc<ClientPool>, discovery: &LocalDiscovery, timeout: 
     }
     let mut transient = true;
     if !servers.is_empty() {
-        match super::check_kafka(pool.clone(), plaintext(servers), remaining(deadline)).await {
+        match super::check_kafka(checks.clone(), plaintext(servers), remaining(deadline)).await {
             Outcome::Success { cluster_id, .. } => {
                 return Outcome::Success { cluster_id, bootstrap_servers: Some(servers.to_string()) };
             }
@@ -77,9 +75,9 @@ struct Found {
 }
 
 /// Checks the cluster the REST proxy reported, at the addresses it reported.
-async fn check_found(pool: &Arc<ClientPool>, found: Found, deadline: Instant) -> Outcome {
+async fn check_found(checks: &super::RealChecks, found: Found, deadline: Instant) -> Outcome {
     tracing::debug!(?found, "found a Kafka cluster through the REST proxy");
-    match super::check_kafka(pool.clone(), plaintext(&found.bootstrap_servers), remaining(deadline)).await {
+    match super::check_kafka(checks.clone(), plaintext(&found.bootstrap_servers), remaining(deadline)).await {
         Outcome::Success { cluster_id, .. } => Outcome::Success {
             // What the cluster itself says wins; the two agree unless the listeners point elsewhere.
             cluster_id: cluster_id.or(Some(found.cluster_id)),

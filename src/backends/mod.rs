@@ -22,16 +22,19 @@ use crate::connections::{BoxFuture, Checks, LocalDiscovery, Outcome, ValidKafkaC
 /// stored connection uses them (see [`kafka::clients`]), whose error callbacks also signal when a
 /// cluster starts failing.
 ///
-/// It owns the Kafka client pool (and the pool's reaper thread, which ends with it): the manager
-/// is handed the checks, and with them their state; nothing of it is a process global.
+/// It owns the Kafka client pool (and the pool's reaper thread, which ends with it) and the OAuth
+/// token cache: the manager is handed the checks, and with them their state; neither is a process
+/// global.
 #[derive(Clone)]
 pub struct RealChecks {
     kafka_clients: Arc<ClientPool>,
+    /// OAuth tokens (Kafka OAUTHBEARER and Schema Registry), until shortly before they expire.
+    tokens: Arc<oauth::TokenCache>,
 }
 
 impl RealChecks {
     pub fn new() -> Self {
-        Self { kafka_clients: ClientPool::start(Limits::default()) }
+        Self { kafka_clients: ClientPool::start(Limits::default()), tokens: Arc::default() }
     }
 }
 
@@ -43,7 +46,7 @@ impl Default for RealChecks {
 
 impl Checks for RealChecks {
     fn kafka(&self, target: ValidKafkaCluster, timeout: Duration) -> BoxFuture<Outcome> {
-        Box::pin(check_kafka(self.kafka_clients.clone(), target, timeout))
+        Box::pin(check_kafka(self.clone(), target, timeout))
     }
 
     fn kafka_changed(&self, target: &ValidKafkaCluster, timeout: Duration) -> Option<BoxFuture<()>> {
@@ -55,18 +58,19 @@ impl Checks for RealChecks {
     }
 
     fn local_kafka(&self, discovery: LocalDiscovery, timeout: Duration) -> BoxFuture<Outcome> {
-        let pool = self.kafka_clients.clone();
-        Box::pin(async move { local::check(&pool, &discovery, timeout).await })
+        let checks = self.clone();
+        Box::pin(async move { local::check(&checks, &discovery, timeout).await })
     }
 
     fn schema_registry(&self, target: ValidSchemaRegistry, timeout: Duration) -> BoxFuture<Outcome> {
-        Box::pin(async move { schema_registry::check(&target, timeout).await })
+        let tokens = self.tokens.clone();
+        Box::pin(async move { schema_registry::check(&tokens, &target, timeout).await })
     }
 }
 
 /// The Kafka check, through the shared client of the cluster's configuration.
-async fn check_kafka(pool: Arc<ClientPool>, target: ValidKafkaCluster, timeout: Duration) -> Outcome {
-    kafka::check(&pool, &target, timeout).await
+async fn check_kafka(checks: RealChecks, target: ValidKafkaCluster, timeout: Duration) -> Outcome {
+    kafka::check(&checks.kafka_clients, &checks.tokens, &target, timeout).await
 }
 
 /// An error and all its sources, for messages that must say what really went wrong.

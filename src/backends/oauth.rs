@@ -3,7 +3,7 @@
 //! until shortly before they expire.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use oauth2::basic::BasicClient;
@@ -56,28 +56,35 @@ impl TokenError {
 /// changed secret never reuses a token; the key is never logged).
 type Key = (String, String, String, String);
 
-fn cache() -> &'static Mutex<HashMap<Key, Token>> {
-    static CACHE: OnceLock<Mutex<HashMap<Key, Token>>> = OnceLock::new();
-    CACHE.get_or_init(Mutex::default)
+/// The tokens fetched so far, until shortly before they expire. Owned by the checks that use them
+/// (`RealChecks`), not a process global.
+#[derive(Default)]
+pub struct TokenCache {
+    tokens: Mutex<HashMap<Key, Token>>,
 }
 
-/// A token for these credentials, from the cache or the token endpoint.
-pub async fn token(credentials: &OAuthCredentials, timeout: Duration) -> Result<Token, TokenError> {
-    let url = credentials.tokens_url.clone();
-    let client_id = credentials.client_id.clone();
-    // Both are optional: "" stands for absent, in the cache key and in the request.
-    let secret = credentials.client_secret.as_ref().map(|s| s.expose().to_string()).unwrap_or_default();
-    let scope = credentials.scope.clone().unwrap_or_default();
-    let key = (url.clone(), client_id.clone(), secret.clone(), scope.clone());
-    {
-        let cached = cache().lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(token) = cached.get(&key).filter(|t| t.expires_at > Instant::now() + RENEW_BEFORE) {
-            return Ok(token.clone());
+impl TokenCache {
+    /// A token for these credentials, from the cache or the token endpoint.
+    pub async fn token(&self, credentials: &OAuthCredentials, timeout: Duration) -> Result<Token, TokenError> {
+        let url = credentials.tokens_url.clone();
+        let client_id = credentials.client_id.clone();
+        // Both are optional: "" stands for absent, in the cache key and in the request.
+        let secret = credentials.client_secret.as_ref().map(|s| s.expose().to_string()).unwrap_or_default();
+        let scope = credentials.scope.clone().unwrap_or_default();
+        let key = (url.clone(), client_id.clone(), secret.clone(), scope.clone());
+        {
+            let cached = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(token) = cached.get(&key).filter(|t| t.expires_at > Instant::now() + RENEW_BEFORE) {
+                return Ok(token.clone());
+            }
         }
+        let token = fetch(&url, &client_id, &secret, &scope, credentials.connect_timeout, timeout).await?;
+        let mut cached = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        // Expired tokens go, so that the cache holds only what is still of use.
+        cached.retain(|_, token| token.expires_at > Instant::now());
+        cached.insert(key, token.clone());
+        Ok(token)
     }
-    let token = fetch(&url, &client_id, &secret, &scope, credentials.connect_timeout, timeout).await?;
-    cache().lock().unwrap_or_else(|p| p.into_inner()).insert(key, token.clone());
-    Ok(token)
 }
 
 async fn fetch(

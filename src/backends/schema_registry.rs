@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::{oauth, tls};
 use crate::connections::{Outcome, RegistryCredentials, ValidSchemaRegistry};
 
-/// Checks a Schema Registry with one HTTP request.
-pub async fn check(target: &ValidSchemaRegistry, timeout: Duration) -> Outcome {
+/// Checks a Schema Registry with one HTTP request (OAuth tokens from `tokens`).
+pub async fn check(tokens: &oauth::TokenCache, target: &ValidSchemaRegistry, timeout: Duration) -> Outcome {
     let base = target.uri.trim_end_matches('/');
     let url = format!("{base}/schemas/types");
     // Reading the stores may take half the check's time, so that a file that cannot be read is
@@ -28,7 +28,7 @@ pub async fn check(target: &ValidSchemaRegistry, timeout: Duration) -> Outcome {
         Some(RegistryCredentials::ApiKey { key, secret }) => {
             request = request.basic_auth(key, Some(secret.expose()));
         }
-        Some(RegistryCredentials::OAuth(oauth)) => match oauth::token(oauth, timeout).await {
+        Some(RegistryCredentials::OAuth(oauth)) => match tokens.token(oauth, timeout).await {
             Ok(token) => request = request.bearer_auth(&token.access_token),
             Err(error) => return error.into_outcome(),
         },

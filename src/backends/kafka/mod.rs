@@ -29,13 +29,18 @@ use clients::{ClientPool, PoolError};
 pub const KERBEROS: bool = cfg!(feature = "kerberos");
 
 /// Checks a Kafka cluster through the shared client for its configuration.
-pub async fn check(pool: &ClientPool, target: &ValidKafkaCluster, timeout: Duration) -> Outcome {
+pub async fn check(
+    pool: &ClientPool,
+    tokens: &oauth::TokenCache,
+    target: &ValidKafkaCluster,
+    timeout: Duration,
+) -> Outcome {
     let oauth = match &target.credentials {
         Some(ValidCredentials::OAuth(oauth)) => Some(oauth),
         _ => None,
     };
     let token = match oauth {
-        Some(credentials) => match oauth::token(credentials, timeout).await {
+        Some(credentials) => match tokens.token(credentials, timeout).await {
             Ok(token) => Some((token, credentials)),
             Err(error) => return error.into_outcome(),
         },
@@ -170,7 +175,7 @@ mod tests {
             client_id_suffix: None,
         };
         let pool = ClientPool::start(clients::Limits::default());
-        let outcome = check(&pool, &target, Duration::from_secs(2)).await;
+        let outcome = check(&pool, &oauth::TokenCache::default(), &target, Duration::from_secs(2)).await;
         assert!(
             matches!(&outcome, Outcome::Failed { message, transient: false } if message.contains("Kerberos (SASL GSSAPI) is not available")),
             "{outcome:?}"
