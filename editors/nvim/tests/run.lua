@@ -224,6 +224,25 @@ local function main()
     contains(lines, "Kafka cluster    connected (cluster tansu_cluster)", "list buffer")
   end)
 
+  step("<CR> on the list opens the connection's details: components, whole errors, the spec", function()
+    vim.cmd("IdeSidecarList")
+    local lines = require("ide_sidecar.ui").list_lines()
+    local row
+    for index, line in ipairs(lines) do
+      if line:find("[nvim-test]", 1, true) then row = index end
+    end
+    assert(row, "the connection's line in the list")
+    vim.api.nvim_win_set_cursor(0, { row, 0 })
+    vim.cmd("execute \"normal \\<CR>\"")
+    local details = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+    contains(details, "✓ Neovim test  [nvim-test]  DIRECT  connected", "the title line")
+    contains(details, "Kafka cluster: connected", "a component")
+    contains(details, "cluster tansu_cluster", "its detail")
+    contains(details, "kafka_cluster.bootstrap_servers = 127.0.0.1:" .. port, "the spec")
+    contains(details, "kafka_cluster.ssl.enabled = false", "a nested value")
+    vim.cmd("normal q")
+  end)
+
   step("a reply older than an event already seen never overwrites it (metadata.revision)", function()
     local current = sidecar.get("nvim-test")
     local revision = current.metadata and current.metadata.revision

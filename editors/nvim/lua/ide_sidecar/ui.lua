@@ -5,7 +5,7 @@ local spec_builder = require("ide_sidecar.spec")
 local M = {}
 
 local LIST_NAME = "ide-sidecar://connections"
-local HELP = "a add  c Confluent Cloud  t test  r refresh  d delete  s sign in  R reload  q close"
+local HELP = "<CR> details  a add  c Confluent Cloud  t test  r refresh  d delete  s sign in  R reload  q close"
 -- Line number -> connection id, for the list buffer's keys.
 local line_ids = {}
 
@@ -59,6 +59,62 @@ local function with_id(fn)
   end
 end
 
+--- "a.b = value" lines for every leaf of a table, keys sorted (the spec as the sidecar shows it: secrets masked).
+local function flatten(value, prefix, out)
+  if type(value) == "table" and next(value) ~= nil and not (vim.islist or vim.tbl_islist)(value) then
+    local keys = vim.tbl_keys(value)
+    table.sort(keys)
+    for _, key in ipairs(keys) do
+      flatten(value[key], prefix == "" and key or (prefix .. "." .. key), out)
+    end
+  else
+    table.insert(out, "  " .. prefix .. " = " .. (type(value) == "string" and value or vim.fn.json_encode(value)))
+  end
+  return out
+end
+
+--- The lines of a connection's details window: each component with its whole error, and the spec.
+function M.details_lines(connection)
+  local state = status.overall(connection)
+  local lines = {
+    string.format("%s %s  [%s]  %s  %s", status.symbols[state] or "?", connection.spec.name, connection.id, connection.spec.type, status.labels[state] or state),
+    "",
+  }
+  for _, component in ipairs(status.components(connection)) do
+    table.insert(lines, string.format("%s: %s", component.label, status.labels[component.state] or component.state))
+    if component.detail then
+      table.insert(lines, "  " .. component.detail)
+    end
+    if component.error then
+      table.insert(lines, "  " .. component.error)
+    end
+  end
+  table.insert(lines, "")
+  table.insert(lines, "Spec (secrets are shown as ********):")
+  flatten(connection.spec, "", lines)
+  return lines
+end
+
+--- A window with everything about one connection, as plain text to read and yank (q closes it).
+function M.details(id)
+  local connection = sidecar().get(id)
+  if not connection then
+    notify("ide-sidecar: there is no connection with id '" .. id .. "'", vim.log.levels.WARN)
+    return
+  end
+  local bufnr = vim.api.nvim_create_buf(false, true)
+  vim.bo[bufnr].buftype = "nofile"
+  vim.bo[bufnr].bufhidden = "wipe"
+  vim.bo[bufnr].swapfile = false
+  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, M.details_lines(connection))
+  vim.bo[bufnr].modifiable = false
+  vim.keymap.set("n", "q", "<cmd>close<cr>", { buffer = bufnr, nowait = true, silent = true })
+  vim.cmd("belowright split")
+  vim.api.nvim_win_set_buf(0, bufnr)
+  -- Long errors wrap here rather than being cut.
+  vim.wo.wrap = true
+end
+
 function M.open_list()
   local bufnr = list_buffer()
   if not bufnr then
@@ -86,6 +142,7 @@ function M.open_list()
     map("r", with_id(M.refresh))
     map("d", with_id(M.confirm_delete))
     map("s", with_id(M.sign_in))
+    map("<CR>", with_id(M.details))
   end
   if vim.fn.bufwinnr(bufnr) == -1 then
     vim.cmd("botright split")
