@@ -310,6 +310,69 @@ local function main()
     wait_for("the not-found message", function() return noted("there is no connection with id 'no-such-id'") ~= nil end)
   end)
 
+  step("answers the sidecar refused are kept: fixing them starts from each earlier answer", function()
+    local script = {
+      { prompt = "Connection name", answer = "Fixable" },
+      { prompt = "Bootstrap servers", answer = "127.0.0.1" }, -- no port: refused by validation
+      { prompt = "Kafka authentication", choose = "none" },
+      { prompt = "Transport security", choose = "plaintext" },
+      { prompt = "Schema Registry URL", answer = "" },
+      { prompt = "Test 'Fixable'", choose = "save" },
+      { prompt = "Fix the answers?", choose = true },
+      { prompt = "Connection name", answer = false }, -- Enter: keeps the earlier answer
+      { prompt = "Bootstrap servers", answer = "127.0.0.1:" .. port },
+      { prompt = "Kafka authentication", choose = "none" },
+      { prompt = "Transport security", choose = "plaintext" },
+      { prompt = "Schema Registry URL", answer = false },
+      { prompt = "Test 'Fixable'", choose = "save" },
+    }
+    local asked = {}
+    local function next_line(prompt)
+      local line = table.remove(script, 1)
+      assert(line, "an unexpected question: " .. prompt)
+      assert(prompt:find(line.prompt, 1, true), "expected the question '" .. line.prompt .. "', got '" .. prompt .. "'")
+      return line
+    end
+    local real_input, real_select = vim.fn.input, vim.ui.select
+    vim.fn.input = function(opts)
+      local line = next_line(opts.prompt)
+      table.insert(asked, { prompt = opts.prompt, default = opts.default })
+      if line.answer == false then return opts.default end
+      return line.answer
+    end
+    vim.ui.select = function(items, opts, on_choice)
+      local line = next_line(opts.prompt)
+      for _, item in ipairs(items) do
+        if item.value == line.choose then return on_choice(item, _) end
+      end
+      error("no choice " .. tostring(line.choose) .. " for " .. opts.prompt)
+    end
+    local ok, err = pcall(function()
+      vim.cmd("IdeSidecarAdd")
+      wait_for("the fixed connection to be added", function()
+        for _, connection in ipairs(sidecar.connections()) do
+          if connection.spec.name == "Fixable" then return true end
+        end
+        return false
+      end)
+    end)
+    vim.fn.input, vim.ui.select = real_input, real_select
+    assert(ok, err)
+    eq(#script, 0, "every question was asked")
+    assert(noted("kafka_cluster.bootstrap_servers"), "the refusal named the field")
+    -- The second round started from the first round's answers.
+    eq(asked[4].default, "Fixable", "the name's earlier answer")
+    eq(asked[5].default, "127.0.0.1", "the servers' earlier answer")
+    local id
+    for _, connection in ipairs(sidecar.connections()) do
+      if connection.spec.name == "Fixable" then id = connection.id end
+    end
+    local done
+    sidecar.delete(id, function(e) done = e or false end)
+    wait_for("deleting it again", function() return done ~= nil end)
+    eq(done, false, "delete error")
+  end)
+
   step("generated ids differ between Neovim sessions", function()
     local function id_from_a_new_session()
       return vim.fn.system({ vim.v.progpath, "--headless", "-u", "NONE", "--cmd", "set rtp+=" .. vim.fn.fnamemodify(here, ":h"),

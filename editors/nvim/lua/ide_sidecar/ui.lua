@@ -135,7 +135,7 @@ function M.open_list()
         vim.cmd("enew")
       end
     end)
-    map("a", M.add)
+    map("a", function() M.add() end)
     map("c", M.add_ccloud)
     map("R", function() sidecar().reload() end)
     map("t", with_id(M.test))
@@ -181,14 +181,23 @@ local function choose(prompt, choices, next_step)
   end)
 end
 
---- Asks for a direct connection; done(answers) or done(nil) on cancel.
-function M.ask_direct(done)
+--- Asks for a direct connection; done(answers) or done(nil) on cancel. With `initial` (the answers of an attempt
+--- the sidecar refused), each text question starts from the earlier answer (Enter keeps it), and an empty secret
+--- keeps the earlier one.
+function M.ask_direct(done, initial)
+  initial = initial or {}
   local a = {}
+  local function kept(secret, field)
+    if secret == "" and initial[field] then
+      return initial[field]
+    end
+    return secret
+  end
   local cancelled = function()
     done(nil)
   end
   local function registry()
-    ask("Schema Registry URL (empty for none): ", "", false, function(uri)
+    ask("Schema Registry URL (empty for none): ", initial.schema_registry_uri, false, function(uri)
       if uri == nil then
         return cancelled()
       end
@@ -204,7 +213,7 @@ function M.ask_direct(done)
         if auth == "none" then
           return done(a)
         end
-        ask(auth == "api_key" and "API key: " or "Username: ", "", false, function(user)
+        ask(auth == "api_key" and "API key: " or "Username: ", initial.registry_user, false, function(user)
           if user == nil then
             return cancelled()
           end
@@ -213,7 +222,7 @@ function M.ask_direct(done)
             if secret == nil then
               return cancelled()
             end
-            a.registry_secret = secret
+            a.registry_secret = kept(secret, "registry_secret")
             done(a)
           end)
         end)
@@ -229,7 +238,7 @@ function M.ask_direct(done)
       if mode ~= "truststore" then
         return registry()
       end
-      ask("Truststore path: ", "", false, function(path)
+      ask("Truststore path: ", initial.truststore_path, false, function(path)
         if path == nil then
           return cancelled()
         end
@@ -242,18 +251,18 @@ function M.ask_direct(done)
           if password == nil then
             return cancelled()
           end
-          a.truststore_password = password
+          a.truststore_password = kept(password, "truststore_password")
           registry()
         end)
       end)
     end)
   end
-  ask("Connection name: ", "", false, function(name)
+  ask("Connection name: ", initial.name, false, function(name)
     if name == nil or vim.trim(name) == "" then
       return cancelled()
     end
     a.name = name
-    ask("Bootstrap servers host:port[,host:port] (empty for Schema Registry only): ", "", false, function(servers)
+    ask("Bootstrap servers host:port[,host:port] (empty for Schema Registry only): ", initial.bootstrap_servers, false, function(servers)
       if servers == nil then
         return cancelled()
       end
@@ -270,7 +279,7 @@ function M.ask_direct(done)
           return tls()
         end
         local key = auth == "api_key"
-        ask(key and "API key: " or "Username: ", "", false, function(user)
+        ask(key and "API key: " or "Username: ", initial.kafka_user, false, function(user)
           if user == nil then
             return cancelled()
           end
@@ -279,7 +288,7 @@ function M.ask_direct(done)
             if secret == nil then
               return cancelled()
             end
-            a.kafka_secret = secret
+            a.kafka_secret = kept(secret, "kafka_secret")
             tls()
           end)
         end)
@@ -315,16 +324,32 @@ local function report_test(name, err, passed, summary)
   end
 end
 
-local function save(spec)
-  sidecar().create(spec, function(err)
-    if err then
-      notify(status.describe_error("add the connection", err), vim.log.levels.ERROR)
+--- After the sidecar refused the answers (invalid params), offers to answer again from them.
+local function offer_fix(err, answers)
+  if not (err and err.code == require("ide_sidecar.protocol").errors.invalidParams) then
+    return
+  end
+  choose("Fix the answers? (each question shows your last answer)", {
+    { value = true, label = "Fix them" },
+    { value = false, label = "Discard" },
+  }, function(yes)
+    if yes then
+      M.add(answers)
     end
   end)
 end
 
---- :IdeSidecarAdd: asks, then test first or save.
-function M.add()
+local function save(spec, answers)
+  sidecar().create(spec, function(err)
+    if err then
+      notify(status.describe_error("add the connection", err), vim.log.levels.ERROR)
+      offer_fix(err, answers)
+    end
+  end)
+end
+
+--- :IdeSidecarAdd: asks (from `initial` answers, when given), then test first or save.
+function M.add(initial)
   if not can_start() then
     return
   end
@@ -339,24 +364,26 @@ function M.add()
       { value = "save", label = "Save without testing" },
     }, function(choice)
       if choice == "save" then
-        save(spec)
+        save(spec, answers)
       elseif choice == "test" then
         testing(spec.name)
         sidecar().test_spec(spec, function(err, _, passed, summary)
           report_test(spec.name, err, passed, summary)
           if not err and passed then
-            save(spec)
+            save(spec, answers)
           elseif not err then
             choose("The test failed. Save anyway?", { { value = true, label = "Save anyway" }, { value = false, label = "Discard" } }, function(yes)
               if yes then
-                save(spec)
+                save(spec, answers)
               end
             end)
+          else
+            offer_fix(err, answers)
           end
         end)
       end
     end)
-  end)
+  end, initial)
 end
 
 --- :IdeSidecarTest without an id: asks for a spec and only tests it.
@@ -444,7 +471,7 @@ function M.create_commands()
   local command = vim.api.nvim_create_user_command
   local id_opts = { nargs = "?", complete = complete_ids }
   command("IdeSidecarList", M.open_list, { desc = "List Kafka connections and their status" })
-  command("IdeSidecarAdd", M.add, { desc = "Add a direct Kafka connection" })
+  command("IdeSidecarAdd", function() M.add() end, { desc = "Add a direct Kafka connection" })
   command("IdeSidecarTest", function(opts)
     if opts.args ~= "" then
       M.test(opts.args)
