@@ -141,6 +141,8 @@ struct Entry {
     spec: ConnectionSpec,
     /// The spec's kind, fixed at creation (an update cannot change the type).
     kind: Kind,
+    /// What the checks reach, parsed from the spec once per spec change (not at every check).
+    plan: Plan,
     status: Status,
     /// Changes on every spec change; check results carry the generation they were started for.
     generation: u64,
@@ -282,17 +284,17 @@ impl Shared {
         let store = self.lock();
         store.entries.get(id).map(|entry| Snapshot {
             generation: entry.generation,
-            spec: entry.spec.clone(),
             kind: entry.kind,
+            plan: entry.plan.clone(),
         })
     }
 }
 
-/// A connection as it is at one moment, for work done outside the lock.
+/// A connection as it is at one moment, for checks done outside the lock.
 struct Snapshot {
     generation: u64,
-    spec: ConnectionSpec,
     kind: Kind,
+    plan: Plan,
 }
 
 async fn optional<T>(future: Option<impl std::future::Future<Output = T>>) -> Option<T> {
@@ -381,8 +383,18 @@ impl ConnectionManager {
         let (stop_tx, stop_rx) = oneshot::channel();
         let wake = Arc::new(Notify::new());
         let ccloud = kind.signs_in().then(|| ccloud::CCloudAuth::new(self.shared.ccloud.authorization_request()));
-        let mut entry =
-            Entry { spec, kind, status, generation, revision: 0, seq, wake: wake.clone(), _stop: stop_tx, ccloud };
+        let mut entry = Entry {
+            spec,
+            kind,
+            plan,
+            status,
+            generation,
+            revision: 0,
+            seq,
+            wake: wake.clone(),
+            _stop: stop_tx,
+            ccloud,
+        };
         let connection = self.shared.changed(EventAction::Created, &mut entry);
         store.entries.insert(id.clone(), entry);
         drop(store);
@@ -413,10 +425,9 @@ impl ConnectionManager {
 
     /// The stored spec with its generation, for read-modify-write requests such as a merge patch.
     pub fn spec_with_generation(&self, id: &str) -> Result<(ConnectionSpec, u64), ManagerError> {
-        self.shared
-            .snapshot(id)
-            .map(|snapshot| (snapshot.spec, snapshot.generation))
-            .ok_or_else(|| ManagerError::NotFound(id.to_string()))
+        let store = self.shared.lock();
+        let entry = store.entries.get(id).ok_or_else(|| ManagerError::NotFound(id.to_string()))?;
+        Ok((entry.spec.clone(), entry.generation))
     }
 
     /// Replaces the spec whole; see [`Self::update_if`].
@@ -475,6 +486,7 @@ impl ConnectionManager {
         let organization_changed = ccloud::organization_changed(&entry.spec, &spec);
         let previous_ccloud = entry.status.ccloud.take();
         entry.status = Status::initial(entry.kind, &plan);
+        entry.plan = plan;
         entry.spec = spec;
         entry.generation = generation;
         ccloud::carry_over(&self.shared, id, entry, previous_ccloud, organization_changed, switched, next_epoch);
@@ -496,12 +508,12 @@ impl ConnectionManager {
 
     /// Checks the connection now and returns it with the result applied.
     pub async fn refresh(&self, id: &str) -> Result<Connection, ManagerError> {
-        let Snapshot { generation, spec, kind } =
+        let Snapshot { generation, kind, plan } =
             self.shared.snapshot(id).ok_or_else(|| ManagerError::NotFound(id.to_string()))?;
         match kind.upkeep() {
             Upkeep::Session => ccloud::check_now(&self.shared, id).await,
             Upkeep::Checks => {
-                let findings = self.shared.check(kind.plan(&spec, &self.shared.settings)).await;
+                let findings = self.shared.check(plan).await;
                 self.shared.apply(id, generation, findings).ok_or_else(|| ManagerError::NotFound(id.to_string()))
             }
         }
@@ -573,7 +585,7 @@ async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop
     // Consecutive rounds in which some component failed, for this generation of the spec.
     let mut failed_rounds = (0, 0);
     loop {
-        let Some(Snapshot { generation, spec, kind }) = shared.snapshot(&id) else { return };
+        let Some(Snapshot { generation, kind, plan }) = shared.snapshot(&id) else { return };
         if failed_rounds.0 != generation {
             failed_rounds = (generation, 0);
         }
@@ -583,7 +595,6 @@ async fn run_checks(shared: Arc<Shared>, id: String, wake: Arc<Notify>, mut stop
             }
             return;
         }
-        let plan = kind.plan(&spec, &shared.settings);
         if plan.is_empty() {
             // Nothing to check: wait for a change or the end.
             tokio::select! {

@@ -19,21 +19,20 @@ pub(super) fn decode<P: DeserializeOwned>(params: Value) -> Result<P> {
     if !params.is_object() {
         return Err(invalid_params(vec![detail("", "Params must be a JSON object")]));
     }
-    decode_at(params, "")
+    decode_at(params)
 }
 
-fn decode_at<P: DeserializeOwned>(value: Value, prefix: &str) -> Result<P> {
+/// Deserializes `value`, naming the JSON path (relative to `value`) of the first field that does not fit.
+fn decode_at<P: DeserializeOwned>(value: Value) -> Result<P> {
     serde_path_to_error::deserialize(value).map_err(|error| {
-        let mut path = error.path().to_string();
+        let path = error.path().to_string();
         let message = without_values(&error.inner().to_string());
         // serde names a missing field in the message, at its parent's path; point at the field.
-        if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
-            path = if path == "." { field.to_string() } else { format!("{path}.{field}") };
-        }
-        let path = match (prefix, path.as_str()) {
-            (prefix, ".") => prefix.to_string(),
-            ("", path) => path.to_string(),
-            (prefix, path) => format!("{prefix}.{path}"),
+        let path = match message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+            Some(field) if path == "." => field.to_string(),
+            Some(field) => format!("{path}.{field}"),
+            None if path == "." => String::new(),
+            None => path,
         };
         invalid_params(vec![detail(&path, message)])
     })
@@ -93,11 +92,11 @@ pub(super) fn decode_spec(value: Value) -> Result<ConnectionSpec> {
     if !value.is_object() {
         return Err(invalid_params(vec![detail("", "The spec must be a JSON object")]));
     }
-    decode_at(value, "")
+    decode_at(value)
 }
 
 pub(super) fn decode_options(value: Value) -> Result<InitializationOptions> {
-    let options: InitializationOptions = decode_at(value, "")?;
+    let options: InitializationOptions = decode_at(value)?;
     let problems: Vec<ErrorDetail> =
         options.problems().into_iter().map(|(path, message)| detail(&path, message)).collect();
     if problems.is_empty() {

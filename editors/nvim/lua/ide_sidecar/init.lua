@@ -34,8 +34,6 @@ local state = {
   order = {},
   -- The revision of each connection's DELETED event.
   deleted = {},
-  -- The overall state of each connection at its last event, to tell news from a repeat.
-  overall = {},
   -- Why the sidecar is not running, when it stopped on its own.
   problem = nil,
   -- The specs as the user gave them (with secrets), to test or re-create them; the sidecar only shows masks.
@@ -166,15 +164,14 @@ end
 --- changed (a failure whose text alone changed is not news). An event older than what is known changes nothing.
 function M.handle_event(event)
   local id = event.connection.id
-  local before = state.overall[id]
+  local held = state.connections[id]
+  local before = held and status.overall(held) or nil
   if event.action == "DELETED" then
     forget(id, revision_of(event.connection))
-    state.overall[id] = nil
   elseif not remember(event.connection) then
     return
   end
   local now = event.action ~= "DELETED" and status.overall(event.connection) or nil
-  state.overall[id] = now
   changed()
   local is_status = event.action == "CONNECTED" or event.action == "DISCONNECTED"
   if not (is_status and before == now) then
@@ -294,7 +291,7 @@ function M.start()
         local was_ready = state.ready
         state.ready = false
         state.client_id = nil
-        state.connections, state.order, state.deleted, state.overall = {}, {}, {}, {}
+        state.connections, state.order, state.deleted = {}, {}, {}
         -- Killed by a signal, the exit code reads 0: the signal says it did not end on its own.
         if was_ready and (code ~= 0 or (signal or 0) ~= 0) then
           local why = (signal or 0) ~= 0 and string.format("killed by signal %s", signal) or string.format("exit code %s", code)
