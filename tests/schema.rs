@@ -106,11 +106,11 @@ fn protocol_lua(table: &Value) -> String {
          local M = {}\n\n",
     );
     lua += &format!("M.protocol_version = {}\n\n", quoted(&table["protocol_version"]));
-    lua += "--- Method names, by the last part of the name.\nM.methods = {\n";
+    lua += "--- Method names, by the row of the method table (lower camel case).\nM.methods = {\n";
     for method in rows("methods") {
         lua += &format!("  {} = {},\n", method["key"].as_str().unwrap(), quoted(&method["name"]));
     }
-    lua += "}\n\n--- Notification names, by the last part of the name.\nM.notifications = {\n";
+    lua += "}\n\n--- Notification names, by the row of the table (lower camel case).\nM.notifications = {\n";
     for notification in rows("notifications") {
         lua += &format!("  {} = {},\n", notification["key"].as_str().unwrap(), quoted(&notification["name"]));
     }

@@ -14,6 +14,10 @@ use super::{render, PROTOCOL_VERSION};
 pub trait Method {
     /// The name on the wire, such as `connections/list`.
     const NAME: &'static str;
+    /// The name of the method's row in the table, such as `ListConnections`: the editors' tables name the
+    /// method after it (`listConnections`), since the wire names' last parts repeat (`connections/list`,
+    /// `kafka/topics/list`).
+    const ROW: &'static str;
     type Params: DeserializeOwned + JsonSchema + Send + 'static;
     type Result: MethodResult;
 }
@@ -22,6 +26,8 @@ pub trait Method {
 pub trait Notification {
     /// The name on the wire, such as `connections/event`.
     const NAME: &'static str;
+    /// The name of the notification's row, such as `ConnectionsEvent` (see [`Method::ROW`]).
+    const ROW: &'static str;
     type Params: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static;
 }
 
@@ -90,6 +96,7 @@ macro_rules! declare_methods {
 
             impl Method for $method {
                 const NAME: &'static str = $name;
+                const ROW: &'static str = stringify!($method);
                 type Params = $params;
                 type Result = $result;
             }
@@ -113,6 +120,7 @@ macro_rules! declare_notifications {
 
             impl Notification for $notification {
                 const NAME: &'static str = $name;
+                const ROW: &'static str = stringify!($notification);
                 type Params = $params;
             }
         )*
@@ -134,8 +142,8 @@ declare_notifications! {
 pub struct MethodInfo {
     /// The name on the wire.
     pub name: &'static str,
-    /// The editors' name for it, the name's last part: `list` for `connections/list`.
-    pub key: &'static str,
+    /// The editors' name for it, its row's name in lower camel case: `listConnections` for `connections/list`.
+    pub key: String,
     /// The params' file in `schema/`, such as `connections_get.params.json`.
     pub params_schema: String,
     /// The result's file in `schema/`, none when the result is always `null`.
@@ -156,7 +164,7 @@ impl MethodInfo {
         };
         Self {
             name: M::NAME,
-            key: key(M::NAME),
+            key: key(M::ROW),
             params_schema: format!("{stem}.params.json"),
             result_schema,
             render_params: render::<M::Params>,
@@ -178,8 +186,8 @@ impl MethodInfo {
 #[derive(Clone, Debug, Serialize)]
 pub struct NotificationInfo {
     pub name: &'static str,
-    /// The editors' name for it: `event` for `connections/event`.
-    pub key: &'static str,
+    /// The editors' name for it: `connectionsEvent` for `connections/event`.
+    pub key: String,
     /// The params' file in `schema/`, such as `connections_event.json`.
     pub params_schema: String,
     #[serde(skip)]
@@ -190,7 +198,7 @@ impl NotificationInfo {
     fn of<N: Notification>() -> Self {
         Self {
             name: N::NAME,
-            key: key(N::NAME),
+            key: key(N::ROW),
             params_schema: format!("{}.json", file_stem(N::NAME)),
             render_params: render::<N::Params>,
         }
@@ -217,8 +225,10 @@ fn file_stem(name: &str) -> String {
     stem
 }
 
-fn key(name: &'static str) -> &'static str {
-    name.rsplit('/').next().unwrap_or(name)
+/// A row's name in lower camel case: `ListConnections` is `listConnections`.
+fn key(row: &str) -> String {
+    let mut chars = row.chars();
+    chars.next().map(|first| first.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
 }
 
 /// `schema/protocol.json`: the methods with their schema files, the notifications and the error codes,
@@ -275,9 +285,9 @@ mod tests {
     fn names_and_keys_are_unique() {
         let methods = methods();
         let names: HashSet<_> = methods.iter().map(|m| m.name).collect();
-        let keys: HashSet<_> = methods.iter().map(|m| m.key).collect();
+        let keys: HashSet<_> = methods.iter().map(|m| m.key.as_str()).collect();
         assert_eq!(names.len(), methods.len(), "a method is declared twice");
-        // The editors' tables name a method by its name's last part (`Methods.list`).
+        // The editors' tables name a method by its row (`Methods.listConnections`).
         assert_eq!(keys.len(), methods.len(), "two methods end in the same name: {methods:?}");
     }
 }

@@ -92,16 +92,16 @@ function constObject(doc, name, entries) {
 function tables(table) {
   return [
     constObject(
-      "Method names, by the last part of the name.",
+      "Method names, by the row of the method table (lower camel case).",
       "Methods",
       table.methods.map((method) => [method.key, method.name]),
     ),
     constObject(
-      "Notification names, by the last part of the name.",
+      "Notification names, by the row of the table (lower camel case).",
       "Notifications",
       table.notifications.map((notification) => [notification.key, notification.name]),
     ),
-    "export const EVENT_NOTIFICATION = Notifications.event;",
+    "export const EVENT_NOTIFICATION = Notifications.connectionsEvent;",
     "",
     constObject(
       'The JSON-RPC error codes of README.md ("Error codes"), by name.',

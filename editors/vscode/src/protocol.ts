@@ -481,25 +481,25 @@ export interface InitializationOptions {
   local?: LocalOptions;
 }
 
-/** Method names, by the last part of the name. */
+/** Method names, by the row of the method table (lower camel case). */
 export const Methods = {
-  list: "connections/list",
-  get: "connections/get",
-  create: "connections/create",
-  update: "connections/update",
-  patch: "connections/patch",
-  delete: "connections/delete",
-  refresh: "connections/refresh",
+  listConnections: "connections/list",
+  getConnection: "connections/get",
+  createConnection: "connections/create",
+  updateConnection: "connections/update",
+  patchConnection: "connections/patch",
+  deleteConnection: "connections/delete",
+  refreshConnection: "connections/refresh",
   signIn: "ccloud/signIn",
   signOut: "ccloud/signOut",
 } as const;
 
-/** Notification names, by the last part of the name. */
+/** Notification names, by the row of the table (lower camel case). */
 export const Notifications = {
-  event: "connections/event",
+  connectionsEvent: "connections/event",
 } as const;
 
-export const EVENT_NOTIFICATION = Notifications.event;
+export const EVENT_NOTIFICATION = Notifications.connectionsEvent;
 
 /** The JSON-RPC error codes of README.md ("Error codes"), by name. */
 export const ErrorCodes = {

@@ -233,7 +233,7 @@ local function restore()
     if spec.id then
       state.specs[spec.id] = spec
     end
-    M.request(protocol.methods.create, { spec = spec }, function(err, connection)
+    M.request(protocol.methods.createConnection, { spec = spec }, function(err, connection)
       if err then
         notify(status.describe_error("restore the connection '" .. tostring(spec.name) .. "'", err), vim.log.levels.WARN)
       else
@@ -280,7 +280,7 @@ function M.start()
     cmd_env = { RUST_LOG = config.log_level },
     root_dir = (vim.uv or vim.loop).cwd(),
     init_options = empty_object(config.init_options),
-    handlers = { [protocol.notifications.event] = on_event },
+    handlers = { [protocol.notifications.connectionsEvent] = on_event },
     on_init = on_init,
     on_exit = function(code, signal)
       vim.schedule(function()
@@ -344,7 +344,7 @@ end
 
 --- Replaces what is known with connections/list.
 function M.reload(callback)
-  M.request(protocol.methods.list, {}, function(err, result)
+  M.request(protocol.methods.listConnections, {}, function(err, result)
     if err then
       notify(status.describe_error("list the connections", err), vim.log.levels.ERROR)
     else
@@ -383,7 +383,7 @@ end
 
 --- Creates a connection; callback(err, connection).
 function M.create(spec, callback)
-  M.request(protocol.methods.create, { spec = spec }, remembering(callback, function(connection)
+  M.request(protocol.methods.createConnection, { spec = spec }, remembering(callback, function(connection)
     state.specs[connection.id] = vim.tbl_extend("force", spec, { id = connection.id })
   end))
 end
@@ -404,7 +404,7 @@ end
 function M.test_spec(spec, callback)
   local copy = vim.deepcopy(spec)
   copy.id = nil
-  M.request(protocol.methods.create, { spec = copy, dry_run = true }, with_verdict(callback))
+  M.request(protocol.methods.createConnection, { spec = copy, dry_run = true }, with_verdict(callback))
 end
 
 --- Tests a known connection: a dry run of the spec as entered, or a fresh check when only the sidecar's copy
@@ -419,11 +419,11 @@ function M.test(id, callback)
 end
 
 function M.refresh(id, callback)
-  M.request(protocol.methods.refresh, { id = id }, remembering(callback))
+  M.request(protocol.methods.refreshConnection, { id = id }, remembering(callback))
 end
 
 function M.delete(id, callback)
-  M.request(protocol.methods.delete, { id = id }, function(err)
+  M.request(protocol.methods.deleteConnection, { id = id }, function(err)
     if not err or err.code == protocol.errors.connectionNotFound then
       -- Not found: gone from the sidecar already, so gone from here too; the caller is still told.
       forget(id)

@@ -4,22 +4,22 @@ local M = {}
 
 M.protocol_version = "1.0"
 
---- Method names, by the last part of the name.
+--- Method names, by the row of the method table (lower camel case).
 M.methods = {
-  list = "connections/list",
-  get = "connections/get",
-  create = "connections/create",
-  update = "connections/update",
-  patch = "connections/patch",
-  delete = "connections/delete",
-  refresh = "connections/refresh",
+  listConnections = "connections/list",
+  getConnection = "connections/get",
+  createConnection = "connections/create",
+  updateConnection = "connections/update",
+  patchConnection = "connections/patch",
+  deleteConnection = "connections/delete",
+  refreshConnection = "connections/refresh",
   signIn = "ccloud/signIn",
   signOut = "ccloud/signOut",
 }
 
---- Notification names, by the last part of the name.
+--- Notification names, by the row of the table (lower camel case).
 M.notifications = {
-  event = "connections/event",
+  connectionsEvent = "connections/event",
 }
 
 --- JSON-RPC error codes, by name.

@@ -27,34 +27,34 @@ export class SidecarApi {
   }
 
   async list(): Promise<Connection[]> {
-    return (await this.call<Record<string, never>, ListResult>(Methods.list, {})).data;
+    return (await this.call<Record<string, never>, ListResult>(Methods.listConnections, {})).data;
   }
 
   get(id: string): Promise<Connection> {
-    return this.call<IdParams, Connection>(Methods.get, { id });
+    return this.call<IdParams, Connection>(Methods.getConnection, { id });
   }
 
   create(spec: ConnectionSpec): Promise<Connection> {
-    return this.call<CreateParams, Connection>(Methods.create, { spec });
+    return this.call<CreateParams, Connection>(Methods.createConnection, { spec });
   }
 
   /** Validates and checks a spec once, storing nothing: the reply waits for the check. */
   test(spec: ConnectionSpec): Promise<Connection> {
     // A dry run of a saved connection must not collide with the saved one's id.
     const { id: _id, ...rest } = spec;
-    return this.call<CreateParams, Connection>(Methods.create, { spec: rest, dry_run: true });
+    return this.call<CreateParams, Connection>(Methods.createConnection, { spec: rest, dry_run: true });
   }
 
   update(id: string, spec: ConnectionSpec): Promise<Connection> {
-    return this.call<UpdateParams, Connection>(Methods.update, { id, spec });
+    return this.call<UpdateParams, Connection>(Methods.updateConnection, { id, spec });
   }
 
   async delete(id: string): Promise<void> {
-    await this.call<IdParams, null>(Methods.delete, { id });
+    await this.call<IdParams, null>(Methods.deleteConnection, { id });
   }
 
   refresh(id: string): Promise<Connection> {
-    return this.call<IdParams, Connection>(Methods.refresh, { id });
+    return this.call<IdParams, Connection>(Methods.refreshConnection, { id });
   }
 
   /**
