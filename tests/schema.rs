@@ -63,7 +63,17 @@ fn protocol_json_lists_every_method_with_its_schema_files() {
             "connections/delete",
             "connections/refresh",
             "ccloud/signIn",
-            "ccloud/signOut"
+            "ccloud/signOut",
+            "kafka/topics/list",
+            "kafka/topics/describe",
+            "kafka/topics/create",
+            "kafka/topics/delete",
+            "kafka/topics/alterConfigs",
+            "kafka/groups/list",
+            "kafka/groups/describe",
+            "kafka/groups/resetOffsets",
+            "kafka/lag/watch",
+            "kafka/lag/unwatch"
         ]
     );
     for method in methods {

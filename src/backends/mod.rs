@@ -38,6 +38,23 @@ impl RealChecks {
     }
 }
 
+impl RealChecks {
+    /// The shared client of a Kafka cluster, ready for the data plane's requests; a failure says why
+    /// in the words of a check.
+    pub async fn kafka_client(
+        &self,
+        target: &ValidKafkaCluster,
+        timeout: Duration,
+    ) -> Result<Arc<kafka::clients::SharedClient>, Outcome> {
+        kafka::client(&self.kafka_clients, &self.tokens, target, timeout).await
+    }
+
+    /// Finds the Kafka cluster running on this machine and checks it (see [`local::check`]).
+    pub async fn local_kafka_now(&self, discovery: &LocalDiscovery, timeout: Duration) -> Outcome {
+        local::check(self, discovery, timeout).await
+    }
+}
+
 impl Default for RealChecks {
     fn default() -> Self {
         Self::new()

@@ -290,6 +290,21 @@ impl Shared {
     }
 }
 
+/// What a data-plane request on a connection reaches: its Kafka cluster and Schema Registry as its
+/// checks reach them, and the status they last found.
+#[derive(Clone, Debug)]
+pub struct Reach {
+    pub kind: Kind,
+    pub kafka: Option<KafkaTarget>,
+    pub kafka_status: Option<KafkaClusterStatus>,
+    pub schema_registry: Option<ValidSchemaRegistry>,
+    /// Changes with every spec change: what a long-lived request (a lag watch) compares to know
+    /// the connection it started on is still the same.
+    pub generation: u64,
+    /// How long a request may take unless it says otherwise.
+    pub check_timeout: Duration,
+}
+
 /// A connection as it is at one moment, for checks done outside the lock.
 struct Snapshot {
     generation: u64,
@@ -421,6 +436,20 @@ impl ConnectionManager {
         status.kafka_cluster = findings.kafka_cluster.or(status.kafka_cluster);
         status.schema_registry = findings.schema_registry.or(status.schema_registry);
         Ok(to_connection(&spec, &status))
+    }
+
+    /// What a data-plane request on this connection reaches, as the connection is now.
+    pub fn reach(&self, id: &str) -> Result<Reach, ManagerError> {
+        let store = self.shared.lock();
+        let entry = store.entries.get(id).ok_or_else(|| ManagerError::NotFound(id.to_string()))?;
+        Ok(Reach {
+            kind: entry.kind,
+            kafka: entry.plan.kafka.clone(),
+            kafka_status: entry.status.kafka_cluster.clone(),
+            schema_registry: entry.plan.schema_registry.clone(),
+            generation: entry.generation,
+            check_timeout: self.shared.settings.check_timeout,
+        })
     }
 
     /// The stored spec with its generation, for read-modify-write requests such as a merge patch.

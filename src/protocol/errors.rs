@@ -65,6 +65,31 @@ error_codes! {
         "Confluent Cloud sign-in could not start (the callback port is in use) or an organization switch failed";
     /// `ccloud/signIn` or `ccloud/signOut` on a connection whose type is not CCLOUD.
     NotCcloud = -32021, "notCcloud", "the connection is not a CCLOUD connection";
+    /// A data-plane request could not reach the connection's Kafka cluster; the message says why in the
+    /// words of the connection's status.
+    KafkaUnavailable = -32030, "kafkaUnavailable",
+        "the Kafka cluster could not be reached; the message says why, as the connection's status does";
+    /// A `kafka/*` request on a connection that has no Kafka cluster.
+    NoKafkaCluster = -32031, "noKafkaCluster", "the connection has no Kafka cluster";
+    /// Not supported for this connection (CCLOUD clusters, for now) or by this cluster.
+    NotSupported = -32032, "notSupported", "not supported for this connection or by this cluster";
+    /// Kafka: no such topic.
+    TopicNotFound = -32033, "topicNotFound", "Kafka: the topic does not exist";
+    /// Kafka: a topic with that name exists.
+    TopicExists = -32034, "topicExists", "Kafka: a topic with this name already exists";
+    /// Kafka: no such consumer group.
+    GroupNotFound = -32035, "groupNotFound", "Kafka: the consumer group does not exist";
+    /// Kafka: the consumer group has active members, so its offsets cannot be changed.
+    GroupNotEmpty = -32036, "groupNotEmpty", "Kafka: the consumer group has active members";
+    /// Kafka refused the operation to these credentials; `data.operation` names it.
+    KafkaDenied = -32037, "kafkaDenied", "Kafka: authorization denied; data names the operation";
+    /// Kafka refused the request as invalid (partition count, replication factor, config name or value).
+    KafkaInvalid = -32038, "kafkaInvalid",
+        "Kafka: the request is invalid (partition count, replication factor, config); data has Kafka's error";
+    /// Any other refusal by Kafka; `data` carries Kafka's error name and message.
+    KafkaRefused = -32039, "kafkaRefused", "Kafka refused the request; data has Kafka's error name and message";
+    /// `kafka/lag/unwatch` with an id no watch has (it ended, or never existed).
+    WatchNotFound = -32040, "watchNotFound", "no lag watch has this id";
 }
 
 #[cfg(test)]

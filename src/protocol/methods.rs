@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::errors::ErrorCode;
+use super::kafka::*;
 use super::messages::*;
 use super::{render, PROTOCOL_VERSION};
 
@@ -51,6 +52,13 @@ impl MethodResult for Connection {
 }
 impl MethodResult for ListResult {}
 impl MethodResult for SignInResult {}
+impl MethodResult for TopicsListResult {}
+impl MethodResult for TopicDescription {}
+impl MethodResult for CreateTopicResult {}
+impl MethodResult for GroupsListResult {}
+impl MethodResult for GroupDescription {}
+impl MethodResult for ResetOffsetsResult {}
+impl MethodResult for LagWatchResult {}
 /// `null` on the wire.
 impl MethodResult for () {
     const SCHEMA: ResultSchema = ResultSchema::Null;
@@ -81,6 +89,28 @@ macro_rules! method_table {
             SignIn = "ccloud/signIn": SignInParams => SignInResult;
             /// Forgets a Confluent Cloud session.
             SignOut = "ccloud/signOut": IdParams => Connection;
+            /// The topics of a connection's Kafka cluster, sorted by name.
+            ListTopics = "kafka/topics/list": TopicsListParams => TopicsListResult;
+            /// A topic's partitions (leader, replicas, in-sync replicas, earliest and latest offsets)
+            /// and configs.
+            DescribeTopic = "kafka/topics/describe": TopicParams => TopicDescription;
+            /// Creates a topic; with `validate_only`, asks the cluster whether it could.
+            CreateTopic = "kafka/topics/create": CreateTopicParams => CreateTopicResult;
+            /// Deletes a topic.
+            DeleteTopic = "kafka/topics/delete": TopicParams => ();
+            /// Sets and removes a topic's configs, leaving the others as they are.
+            AlterTopicConfigs = "kafka/topics/alterConfigs": AlterTopicConfigsParams => ();
+            /// The consumer groups of a connection's Kafka cluster, sorted by id.
+            ListGroups = "kafka/groups/list": GroupsListParams => GroupsListResult;
+            /// A consumer group's members and assignments, and per partition its committed offset,
+            /// the latest offset and the lag.
+            DescribeGroup = "kafka/groups/describe": GroupParams => GroupDescription;
+            /// Moves a consumer group's offsets on a topic (refused while the group has members).
+            ResetGroupOffsets = "kafka/groups/resetOffsets": ResetOffsetsParams => ResetOffsetsResult;
+            /// Watches consumer groups' lag: `kafka/lag` is sent when a group's lag changes.
+            WatchLag = "kafka/lag/watch": LagWatchParams => LagWatchResult;
+            /// Stops a lag watch.
+            UnwatchLag = "kafka/lag/unwatch": LagUnwatchParams => ();
         }
     };
 }
@@ -135,6 +165,10 @@ macro_rules! declare_notifications {
 declare_notifications! {
     /// A connection was created, updated or deleted, or its status changed.
     ConnectionsEvent = "connections/event": ConnectionEvent;
+    /// A watched consumer group's lag changed (or was read for the first time), or the group is gone.
+    LagChanged = "kafka/lag": LagEvent;
+    /// A lag watch ended without `kafka/lag/unwatch`: its connection was deleted or changed.
+    LagWatchEnded = "kafka/lag/ended": LagEnded;
 }
 
 /// A method as the capabilities, `schema/` and `protocol.json` see it.

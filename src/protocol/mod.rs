@@ -2,6 +2,7 @@
 //! serde and schemars live here only; `schema/` is generated from these types.
 
 pub mod errors;
+pub mod kafka;
 pub mod messages;
 pub mod methods;
 pub mod options;
@@ -36,6 +37,7 @@ pub fn schema_files() -> BTreeMap<String, String> {
         ("initialization_options.json", render::<InitializationOptions>()),
         ("connection_spec.json", render::<ConnectionSpec>()),
         ("error_data.json", render::<ErrorData>()),
+        ("refusal_data.json", render::<kafka::RefusalData>()),
         ("protocol.json", methods::protocol_table()),
     ]
     .into_iter()

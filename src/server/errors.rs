@@ -3,7 +3,9 @@
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{self, Error};
 
+use crate::backends::kafka::data::{KafkaDataError, Refusal};
 use crate::connections::ManagerError;
+use crate::protocol::kafka::RefusalData;
 use crate::protocol::{ErrorCode, ErrorData, ErrorDetail};
 
 impl From<ErrorCode> for jsonrpc::ErrorCode {
@@ -56,6 +58,32 @@ impl From<ManagerError> for Error {
     }
 }
 
-fn error(code: ErrorCode, message: String) -> Error {
+pub(super) fn error(code: ErrorCode, message: String) -> Error {
     Error { code: code.into(), message: message.into(), data: None }
+}
+
+impl From<KafkaDataError> for Error {
+    fn from(failure: KafkaDataError) -> Self {
+        match failure {
+            KafkaDataError::Unavailable(message) => error(ErrorCode::KafkaUnavailable, message),
+            KafkaDataError::Refused { kind, message, error: refusal, operation } => {
+                let code = match kind {
+                    Refusal::TopicNotFound => ErrorCode::TopicNotFound,
+                    Refusal::TopicExists => ErrorCode::TopicExists,
+                    Refusal::GroupNotFound => ErrorCode::GroupNotFound,
+                    Refusal::GroupNotEmpty => ErrorCode::GroupNotEmpty,
+                    Refusal::Denied => ErrorCode::KafkaDenied,
+                    Refusal::Invalid => ErrorCode::KafkaInvalid,
+                    Refusal::Unsupported => ErrorCode::NotSupported,
+                    Refusal::Other => ErrorCode::KafkaRefused,
+                };
+                let data = RefusalData {
+                    error: refusal.name,
+                    message: Some(refusal.message).filter(|message| !message.is_empty()),
+                    operation: operation.to_string(),
+                };
+                Error { code: code.into(), message: message.into(), data: serde_json::to_value(data).ok() }
+            }
+        }
+    }
 }

@@ -6,6 +6,8 @@ mod decode;
 mod errors;
 pub mod framing;
 mod handlers;
+mod kafka;
+mod lag;
 mod transport;
 
 use std::marker::PhantomData;
@@ -26,7 +28,9 @@ use crate::backends::ccloud::CCloudClient;
 use crate::backends::RealChecks;
 use crate::connections::{Checks, ConnectionManager, Settings};
 use crate::protocol::methods::{self, ConnectionsEvent};
-use crate::protocol::{ConnectionEvent, ErrorCode, InitializationOptions, Notification, PROTOCOL_VERSION};
+use crate::protocol::{
+    ConnectionEvent, ErrorCode, EventAction, InitializationOptions, Notification, PROTOCOL_VERSION,
+};
 use decode::{decode_options, detail};
 
 pub use errors::invalid_params;
@@ -73,6 +77,10 @@ pub struct Sidecar {
     manager: OnceLock<ConnectionManager>,
     /// Whether the client declared `window.showDocument.support` in `initialize`.
     show_document: AtomicBool,
+    /// The data plane's backends (the same clients the checks use); none with scripted checks.
+    data_plane: Option<RealChecks>,
+    /// The session's lag watches.
+    lag: lag::LagWatches,
 }
 
 impl Sidecar {
@@ -99,7 +107,7 @@ impl LanguageServer for Sidecar {
             let ccloud = Arc::new(real_ccloud(&options)?);
             let manager = ConnectionManager::new(Settings::from(&options), self.checks.clone(), ccloud, events_tx);
             if self.manager.set(manager).is_ok() {
-                tokio::spawn(forward_events(self.client.clone(), events_rx));
+                tokio::spawn(forward_events(self.client.clone(), events_rx, self.lag.clone()));
             }
         }
         if let Some(pid) = params.process_id {
@@ -150,10 +158,20 @@ fn capabilities() -> Value {
     })
 }
 
-/// Sends events one at a time, in the order the manager queued them.
-async fn forward_events(client: Client, mut events: mpsc::UnboundedReceiver<ConnectionEvent>) {
+/// Sends events one at a time, in the order the manager queued them. A connection deleted or
+/// changed ends its lag watches (after its own event).
+async fn forward_events(client: Client, mut events: mpsc::UnboundedReceiver<ConnectionEvent>, lag: lag::LagWatches) {
     while let Some(event) = events.recv().await {
+        let ended = match event.action {
+            EventAction::Deleted => Some("the connection was deleted"),
+            EventAction::Updated => Some("the connection's spec changed"),
+            _ => None,
+        };
+        let id = event.connection.id.clone();
         client.send_notification::<Lsp<ConnectionsEvent>>(event).await;
+        if let Some(reason) = ended {
+            lag.connection_ended(&id, reason).await;
+        }
     }
 }
 
@@ -209,20 +227,47 @@ where
     serve_with(input, output, checks, ServeConfig::default()).await
 }
 
-/// [`serve`] with a [`ServeConfig`].
+/// [`serve`] with a [`ServeConfig`]. The data plane's requests are refused: `checks` reach no real
+/// cluster (see [`serve_backends`]).
 pub async fn serve_with<I, O>(input: I, output: O, checks: Arc<dyn Checks>, config: ServeConfig) -> bool
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite + Unpin + Send + 'static,
+{
+    serve_backends(input, output, Backends { checks, data_plane: None }, config).await
+}
+
+/// What the server reaches the outside world with.
+pub struct Backends {
+    /// What checks connections.
+    pub checks: Arc<dyn Checks>,
+    /// What the data plane's requests run on; the same clients the checks use.
+    pub data_plane: Option<RealChecks>,
+}
+
+/// The production backends: the real checks, and the data plane on their clients.
+pub fn real_backends() -> Backends {
+    let real = RealChecks::new();
+    Backends { checks: Arc::new(real.clone()), data_plane: Some(real) }
+}
+
+/// [`serve_with`] on the given backends.
+pub async fn serve_backends<I, O>(input: I, output: O, backends: Backends, config: ServeConfig) -> bool
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin + Send + 'static,
 {
     let lifecycle = Arc::new(Lifecycle::default());
     let server_lifecycle = lifecycle.clone();
+    let Backends { checks, data_plane } = backends;
     let builder = LspService::build(move |client| Sidecar {
+        lag: lag::LagWatches::new(client.clone()),
         client,
         checks,
         lifecycle: server_lifecycle,
         manager: OnceLock::new(),
         show_document: AtomicBool::new(false),
+        data_plane,
     });
     let (service, socket) = handlers::register(builder).finish();
     transport::run(input, output, service, socket, config.max_concurrent_requests, &lifecycle).await;

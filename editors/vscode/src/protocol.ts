@@ -19,6 +19,18 @@ export type Secret = string;
 export type HashAlgorithm = "SCRAM_SHA_256" | "SCRAM_SHA_512";
 export type StoreType = "JKS" | "PKCS12" | "PEM";
 export type EventAction = "CREATED" | "UPDATED" | "DELETED" | "CONNECTED" | "DISCONNECTED";
+/**
+ * Where `kafka/groups/resetOffsets` moves the group: `"earliest"`, `"latest"`,
+ * `{"timestamp": <ms since the epoch>}` or `{"offsets": [{"partition": 0, "offset": 42}]}`.
+ */
+export type ResetTo =
+  | ("earliest" | "latest")
+  | {
+      timestamp: number;
+    }
+  | {
+      offsets: PartitionOffset[];
+    };
 
 /**
  * Every type of the sidecar's protocol, by name
@@ -64,6 +76,35 @@ export interface SidecarProtocol {
   DirectOptions?: DirectOptions;
   LocalOptions?: LocalOptions;
   InitializationOptions?: InitializationOptions;
+  GroupParams?: GroupParams;
+  GroupMember?: GroupMember;
+  PartitionLag?: PartitionLag;
+  TopicPartitions?: TopicPartitions;
+  GroupDescription?: GroupDescription;
+  GroupsListParams?: GroupsListParams;
+  GroupSummary?: GroupSummary;
+  GroupsListResult?: GroupsListResult;
+  PartitionOffset?: PartitionOffset;
+  ResetTo?: ResetTo;
+  ResetOffsetsParams?: ResetOffsetsParams;
+  OffsetChange?: OffsetChange;
+  ResetOffsetsResult?: ResetOffsetsResult;
+  LagEvent?: LagEvent;
+  LagEnded?: LagEnded;
+  LagUnwatchParams?: LagUnwatchParams;
+  LagWatchParams?: LagWatchParams;
+  LagWatchResult?: LagWatchResult;
+  AlterTopicConfigsParams?: AlterTopicConfigsParams;
+  CreateTopicParams?: CreateTopicParams;
+  CreateTopicResult?: CreateTopicResult;
+  TopicParams?: TopicParams;
+  ConfigEntry?: ConfigEntry;
+  PartitionDescription?: PartitionDescription;
+  TopicDescription?: TopicDescription;
+  TopicsListParams?: TopicsListParams;
+  TopicSummary?: TopicSummary;
+  TopicsListResult?: TopicsListResult;
+  RefusalData?: RefusalData;
 }
 /**
  * Params of `ccloud/signIn`.
@@ -480,6 +521,354 @@ export interface InitializationOptions {
   direct?: DirectOptions;
   local?: LocalOptions;
 }
+/**
+ * Params of `kafka/groups/describe`.
+ */
+export interface GroupParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  group_id: string;
+  timeout_ms?: number | null;
+}
+export interface GroupMember {
+  /**
+   * The partitions assigned to the member (empty while the group rebalances).
+   */
+  assignments: TopicPartitions[];
+  client_id: string;
+  host: string;
+  member_id: string;
+}
+export interface TopicPartitions {
+  partitions: number[];
+  topic: string;
+}
+export interface PartitionLag {
+  /**
+   * `null` when the group has committed nothing for the partition.
+   */
+  committed_offset?: number | null;
+  /**
+   * `latest_offset - committed_offset`; with nothing committed, the records the group would read
+   * from the earliest offset (`latest_offset - earliest_offset`).
+   */
+  lag: number;
+  /**
+   * The partition's high watermark.
+   */
+  latest_offset: number;
+  /**
+   * The member the partition is assigned to, if any.
+   */
+  member_id?: string | null;
+  partition: number;
+  topic: string;
+}
+/**
+ * Result of `kafka/groups/describe`.
+ */
+export interface GroupDescription {
+  group_id: string;
+  members: GroupMember[];
+  /**
+   * Every partition the group has committed an offset for or is assigned, by topic and partition.
+   */
+  partitions: PartitionLag[];
+  /**
+   * The partition assignor, such as `range` or `cooperative-sticky`.
+   */
+  protocol: string;
+  protocol_type: string;
+  state: string;
+  /**
+   * The sum of the partitions' lag.
+   */
+  total_lag: number;
+}
+/**
+ * Params of `kafka/groups/list`.
+ */
+export interface GroupsListParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  timeout_ms?: number | null;
+}
+export interface GroupSummary {
+  group_id: string;
+  members_count: number;
+  /**
+   * `consumer` for Kafka consumers; empty for a group that only has committed offsets.
+   */
+  protocol_type: string;
+  /**
+   * As the broker reports it: `Stable`, `Empty`, `PreparingRebalance`, `CompletingRebalance`, `Dead`.
+   */
+  state: string;
+}
+/**
+ * Result of `kafka/groups/list`, sorted by group id.
+ */
+export interface GroupsListResult {
+  data: GroupSummary[];
+}
+export interface PartitionOffset {
+  offset: number;
+  partition: number;
+}
+/**
+ * Params of `kafka/groups/resetOffsets`.
+ */
+export interface ResetOffsetsParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * Work out the new offsets and answer them, without committing.
+   */
+  dry_run?: boolean;
+  group_id: string;
+  /**
+   * Default: every partition of the topic.
+   */
+  partitions?: number[] | null;
+  timeout_ms?: number | null;
+  to: ResetTo;
+  topic: string;
+}
+export interface OffsetChange {
+  new_offset: number;
+  /**
+   * `null` when the group had committed nothing for the partition.
+   */
+  old_offset?: number | null;
+  partition: number;
+}
+/**
+ * Result of `kafka/groups/resetOffsets`.
+ */
+export interface ResetOffsetsResult {
+  /**
+   * Whether nothing was committed.
+   */
+  dry_run: boolean;
+  group_id: string;
+  partitions: OffsetChange[];
+  topic: string;
+}
+/**
+ * The `kafka/lag` notification: a watched group's lag changed (or was read for the first time).
+ */
+export interface LagEvent {
+  connection_id: string;
+  /**
+   * The group no longer exists (sent once; lag events resume if it comes back).
+   */
+  gone?: boolean;
+  group_id: string;
+  partitions: PartitionLag[];
+  state: string;
+  total_lag: number;
+  watch_id: string;
+}
+/**
+ * The `kafka/lag/ended` notification: a watch stopped without `kafka/lag/unwatch`.
+ */
+export interface LagEnded {
+  /**
+   * Why, in words: the connection was deleted, or its spec changed.
+   */
+  reason: string;
+  watch_id: string;
+}
+/**
+ * Params of `kafka/lag/unwatch`.
+ */
+export interface LagUnwatchParams {
+  watch_id: string;
+}
+/**
+ * Params of `kafka/lag/watch`.
+ */
+export interface LagWatchParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  group_ids: string[];
+  /**
+   * How often the lag is read; default 5000, at least 500. Watches of one connection share one
+   * poll, at the shortest of their intervals.
+   */
+  interval_ms?: number | null;
+}
+/**
+ * Result of `kafka/lag/watch`.
+ */
+export interface LagWatchResult {
+  watch_id: string;
+}
+/**
+ * Params of `kafka/topics/alterConfigs`: incremental, so configs not named keep their values.
+ */
+export interface AlterTopicConfigsParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * Configs to return to their default.
+   */
+  delete?: string[];
+  /**
+   * Configs to set, by name.
+   */
+  set?: {
+    [k: string]: string | undefined;
+  };
+  timeout_ms?: number | null;
+  topic: string;
+  validate_only?: boolean;
+}
+/**
+ * Params of `kafka/topics/create`.
+ */
+export interface CreateTopicParams {
+  cluster_id?: string | null;
+  /**
+   * Topic configs, such as `{"cleanup.policy": "compact"}`.
+   */
+  configs?: {
+    [k: string]: string | undefined;
+  };
+  connection_id: string;
+  /**
+   * Default: the cluster's default (`num.partitions`).
+   */
+  partitions?: number | null;
+  /**
+   * Default: the cluster's default (`default.replication.factor`).
+   */
+  replication_factor?: number | null;
+  timeout_ms?: number | null;
+  topic: string;
+  /**
+   * Ask the cluster to check the request without creating anything.
+   */
+  validate_only?: boolean;
+}
+/**
+ * Result of `kafka/topics/create`.
+ */
+export interface CreateTopicResult {
+  name: string;
+  /**
+   * Whether the topic was only validated (nothing was created).
+   */
+  validate_only: boolean;
+}
+/**
+ * Params of `kafka/topics/describe` and `kafka/topics/delete`.
+ */
+export interface TopicParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  timeout_ms?: number | null;
+  topic: string;
+}
+export interface ConfigEntry {
+  name: string;
+  read_only: boolean;
+  sensitive: boolean;
+  /**
+   * Where the value comes from, as Kafka names it: `DYNAMIC_TOPIC_CONFIG`, `DEFAULT_CONFIG`, ...
+   */
+  source: string;
+  /**
+   * `null` when unset, or when the value is sensitive (never sent).
+   */
+  value?: string | null;
+}
+export interface PartitionDescription {
+  /**
+   * The first offset still stored (the log start offset).
+   */
+  earliest_offset: number;
+  /**
+   * The in-sync replicas.
+   */
+  isr: number[];
+  /**
+   * The offset the next record will get (the high watermark).
+   */
+  latest_offset: number;
+  /**
+   * The leader's broker id; -1 when the partition has no leader.
+   */
+  leader: number;
+  partition: number;
+  replicas: number[];
+}
+/**
+ * Result of `kafka/topics/describe`.
+ */
+export interface TopicDescription {
+  /**
+   * The topic's configuration as the cluster reports it (sensitive values masked).
+   */
+  configs: ConfigEntry[];
+  /**
+   * Why `configs` could not be read, when it could not (the partitions are still described).
+   */
+  configs_error?: string | null;
+  internal: boolean;
+  name: string;
+  partitions: PartitionDescription[];
+}
+/**
+ * Params of `kafka/topics/list`.
+ */
+export interface TopicsListParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * Also list internal topics (those whose name starts with `__`, such as `__consumer_offsets`).
+   */
+  include_internal?: boolean;
+  /**
+   * How long the request may take; default the check timeout.
+   */
+  timeout_ms?: number | null;
+}
+export interface TopicSummary {
+  /**
+   * Whether Kafka keeps the topic for itself (its name starts with `__`).
+   */
+  internal: boolean;
+  name: string;
+  partitions_count: number;
+  /**
+   * The replicas of the topic's first partition.
+   */
+  replication_factor: number;
+}
+/**
+ * Result of `kafka/topics/list`, sorted by name.
+ */
+export interface TopicsListResult {
+  data: TopicSummary[];
+}
+/**
+ * `data` of a refusal by Kafka (or a Schema Registry): the system's own name for the error and its message.
+ */
+export interface RefusalData {
+  /**
+   * The error's name, such as `TOPIC_ALREADY_EXISTS`.
+   */
+  error: string;
+  /**
+   * The message that came with it, if any.
+   */
+  message?: string | null;
+  /**
+   * The request that was refused, such as `CreateTopics`.
+   */
+  operation: string;
+}
 
 /** Method names, by the row of the method table (lower camel case). */
 export const Methods = {
@@ -492,11 +881,23 @@ export const Methods = {
   refreshConnection: "connections/refresh",
   signIn: "ccloud/signIn",
   signOut: "ccloud/signOut",
+  listTopics: "kafka/topics/list",
+  describeTopic: "kafka/topics/describe",
+  createTopic: "kafka/topics/create",
+  deleteTopic: "kafka/topics/delete",
+  alterTopicConfigs: "kafka/topics/alterConfigs",
+  listGroups: "kafka/groups/list",
+  describeGroup: "kafka/groups/describe",
+  resetGroupOffsets: "kafka/groups/resetOffsets",
+  watchLag: "kafka/lag/watch",
+  unwatchLag: "kafka/lag/unwatch",
 } as const;
 
 /** Notification names, by the row of the table (lower camel case). */
 export const Notifications = {
   connectionsEvent: "connections/event",
+  lagChanged: "kafka/lag",
+  lagWatchEnded: "kafka/lag/ended",
 } as const;
 
 export const EVENT_NOTIFICATION = Notifications.connectionsEvent;
@@ -515,4 +916,15 @@ export const ErrorCodes = {
   patchConflict: -32012,
   ccloudSignInFailed: -32020,
   notCcloud: -32021,
+  kafkaUnavailable: -32030,
+  noKafkaCluster: -32031,
+  notSupported: -32032,
+  topicNotFound: -32033,
+  topicExists: -32034,
+  groupNotFound: -32035,
+  groupNotEmpty: -32036,
+  kafkaDenied: -32037,
+  kafkaInvalid: -32038,
+  kafkaRefused: -32039,
+  watchNotFound: -32040,
 } as const;

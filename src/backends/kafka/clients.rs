@@ -65,7 +65,7 @@ struct Health {
 }
 
 /// The client's context: routes librdkafka's logs to `tracing` and turns its errors into [`Health`].
-struct Monitor {
+pub(super) struct Monitor {
     health: Mutex<Health>,
     /// Bumped when a healthy cluster starts failing; connections using the client watch it.
     changed: watch::Sender<u64>,
@@ -327,6 +327,32 @@ impl SharedClient {
             // SAFETY: librdkafka writes a NUL-terminated message into the buffer.
             Err(unsafe { std::ffi::CStr::from_ptr(error.as_ptr()) }.to_string_lossy().into_owned())
         }
+    }
+
+    /// The client's librdkafka handle, for the admin requests of [`super::admin`].
+    pub(super) fn native(&self) -> *mut rdkafka::types::RDKafka {
+        self.producer.client().native_ptr()
+    }
+
+    /// Metadata of every topic and broker. Blocking. (Asking for one topic by name could create it
+    /// on a cluster that creates topics on first use.)
+    pub fn metadata(&self, timeout: Duration) -> Result<rdkafka::metadata::Metadata, KafkaError> {
+        self.touch();
+        self.producer.client().fetch_metadata(None, timeout)
+    }
+
+    /// The consumer groups (with members and their assignments) as the brokers describe them: one
+    /// group, or all of them. Blocking.
+    pub fn groups(&self, group: Option<&str>, timeout: Duration) -> Result<rdkafka::groups::GroupList, KafkaError> {
+        self.touch();
+        self.producer.client().fetch_group_list(group, timeout)
+    }
+
+    /// Why the cluster is failing, in the words of a check, when the client has seen it fail since
+    /// it last answered.
+    pub fn failure(&self) -> Option<Outcome> {
+        let failure = self.producer.context().health().failure.clone();
+        failure.map(|(_, reason)| explain_for(&self.subject, &reason))
     }
 
     fn touch(&self) {

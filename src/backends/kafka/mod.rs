@@ -6,8 +6,10 @@
 //! - `kerberos` (with the `kerberos` feature) checks the keytab and runs kinit before a Kerberos
 //!   client is made, so that a failed login says why.
 
+pub mod admin;
 pub mod clients;
 pub mod config;
+pub mod data;
 mod explain;
 #[cfg(feature = "kerberos")]
 mod kerberos;
@@ -22,7 +24,7 @@ use rdkafka::ClientConfig;
 
 use crate::backends::{oauth, tls};
 use crate::connections::{BoxFuture, Outcome, ValidCredentials, ValidKafkaCluster};
-use clients::{ClientPool, PoolError};
+use clients::{ClientPool, PoolError, SharedClient};
 
 /// Whether this build can check Kerberos credentials (the `kerberos` cargo feature), for what
 /// `initialize` announces.
@@ -35,6 +37,52 @@ pub async fn check(
     target: &ValidKafkaCluster,
     timeout: Duration,
 ) -> Outcome {
+    let ready = match ready(pool, tokens, target, timeout).await {
+        Ok(ready) => ready,
+        Err(outcome) => return outcome,
+    };
+    #[cfg(feature = "kerberos")]
+    let started = std::time::Instant::now();
+    let outcome = ready.client.check(ready.timeout).await;
+    // A broker that refused the ticket: kinit says whether a fresh one can be had, and if not why,
+    // in what is left of the check's time.
+    #[cfg(feature = "kerberos")]
+    if let Some(login) = ready.kerberos.filter(|_| explain::ticket_suspect(&outcome)) {
+        let left = ready.timeout.saturating_sub(started.elapsed()).min(ready.timeout.mul_f64(0.4));
+        if let Err(why) = login.kinit(left.max(Duration::from_millis(500))).await {
+            return why;
+        }
+    }
+    outcome
+}
+
+/// The shared client of a cluster, ready for requests (its OAuth token handed over, its Kerberos
+/// ticket in place), as the data plane uses it. A failure says why in the words of a check.
+pub async fn client(
+    pool: &ClientPool,
+    tokens: &oauth::TokenCache,
+    target: &ValidKafkaCluster,
+    timeout: Duration,
+) -> Result<Arc<SharedClient>, Outcome> {
+    ready(pool, tokens, target, timeout).await.map(|ready| ready.client)
+}
+
+/// A client with what it needs to talk to its cluster, and the time left for the request.
+struct Ready {
+    client: Arc<SharedClient>,
+    timeout: Duration,
+    #[cfg(feature = "kerberos")]
+    kerberos: Option<kerberos::Login>,
+}
+
+/// Gets (or makes) the shared client for `target` and hands it what it needs: an OAuth token, a
+/// Kerberos ticket.
+async fn ready(
+    pool: &ClientPool,
+    tokens: &oauth::TokenCache,
+    target: &ValidKafkaCluster,
+    timeout: Duration,
+) -> Result<Ready, Outcome> {
     let oauth = match &target.credentials {
         Some(ValidCredentials::OAuth(oauth)) => Some(oauth),
         _ => None,
@@ -42,28 +90,21 @@ pub async fn check(
     let token = match oauth {
         Some(credentials) => match tokens.token(credentials, timeout).await {
             Ok(token) => Some((token, credentials)),
-            Err(error) => return error.into_outcome(),
+            Err(error) => return Err(error.into_outcome()),
         },
         None => None,
     };
-    let config = match configure(target, timeout).await {
-        Ok(config) => config,
-        Err(outcome) => return outcome,
-    };
+    let config = configure(target, timeout).await?;
     let servers = &target.bootstrap_servers;
     // Kerberos: the keytab at every check, a ticket from kinit before the client is made.
     #[cfg(feature = "kerberos")]
     let (kerberos, timeout) = match kerberos::Login::of(target) {
         Some(login) => {
-            if let Err(outcome) = login.check_keytab(files_limit(timeout)).await {
-                return outcome;
-            }
+            login.check_keytab(files_limit(timeout)).await?;
             let mut remaining = timeout;
             if pool.get(&config).is_none() {
                 let started = std::time::Instant::now();
-                if let Err(outcome) = login.kinit(timeout.mul_f64(0.4)).await {
-                    return outcome;
-                }
+                login.kinit(timeout.mul_f64(0.4)).await?;
                 remaining = timeout.saturating_sub(started.elapsed());
             }
             (Some(login), remaining)
@@ -72,44 +113,37 @@ pub async fn check(
     };
     let client = match pool.get_or_create(&config, target).await {
         Ok(client) => client,
-        Err(full @ PoolError::Full { .. }) => return Outcome::failed(full.to_string(), false),
+        Err(full @ PoolError::Full { .. }) => return Err(Outcome::failed(full.to_string(), false)),
         #[cfg(not(feature = "kerberos"))]
         Err(PoolError::Create(error)) if config.get("sasl.mechanism") == Some("GSSAPI") => {
-            return Outcome::failed(
+            return Err(Outcome::failed(
                 format!("Kerberos (SASL GSSAPI) is not available in this build of the sidecar: build it with `cargo build --features kerberos` (librdkafka was built without libsasl2: {error})"),
                 false,
-            );
+            ));
         }
-        Err(error) => return Outcome::failed(format!("Cannot create a Kafka client for '{servers}': {error}"), false),
+        Err(error) => {
+            return Err(Outcome::failed(format!("Cannot create a Kafka client for '{servers}': {error}"), false))
+        }
     };
     #[cfg(feature = "kerberos")]
     if kerberos.is_some() {
-        if let Err(outcome) = kerberos::check_gssapi_plugin() {
-            return outcome;
-        }
+        kerberos::check_gssapi_plugin()?;
     }
     if let Some((token, credentials)) = &token {
         if let Err(reason) = client.hand_token(token, credentials) {
             let url = &credentials.tokens_url;
-            return Outcome::failed(
+            return Err(Outcome::failed(
                 format!("The OAuth token from '{url}' was refused by the Kafka client: {reason}"),
                 false,
-            );
+            ));
         }
     }
-    #[cfg(feature = "kerberos")]
-    let started = std::time::Instant::now();
-    let outcome = client.check(timeout).await;
-    // A broker that refused the ticket: kinit says whether a fresh one can be had, and if not why,
-    // in what is left of the check's time.
-    #[cfg(feature = "kerberos")]
-    if let Some(login) = kerberos.filter(|_| explain::ticket_suspect(&outcome)) {
-        let left = timeout.saturating_sub(started.elapsed()).min(timeout.mul_f64(0.4));
-        if let Err(why) = login.kinit(left.max(Duration::from_millis(500))).await {
-            return why;
-        }
-    }
-    outcome
+    Ok(Ready {
+        client,
+        timeout,
+        #[cfg(feature = "kerberos")]
+        kerberos,
+    })
 }
 
 /// Resolves when the shared client of this cluster sees it start failing, so that the connection

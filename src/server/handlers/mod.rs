@@ -4,6 +4,7 @@
 
 mod ccloud;
 mod connections;
+mod kafka;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

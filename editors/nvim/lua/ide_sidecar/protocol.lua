@@ -15,11 +15,23 @@ M.methods = {
   refreshConnection = "connections/refresh",
   signIn = "ccloud/signIn",
   signOut = "ccloud/signOut",
+  listTopics = "kafka/topics/list",
+  describeTopic = "kafka/topics/describe",
+  createTopic = "kafka/topics/create",
+  deleteTopic = "kafka/topics/delete",
+  alterTopicConfigs = "kafka/topics/alterConfigs",
+  listGroups = "kafka/groups/list",
+  describeGroup = "kafka/groups/describe",
+  resetGroupOffsets = "kafka/groups/resetOffsets",
+  watchLag = "kafka/lag/watch",
+  unwatchLag = "kafka/lag/unwatch",
 }
 
 --- Notification names, by the row of the table (lower camel case).
 M.notifications = {
   connectionsEvent = "connections/event",
+  lagChanged = "kafka/lag",
+  lagWatchEnded = "kafka/lag/ended",
 }
 
 --- JSON-RPC error codes, by name.
@@ -36,6 +48,17 @@ M.errors = {
   patchConflict = -32012, -- the connection kept changing while a patch was applied; try again
   ccloudSignInFailed = -32020, -- Confluent Cloud sign-in could not start (the callback port is in use) or an organization switch failed
   notCcloud = -32021, -- the connection is not a CCLOUD connection
+  kafkaUnavailable = -32030, -- the Kafka cluster could not be reached; the message says why, as the connection's status does
+  noKafkaCluster = -32031, -- the connection has no Kafka cluster
+  notSupported = -32032, -- not supported for this connection or by this cluster
+  topicNotFound = -32033, -- Kafka: the topic does not exist
+  topicExists = -32034, -- Kafka: a topic with this name already exists
+  groupNotFound = -32035, -- Kafka: the consumer group does not exist
+  groupNotEmpty = -32036, -- Kafka: the consumer group has active members
+  kafkaDenied = -32037, -- Kafka: authorization denied; data names the operation
+  kafkaInvalid = -32038, -- Kafka: the request is invalid (partition count, replication factor, config); data has Kafka's error
+  kafkaRefused = -32039, -- Kafka refused the request; data has Kafka's error name and message
+  watchNotFound = -32040, -- no lag watch has this id
 }
 
 return M

@@ -1,0 +1,18 @@
+//! `kafka/groups/list`: the consumer groups of a connection's Kafka cluster.
+
+use tower_lsp_server::jsonrpc::Result;
+
+use crate::backends::kafka::data;
+use crate::protocol::kafka::{GroupsListParams, GroupsListResult};
+use crate::protocol::methods::ListGroups;
+use crate::server::handlers::Handler;
+use crate::server::Sidecar;
+
+impl Handler for ListGroups {
+    async fn handle(sidecar: &Sidecar, params: GroupsListParams) -> Result<GroupsListResult> {
+        let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
+        let servers = kafka.servers.clone();
+        let data = kafka.run(move |client, timeout| data::list_groups(client, &servers, timeout)).await?;
+        Ok(GroupsListResult { data })
+    }
+}

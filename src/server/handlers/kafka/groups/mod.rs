@@ -1,0 +1,5 @@
+//! `kafka/groups/*`.
+
+mod describe;
+mod list;
+mod reset_offsets;

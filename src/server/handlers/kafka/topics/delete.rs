@@ -1,0 +1,20 @@
+//! `kafka/topics/delete`: deletes a topic.
+
+use tower_lsp_server::jsonrpc::Result;
+
+use crate::backends::kafka::data;
+use crate::protocol::kafka::TopicParams;
+use crate::protocol::methods::DeleteTopic;
+use crate::server::handlers::Handler;
+use crate::server::kafka::Problems;
+use crate::server::Sidecar;
+
+impl Handler for DeleteTopic {
+    async fn handle(sidecar: &Sidecar, params: TopicParams) -> Result<()> {
+        let mut problems = Problems::default();
+        problems.topic("topic", &params.topic);
+        problems.into_result()?;
+        let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
+        kafka.run(move |client, timeout| data::delete_topic(client, &params.topic, timeout)).await
+    }
+}
