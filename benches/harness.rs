@@ -1,4 +1,5 @@
-//! The benchmark harness: `cargo bench --bench harness` (add `-- --quick` for fewer repetitions).
+//! The benchmark harness: `cargo bench --bench harness` (add `-- --quick` for fewer repetitions, or
+//! `-- --data-plane-only` to print the data plane's rows without writing `docs/benchmarks.md`).
 //!
 //! It drives the release binary over stdio exactly as an editor does, against a real tansu broker on
 //! 127.0.0.1, and compares create -> CONNECTED with a fresh librdkafka client fetching metadata
@@ -387,10 +388,145 @@ fn machine() -> String {
     )
 }
 
+const DATA_PLANE_SETUP: &str = r#"
+import json, sys, time
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+servers, topics, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+admin = AdminClient({"bootstrap.servers": servers})
+new = [NewTopic(f"bench-{n:04}", 1, 1) for n in range(topics)] + [NewTopic("wide", 100, 1)]
+for future in admin.create_topics(new, request_timeout=60).values():
+    future.result()
+producer = Producer({"bootstrap.servers": servers})
+for partition in range(100):
+    for n in range(3):
+        producer.produce("wide", b"x", partition=partition)
+        producer.flush()
+for group in ["wide-group"] + [f"watched-{n:02}" for n in range(50)]:
+    consumer = Consumer({"bootstrap.servers": servers, "group.id": group})
+    partitions = range(100) if group == "wide-group" else [0]
+    consumer.commit(offsets=[TopicPartition("wide", p, 1) for p in partitions], asynchronous=False)
+    consumer.close()
+times = []
+for n in range(runs):
+    started = time.perf_counter()
+    client = AdminClient({"bootstrap.servers": servers, "client.id": f"peer-list-{n}"})
+    listed = client.list_topics(timeout=10)
+    times.append((time.perf_counter() - started) * 1000)
+    assert len(listed.topics) >= topics
+    del client
+print(json.dumps(times))
+"#;
+
+/// The data plane: `kafka/topics/list` with 1,000 topics against a fresh confluent-kafka AdminClient,
+/// `kafka/groups/describe` with lag on a 100-partition topic, and 50 groups watched at 1 s.
+fn data_plane(runs: usize, window: Duration, rows: &mut Vec<Row>) {
+    const TOPICS: usize = 1000;
+    let broker = Tansu::start();
+    let output = Command::new("python3")
+        .args(["-c", DATA_PLANE_SETUP, &broker.bootstrap(), &TOPICS.to_string(), &runs.to_string()])
+        .output();
+    let peer: Option<Vec<f64>> = match output {
+        Ok(output) if output.status.success() => serde_json::from_slice(&output.stdout).ok(),
+        Ok(output) => {
+            eprintln!("data plane not measured: {}", String::from_utf8_lossy(&output.stderr));
+            return;
+        }
+        Err(error) => {
+            eprintln!("data plane not measured: python3: {error}");
+            return;
+        }
+    };
+    let log = std::env::temp_dir().join(format!("ide-sidecar-bench-lag-{}.log", std::process::id()));
+    let mut command = command("ide_sidecar::server::lag=debug");
+    command.stderr(std::fs::File::create(&log).expect("a log file"));
+    let mut sidecar = SidecarProcess::spawn(command).expect("the sidecar starts");
+    sidecar.initialize(json!({"direct": {"refresh_interval_seconds": 3600}}));
+    let spec = kafka_spec("data plane", &broker.bootstrap());
+    let id = sidecar.request("connections/create", json!({"spec": spec}), WAIT).expect("create")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    events_until(&mut sidecar, &id, "CONNECTED", |e| e["action"] == "CONNECTED");
+
+    let mut list = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let listed = sidecar.request("kafka/topics/list", json!({"connection_id": id}), WAIT).expect("list");
+        list.push(ms(started.elapsed()));
+        assert!(listed["data"].as_array().unwrap().len() > TOPICS);
+    }
+    let ours = median(&mut list);
+    match peer.map(|mut peer| median(&mut peer)) {
+        Some(peer) => rows.push(row(
+            format!("kafka/topics/list, {TOPICS} topics (median of {runs})"),
+            format!("{ours:.1} ms; peer (fresh confluent-kafka AdminClient, list_topics) {peer:.1} ms; ratio {:.2}", ours / peer),
+            "<= 1.5x the peer and <= 50 ms",
+            Some(ours / peer <= 1.5 && ours <= 50.0),
+        )),
+        None => rows.push(row(
+            format!("kafka/topics/list, {TOPICS} topics (median of {runs})"),
+            format!("{ours:.1} ms; peer not measured"),
+            "<= 1.5x the peer and <= 50 ms",
+            Some(ours <= 50.0),
+        )),
+    }
+
+    let mut describe = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let group = sidecar
+            .request("kafka/groups/describe", json!({"connection_id": id, "group_id": "wide-group"}), WAIT)
+            .expect("describe");
+        describe.push(ms(started.elapsed()));
+        assert_eq!(group["partitions"].as_array().unwrap().len(), 100, "{group}");
+    }
+    let describe = median(&mut describe);
+    rows.push(row(
+        format!("kafka/groups/describe with lag, 100 partitions (median of {runs})"),
+        format!("{describe:.1} ms"),
+        "<= 50 ms",
+        Some(describe <= 50.0),
+    ));
+
+    for n in 0..50 {
+        let params = json!({"connection_id": id, "group_ids": [format!("watched-{n:02}")], "interval_ms": 1000});
+        sidecar.request("kafka/lag/watch", params, WAIT).expect("watch");
+    }
+    // Let the first readings go out, then measure a quiet window.
+    std::thread::sleep(Duration::from_secs(3));
+    sidecar.drain(Duration::from_millis(10));
+    let polls_before = std::fs::read_to_string(&log).unwrap_or_default().matches("lag poll").count();
+    let cpu_before = cpu_seconds(sidecar.pid());
+    std::thread::sleep(window);
+    let cpu = cpu_seconds(sidecar.pid()) - cpu_before;
+    let polls = std::fs::read_to_string(&log).unwrap_or_default().matches("lag poll").count() - polls_before;
+    let pushed = sidecar.drain(Duration::from_millis(10)).iter().filter(|m| m["method"] == "kafka/lag").count();
+    let share = cpu / window.as_secs_f64() * 100.0;
+    rows.push(row(
+        format!("50 groups watched at 1 s, 50 watches on one connection (over {} s)", window.as_secs()),
+        format!(
+            "{share:.2}% of a core; {polls} polls ({:.2} per second, all 50 groups each); {pushed} kafka/lag sent (nothing changed)",
+            polls as f64 / window.as_secs_f64()
+        ),
+        "< 2% of a core, one poll per connection",
+        Some(share < 2.0 && (polls as f64) <= window.as_secs_f64() * 1.2),
+    ));
+    sidecar.shutdown();
+    let _ = std::fs::remove_file(&log);
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (runs, stops, window) = if quick { (5, 3, Duration::from_secs(10)) } else { (25, 5, Duration::from_secs(30)) };
     let mut rows = Vec::new();
+    if std::env::args().any(|a| a == "--data-plane-only") {
+        data_plane(runs, window, &mut rows);
+        for row in &rows {
+            println!("| {} | {} | {} | {:?} |", row.what, row.value, row.goal, row.met);
+        }
+        return;
+    }
     eprintln!("startup...");
     startup(if quick { 10 } else { 50 }, &mut rows);
     let broker = Tansu::start();
@@ -406,6 +542,8 @@ fn main() {
     idle_cpu(&broker, window, &mut rows);
     eprintln!("clients through dry runs and edits...");
     client_lifecycle(&broker, &mut rows);
+    eprintln!("data plane...");
+    data_plane(runs, window, &mut rows);
 
     let mut table = String::from("| measure | result | goal | met |\n|---|---|---|---|\n");
     for row in &rows {
@@ -428,7 +566,11 @@ fn main() {
          client of its own (about five threads and four to eight file handles). A dry run's client is closed when the dry run \
          ends; a client no connection uses any more is closed 15 s after its last use, and at most 64 are open at once. \
          \"Back\" means within 8 threads and 8 open files of the figure before (the pool's reaper thread and tokio's \
-         blocking threads, which linger 10 s after a check).\n",
+         blocking threads, which linger 10 s after a check).\n\n\
+         Data plane: the topics are created, the records written and the offsets committed by confluent-kafka before the timing \
+         starts. The sidecar answers on the connection's long-lived client, over stdio; the peer makes a fresh AdminClient and \
+         lists the topics in-process, as a tool without a long-lived client must. A lag watch reads every watched group once \
+         per poll (one poll per connection at the shortest interval of its watches) and sends `kafka/lag` only when a lag changed.\n",
         if quick { " -- --quick" } else { "" },
         run_date(),
         machine(),

@@ -175,6 +175,7 @@ async fn poll(state: Weak<Mutex<State>>, client: Client, connection_id: String, 
             }
         };
         let Some((groups, interval)) = wanted else { return };
+        tracing::debug!(connection = %connection_id, groups = groups.len(), "lag poll");
         let read = kafka.run(move |shared, timeout| data::lag_of_groups(shared, &groups, timeout)).await;
         match read {
             Ok(lags) => {

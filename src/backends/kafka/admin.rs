@@ -520,9 +520,20 @@ pub fn group_offsets(
     only: Option<&[(&str, i32)]>,
     timeout: Duration,
 ) -> Result<Vec<PartitionResult>, AdminError> {
+    let mut answers = groups_offsets(client, &[group], only, timeout)?;
+    answers.pop().unwrap_or_else(|| Ok(Vec::new()))
+}
+
+/// The offsets many groups have committed, all requests in flight at once (librdkafka takes one
+/// group per request). Each group's answer, or its own error, in the order asked.
+pub fn groups_offsets(
+    client: &SharedClient,
+    groups: &[&str],
+    only: Option<&[(&str, i32)]>,
+    timeout: Duration,
+) -> Result<Vec<Result<Vec<PartitionResult>, AdminError>>, AdminError> {
     let started = Instant::now();
     let options = Options::new(client, timeout, false)?;
-    let group_name = c_string(group)?;
     let list = match only {
         Some(asked) => {
             let entries: Vec<(&str, i32, i64)> = asked.iter().map(|(topic, partition)| (*topic, *partition, -1)).collect();
@@ -530,21 +541,31 @@ pub fn group_offsets(
         }
         None => None,
     };
-    // SAFETY: librdkafka copies the name and the list.
-    let request = unsafe {
-        sys::rd_kafka_ListConsumerGroupOffsets_new(group_name.as_ptr(), list.as_ref().map_or(ptr::null(), |list| list.0))
-    };
-    let mut requests = [request];
-    let queue = Queue::new(client);
-    unsafe { sys::rd_kafka_ListConsumerGroupOffsets(client.native(), requests.as_mut_ptr(), 1, options.0, queue.0) };
-    let result = queue.wait(started + timeout, started).and_then(|event| unsafe {
-        let result = sys::rd_kafka_event_ListConsumerGroupOffsets_result(event.0);
-        let mut count = 0;
-        let groups = sys::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &mut count);
-        group_partitions(groups, count)
-    });
-    unsafe { sys::rd_kafka_ListConsumerGroupOffsets_destroy(request) };
-    result
+    let mut sent = Vec::with_capacity(groups.len());
+    for group in groups {
+        let group_name = c_string(group)?;
+        // SAFETY: librdkafka copies the name and the list.
+        let request = unsafe {
+            sys::rd_kafka_ListConsumerGroupOffsets_new(group_name.as_ptr(), list.as_ref().map_or(ptr::null(), |list| list.0))
+        };
+        let mut requests = [request];
+        let queue = Queue::new(client);
+        unsafe { sys::rd_kafka_ListConsumerGroupOffsets(client.native(), requests.as_mut_ptr(), 1, options.0, queue.0) };
+        // SAFETY: the request was copied when it was sent.
+        unsafe { sys::rd_kafka_ListConsumerGroupOffsets_destroy(request) };
+        sent.push(queue);
+    }
+    Ok(sent
+        .into_iter()
+        .map(|queue| {
+            queue.wait(started + timeout, started).and_then(|event| unsafe {
+                let result = sys::rd_kafka_event_ListConsumerGroupOffsets_result(event.0);
+                let mut count = 0;
+                let groups = sys::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &mut count);
+                group_partitions(groups, count)
+            })
+        })
+        .collect())
 }
 
 /// Commits offsets for a group that has no members (AlterConsumerGroupOffsets).

@@ -340,91 +340,116 @@ pub fn describe_group(client: &SharedClient, group_id: &str, timeout: Duration) 
 /// A group's lag per partition: committed or assigned partitions, with their latest offsets. `None`
 /// when the group does not exist (no members, nothing committed).
 fn lag_of(client: &SharedClient, info: &GroupInfo, timeout: Duration) -> Result<Option<Vec<PartitionLag>>> {
+    let mut lags = lags_of(client, std::slice::from_ref(info), timeout)?;
+    Ok(lags.pop().flatten())
+}
+
+/// The lag of many groups in one round: their committed offsets (all requests in flight at once),
+/// then one request for the latest offsets of every partition any of them has, and one for the
+/// earliest offsets of partitions a group has not committed.
+fn lags_of(client: &SharedClient, infos: &[GroupInfo], timeout: Duration) -> Result<Vec<Option<Vec<PartitionLag>>>> {
     let started = std::time::Instant::now();
     let op = Op { name: "OffsetFetch", doing: "read the committed offsets of consumer group" };
-    let committed = admin::group_offsets(client, &info.group_id, None, timeout)
-        .map_err(|error| fail(client, op, &info.group_id, error))?;
-    let mut owners: BTreeMap<(String, i32), Option<String>> = BTreeMap::new();
-    for member in &info.members {
-        for assigned in &member.assignments {
-            for partition in &assigned.partitions {
-                owners.insert((assigned.topic.clone(), *partition), Some(member.member_id.clone()));
+    let names: Vec<&str> = infos.iter().map(|info| info.group_id.as_str()).collect();
+    let subject = names.join("', '");
+    let answers = admin::groups_offsets(client, &names, None, timeout).map_err(|error| fail(client, op, &subject, error))?;
+    // Per group: (topic, partition) -> committed offset (None: nothing committed), and the owners.
+    type Key = (String, i32);
+    let mut groups: Vec<Option<(BTreeMap<Key, Option<i64>>, HashMap<Key, String>)>> = Vec::with_capacity(infos.len());
+    for (info, answer) in infos.iter().zip(answers) {
+        let committed = answer.map_err(|error| fail(client, op, &info.group_id, error))?;
+        let mut owners = HashMap::new();
+        for member in &info.members {
+            for assigned in &member.assignments {
+                for partition in &assigned.partitions {
+                    owners.insert((assigned.topic.clone(), *partition), member.member_id.clone());
+                }
             }
         }
+        let mut offsets: BTreeMap<Key, Option<i64>> = BTreeMap::new();
+        for partition in committed {
+            let offset = (partition.offset >= 0 && partition.error.is_none()).then_some(partition.offset);
+            offsets.insert((partition.topic, partition.partition), offset);
+        }
+        for key in owners.keys() {
+            offsets.entry(key.clone()).or_insert(None);
+        }
+        let exists = !(offsets.is_empty() && info.members.is_empty() && matches!(info.state.as_str(), "Dead" | ""));
+        groups.push(exists.then_some((offsets, owners)));
     }
-    let mut offsets: BTreeMap<(String, i32), Option<i64>> = BTreeMap::new();
-    for partition in committed {
-        let offset = (partition.offset >= 0 && partition.error.is_none()).then_some(partition.offset);
-        offsets.insert((partition.topic, partition.partition), offset);
-        
-    }
-    for key in owners.keys() {
-        offsets.entry(key.clone()).or_insert(None);
-    }
-    if offsets.is_empty() && info.members.is_empty() && matches!(info.state.as_str(), "Dead" | "") {
-        return Ok(None);
-    }
-    let asked: Vec<(&str, i32)> = offsets.keys().map(|(topic, partition)| (topic.as_str(), *partition)).collect();
-    let uncommitted: Vec<(&str, i32)> = offsets
+    let all: BTreeSet<(&str, i32)> = groups
         .iter()
-        .filter(|(_, offset)| offset.is_none())
-        .map(|((topic, partition), _)| (topic.as_str(), *partition))
+        .flatten()
+        .flat_map(|(offsets, _)| offsets.keys().map(|(topic, partition)| (topic.as_str(), *partition)))
         .collect();
+    let uncommitted: BTreeSet<(&str, i32)> = groups
+        .iter()
+        .flatten()
+        .flat_map(|(offsets, _)| offsets.iter().filter(|(_, o)| o.is_none()).map(|((t, p), _)| (t.as_str(), *p)))
+        .collect();
+    let (all, uncommitted): (Vec<_>, Vec<_>) = (all.into_iter().collect(), uncommitted.into_iter().collect());
     let left = timeout.saturating_sub(started.elapsed());
     let op = Op { name: "ListOffsets", doing: "read the latest offsets for consumer group" };
-    let answers = admin::list_offsets(client, &[(OffsetSpec::Latest, &asked), (OffsetSpec::Earliest, &uncommitted)], left)
-        .map_err(|error| fail(client, op, &info.group_id, error))?;
-    let found = |answer: &[admin::PartitionResult]| -> HashMap<(String, i32), i64> {
+    let answers = admin::list_offsets(client, &[(OffsetSpec::Latest, &all), (OffsetSpec::Earliest, &uncommitted)], left)
+        .map_err(|error| fail(client, op, &subject, error))?;
+    let found = |answer: &[admin::PartitionResult]| -> HashMap<Key, i64> {
         answer.iter().filter(|p| p.error.is_none()).map(|p| ((p.topic.clone(), p.partition), p.offset)).collect()
     };
     let (latest, earliest) = (found(&answers[0]), found(&answers[1]));
-    Ok(Some(
-        offsets
-            .into_iter()
-            .map(|(key, committed)| {
-                let latest_offset = latest.get(&key).copied().unwrap_or(-1);
-                let from = committed.or_else(|| earliest.get(&key).copied()).unwrap_or(latest_offset);
-                PartitionLag {
-                    member_id: owners.get(&key).cloned().flatten(),
-                    topic: key.0,
-                    partition: key.1,
-                    committed_offset: committed,
-                    latest_offset,
-                    lag: (latest_offset - from).max(0),
-                }
+    Ok(groups
+        .into_iter()
+        .map(|group| {
+            group.map(|(offsets, owners)| {
+                offsets
+                    .into_iter()
+                    .map(|(key, committed)| {
+                        let latest_offset = latest.get(&key).copied().unwrap_or(-1);
+                        let from = committed.or_else(|| earliest.get(&key).copied()).unwrap_or(latest_offset);
+                        PartitionLag {
+                            member_id: owners.get(&key).cloned(),
+                            topic: key.0,
+                            partition: key.1,
+                            committed_offset: committed,
+                            latest_offset,
+                            lag: (latest_offset - from).max(0),
+                        }
+                    })
+                    .collect()
             })
-            .collect(),
-    ))
+        })
+        .collect())
 }
 
-/// Reads the lag of many groups in one round: one group list for all, then each group's offsets.
-/// A group missing from the answer is `None`.
-pub fn lag_of_groups(client: &SharedClient, group_ids: &BTreeSet<String>, timeout: Duration) -> Result<BTreeMap<String, Option<(String, Vec<PartitionLag>)>>> {
+/// Reads the lag of many groups in one round: one group list for all, then their offsets together.
+/// A group that does not exist is `None`.
+pub fn lag_of_groups(
+    client: &SharedClient,
+    group_ids: &BTreeSet<String>,
+    timeout: Duration,
+) -> Result<BTreeMap<String, Option<(String, Vec<PartitionLag>)>>> {
     let started = std::time::Instant::now();
     let op = Op { name: "ListGroups", doing: "read the lag of the consumer groups of" };
-    let all: HashMap<String, GroupInfo> =
+    let mut all: HashMap<String, GroupInfo> =
         groups(client, op, None, timeout)?.into_iter().map(|group| (group.group_id.clone(), group)).collect();
-    let mut lags = BTreeMap::new();
-    for group_id in group_ids {
-        let fallback;
-        let info = match all.get(group_id) {
-            Some(info) => info,
-            None => {
-                fallback = GroupInfo {
-                    group_id: group_id.clone(),
-                    state: "Dead".into(),
-                    protocol_type: String::new(),
-                    protocol: String::new(),
-                    members: Vec::new(),
-                };
-                &fallback
-            }
-        };
-        let left = timeout.saturating_sub(started.elapsed());
-        let lag = lag_of(client, info, left)?;
-        lags.insert(group_id.clone(), lag.map(|partitions| (info.state.clone(), partitions)));
-    }
-    Ok(lags)
+    let infos: Vec<GroupInfo> = group_ids
+        .iter()
+        .map(|group_id| {
+            all.remove(group_id).unwrap_or_else(|| GroupInfo {
+                group_id: group_id.clone(),
+                state: "Dead".into(),
+                protocol_type: String::new(),
+                protocol: String::new(),
+                members: Vec::new(),
+            })
+        })
+        .collect();
+    let left = timeout.saturating_sub(started.elapsed());
+    let lags = lags_of(client, &infos, left)?;
+    Ok(infos
+        .into_iter()
+        .zip(lags)
+        .map(|(info, lag)| (info.group_id, lag.map(|partitions| (info.state, partitions))))
+        .collect())
 }
 
 /// Moves a group's committed offsets on one topic (or, with `dry_run`, says where they would go).
