@@ -460,7 +460,10 @@ fn data_plane(runs: usize, window: Duration, rows: &mut Vec<Row>) {
     match peer.map(|mut peer| median(&mut peer)) {
         Some(peer) => rows.push(row(
             format!("kafka/topics/list, {TOPICS} topics (median of {runs})"),
-            format!("{ours:.1} ms; peer (fresh confluent-kafka AdminClient, list_topics) {peer:.1} ms; ratio {:.2}", ours / peer),
+            format!(
+                "{ours:.1} ms; peer (fresh confluent-kafka AdminClient, list_topics) {peer:.1} ms; ratio {:.2}",
+                ours / peer
+            ),
             "<= 1.5x the peer and <= 50 ms",
             Some(ours / peer <= 1.5 && ours <= 50.0),
         )),

@@ -106,7 +106,8 @@ async fn serve(args: ServeArgs) -> i32 {
     let input = EofWatch { inner: tokio::io::stdin(), eof: eof.clone() };
     let config = ide_sidecar::server::ServeConfig { max_concurrent_requests: args.max_concurrent_requests.into() };
     let shutdown_requested =
-        ide_sidecar::server::serve_backends(input, tokio::io::stdout(), ide_sidecar::server::real_backends(), config).await;
+        ide_sidecar::server::serve_backends(input, tokio::io::stdout(), ide_sidecar::server::real_backends(), config)
+            .await;
     // 0 only for the orderly `shutdown` then `exit`; end of input or `exit` alone is 1.
     if shutdown_requested && !eof.load(Ordering::SeqCst) {
         0

@@ -33,8 +33,7 @@ fn refused(sidecar: &mut SidecarProcess, method: &str, params: Value) -> Value {
 /// base offset + 1 (confluent-kafka's `get_watermark_offsets` sees the same), so batches of one
 /// keep the offsets exact.
 fn produce(bootstrap: &str, topic: &str, per_partition: &[(i32, usize)]) {
-    let producer: BaseProducer =
-        ClientConfig::new().set("bootstrap.servers", bootstrap).create().expect("a producer");
+    let producer: BaseProducer = ClientConfig::new().set("bootstrap.servers", bootstrap).create().expect("a producer");
     for (partition, count) in per_partition {
         for n in 0..*count {
             let payload = format!("record {n}");
@@ -104,8 +103,11 @@ fn topics_groups_lag_and_resets_against_a_real_broker() {
     let broker = Tansu::start();
     let bootstrap = broker.bootstrap();
     let mut sidecar = start(options());
-    create(&mut sidecar, json!({"id": "k", "name": "tansu", "type": "DIRECT",
-        "kafka_cluster": {"bootstrap_servers": bootstrap, "ssl": {"enabled": false}}}));
+    create(
+        &mut sidecar,
+        json!({"id": "k", "name": "tansu", "type": "DIRECT",
+        "kafka_cluster": {"bootstrap_servers": bootstrap, "ssl": {"enabled": false}}}),
+    );
     let target = |extra: Value| {
         let mut params = json!({"connection_id": "k"});
         params.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
@@ -238,7 +240,11 @@ fn topics_groups_lag_and_resets_against_a_real_broker() {
     assert_eq!(code(&delete_missing), -32033, "{delete_missing}");
 
     // Configs: set one, read it back in describe.
-    call(&mut sidecar, "kafka/topics/alterConfigs", target(json!({"topic": "orders", "set": {"retention.ms": "3600000"}})));
+    call(
+        &mut sidecar,
+        "kafka/topics/alterConfigs",
+        target(json!({"topic": "orders", "set": {"retention.ms": "3600000"}})),
+    );
     let described = call(&mut sidecar, "kafka/topics/describe", target(json!({"topic": "orders"})));
     let retention = described["configs"].as_array().unwrap().iter().find(|c| c["name"] == "retention.ms").cloned();
     assert_eq!(retention.map(|c| c["value"].clone()), Some(json!("3600000")), "{described}");
@@ -247,7 +253,9 @@ fn topics_groups_lag_and_resets_against_a_real_broker() {
     let validated = call(
         &mut sidecar,
         "kafka/topics/create",
-        target(json!({"topic": "checked", "partitions": 2, "validate_only": true, "configs": {"cleanup.policy": "compact"}})),
+        target(
+            json!({"topic": "checked", "partitions": 2, "validate_only": true, "configs": {"cleanup.policy": "compact"}}),
+        ),
     );
     assert_eq!(validated, json!({"name": "checked", "validate_only": true}));
 
@@ -273,20 +281,37 @@ fn bad_params_name_the_field_and_change_nothing() {
     let broker = Tansu::start();
     let mut sidecar = start(options());
     create(&mut sidecar, kafka_spec("tansu", &broker.bootstrap()));
-    let id = sidecar.request("connections/list", json!({}), CALL).unwrap()["data"][0]["id"].as_str().unwrap().to_string();
+    let id =
+        sidecar.request("connections/list", json!({}), CALL).unwrap()["data"][0]["id"].as_str().unwrap().to_string();
     let before = call(&mut sidecar, "connections/get", json!({"id": id}));
     let cases = [
         ("kafka/topics/create", json!({"connection_id": id, "topic": "t", "partitions": -1}), "partitions"),
-        ("kafka/topics/create", json!({"connection_id": id, "topic": "t", "replication_factor": 0}), "replication_factor"),
+        (
+            "kafka/topics/create",
+            json!({"connection_id": id, "topic": "t", "replication_factor": 0}),
+            "replication_factor",
+        ),
         ("kafka/topics/create", json!({"connection_id": id, "topic": ""}), "topic"),
         ("kafka/topics/create", json!({"connection_id": id, "topic": "has space"}), "topic"),
         ("kafka/topics/create", json!({"connection_id": id, "topic": "t", "partitions": "three"}), "partitions"),
         ("kafka/topics/describe", json!({"connection_id": id}), "topic"),
         ("kafka/topics/alterConfigs", json!({"connection_id": id, "topic": "t"}), "set"),
         ("kafka/groups/describe", json!({"connection_id": id, "group_id": ""}), "group_id"),
-        ("kafka/groups/resetOffsets", json!({"connection_id": id, "group_id": "g", "topic": "t", "to": "sideways"}), "to"),
-        ("kafka/groups/resetOffsets", json!({"connection_id": id, "group_id": "g", "topic": "t", "to": {"offsets": [{"partition": 0, "offset": -5}]}}), "to.offsets[0].offset"),
-        ("kafka/groups/resetOffsets", json!({"connection_id": id, "group_id": "g", "topic": "t", "to": "earliest", "partitions": [1, 1]}), "partitions[1]"),
+        (
+            "kafka/groups/resetOffsets",
+            json!({"connection_id": id, "group_id": "g", "topic": "t", "to": "sideways"}),
+            "to",
+        ),
+        (
+            "kafka/groups/resetOffsets",
+            json!({"connection_id": id, "group_id": "g", "topic": "t", "to": {"offsets": [{"partition": 0, "offset": -5}]}}),
+            "to.offsets[0].offset",
+        ),
+        (
+            "kafka/groups/resetOffsets",
+            json!({"connection_id": id, "group_id": "g", "topic": "t", "to": "earliest", "partitions": [1, 1]}),
+            "partitions[1]",
+        ),
         ("kafka/lag/watch", json!({"connection_id": id, "group_ids": []}), "group_ids"),
         ("kafka/lag/watch", json!({"connection_id": id, "group_ids": ["g"], "interval_ms": 10}), "interval_ms"),
         ("kafka/topics/list", json!({"connection_id": id, "timeout_ms": 0}), "timeout_ms"),
@@ -318,10 +343,16 @@ fn bad_params_name_the_field_and_change_nothing() {
 fn targets_the_data_plane_cannot_reach_say_why() {
     let mut sidecar = start(options());
     let port = closed_port();
-    create(&mut sidecar, json!({"id": "down", "name": "down", "type": "DIRECT",
-        "kafka_cluster": {"bootstrap_servers": format!("127.0.0.1:{port}"), "ssl": {"enabled": false}}}));
-    create(&mut sidecar, json!({"id": "sr", "name": "registry only", "type": "DIRECT",
-        "schema_registry": {"uri": "http://127.0.0.1:1"}}));
+    create(
+        &mut sidecar,
+        json!({"id": "down", "name": "down", "type": "DIRECT",
+        "kafka_cluster": {"bootstrap_servers": format!("127.0.0.1:{port}"), "ssl": {"enabled": false}}}),
+    );
+    create(
+        &mut sidecar,
+        json!({"id": "sr", "name": "registry only", "type": "DIRECT",
+        "schema_registry": {"uri": "http://127.0.0.1:1"}}),
+    );
     create(&mut sidecar, json!({"id": "cloud", "name": "cloud", "type": "CCLOUD"}));
 
     let down = refused(&mut sidecar, "kafka/topics/list", json!({"connection_id": "down", "timeout_ms": 3000}));
@@ -334,7 +365,8 @@ fn targets_the_data_plane_cannot_reach_say_why() {
                 && m["params"]["connection"]["status"]["kafka_cluster"]["state"] == "FAILED"
         })
         .expect("the connection fails");
-    let status_message = status["params"]["connection"]["status"]["kafka_cluster"]["errors"]["auth_status_check"]["message"]
+    let status_message = status["params"]["connection"]["status"]["kafka_cluster"]["errors"]["auth_status_check"]
+        ["message"]
         .as_str()
         .unwrap()
         .to_string();

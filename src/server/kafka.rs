@@ -53,9 +53,9 @@ impl Sidecar {
     /// The data plane's backends: none when the server was started with checks that reach no real
     /// system (the in-process tests' scripted checks).
     pub(super) fn data_plane(&self) -> Result<&RealChecks> {
-        self.data_plane.as_ref().ok_or_else(|| {
-            error(ErrorCode::NotSupported, "This sidecar was started without its Kafka backends".into())
-        })
+        self.data_plane
+            .as_ref()
+            .ok_or_else(|| error(ErrorCode::NotSupported, "This sidecar was started without its Kafka backends".into()))
     }
 
     /// Resolves a request's target to its cluster's shared client. `cluster_id`, when given, must be
@@ -190,7 +190,8 @@ impl Problems {
         if problems.len() > SHOWN {
             let more = problems.len() - SHOWN;
             problems.truncate(SHOWN);
-            problems.push(ErrorDetail { source: String::new(), detail: format!("{more} more problems were not listed") });
+            problems
+                .push(ErrorDetail { source: String::new(), detail: format!("{more} more problems were not listed") });
         }
         Err(invalid_params(problems))
     }

@@ -22,7 +22,7 @@ use tower_lsp_server::Client;
 use super::kafka::KafkaRequest;
 use super::Lsp;
 use crate::backends::kafka::data;
-use crate::protocol::kafka::{LagEnded, LagEvent, LagWatchParams, PartitionLag};
+use crate::protocol::kafka::{LagEnded, LagEvent, LagWatchParams};
 use crate::protocol::methods::{LagChanged, LagWatchEnded};
 
 /// The shortest interval a watch may ask for.
@@ -157,7 +157,13 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 
 /// One connection's poll: reads every watched group's lag, sends what changed, sleeps the shortest
 /// interval, until the connection has no watches left (or the session ends).
-async fn poll(state: Weak<Mutex<State>>, client: Client, connection_id: String, kafka: KafkaRequest, wake: Arc<Notify>) {
+async fn poll(
+    state: Weak<Mutex<State>>,
+    client: Client,
+    connection_id: String,
+    kafka: KafkaRequest,
+    wake: Arc<Notify>,
+) {
     loop {
         // What to read: every group some watch of this connection names, at the shortest interval.
         let wanted = {
@@ -197,7 +203,7 @@ async fn poll(state: Weak<Mutex<State>>, client: Client, connection_id: String, 
     }
 }
 
-type Lags = std::collections::BTreeMap<String, Option<(String, Vec<PartitionLag>)>>;
+use crate::backends::kafka::data::GroupLags as Lags;
 
 /// The events this reading makes: for each watch of the connection, each group whose lag differs
 /// from what the watch was last sent.
@@ -245,6 +251,7 @@ fn news(state: &mut State, connection_id: &str, lags: &Lags) -> Vec<LagEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::kafka::PartitionLag;
 
     fn lag(topic: &str, partition: i32, committed: i64, latest: i64) -> PartitionLag {
         PartitionLag {
@@ -277,9 +284,12 @@ mod tests {
     fn only_changes_in_lag_are_news() {
         let mut state = state_with(&[("w1", &["g"]), ("w2", &["g", "h"])]);
         let reading = |committed, latest| -> Lags {
-            [("g".to_string(), Some(("Empty".to_string(), vec![lag("t", 0, committed, latest)]))), ("h".to_string(), None)]
-                .into_iter()
-                .collect()
+            [
+                ("g".to_string(), Some(("Empty".to_string(), vec![lag("t", 0, committed, latest)]))),
+                ("h".to_string(), None),
+            ]
+            .into_iter()
+            .collect()
         };
         let first = news(&mut state, "c", &reading(5, 10));
         // Every watch gets its first reading of every group, and the missing group once, as gone.

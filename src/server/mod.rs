@@ -28,9 +28,7 @@ use crate::backends::ccloud::CCloudClient;
 use crate::backends::RealChecks;
 use crate::connections::{Checks, ConnectionManager, Settings};
 use crate::protocol::methods::{self, ConnectionsEvent};
-use crate::protocol::{
-    ConnectionEvent, ErrorCode, EventAction, InitializationOptions, Notification, PROTOCOL_VERSION,
-};
+use crate::protocol::{ConnectionEvent, ErrorCode, EventAction, InitializationOptions, Notification, PROTOCOL_VERSION};
 use decode::{decode_options, detail};
 
 pub use errors::invalid_params;

@@ -137,7 +137,9 @@ struct Options(*mut sys::rd_kafka_AdminOptions_t);
 impl Options {
     fn new(client: &SharedClient, timeout: Duration, validate_only: bool) -> Result<Self, AdminError> {
         // SAFETY: the handle is valid while `client` lives.
-        let options = Self(unsafe { sys::rd_kafka_AdminOptions_new(client.native(), sys::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_ANY) });
+        let options = Self(unsafe {
+            sys::rd_kafka_AdminOptions_new(client.native(), sys::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_ANY)
+        });
         let mut error = [0 as c_char; 256];
         let millis = timeout.as_millis().clamp(1, i32::MAX as u128) as i32;
         // SAFETY: the options are valid; the buffer's size is passed with it.
@@ -146,9 +148,8 @@ impl Options {
         };
         options.check(code, &error)?;
         if validate_only {
-            let code = unsafe {
-                sys::rd_kafka_AdminOptions_set_validate_only(options.0, 1, error.as_mut_ptr(), error.len())
-            };
+            let code =
+                unsafe { sys::rd_kafka_AdminOptions_set_validate_only(options.0, 1, error.as_mut_ptr(), error.len()) };
             options.check(code, &error)?;
             let code = unsafe {
                 sys::rd_kafka_AdminOptions_set_operation_timeout(options.0, millis, error.as_mut_ptr(), error.len())
@@ -222,7 +223,8 @@ unsafe fn partitions(list: *const sys::rd_kafka_topic_partition_list_t) -> Vec<P
                 topic: text(entry.topic).unwrap_or_default(),
                 partition: entry.partition,
                 offset: entry.offset,
-                error: (entry.err != RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR).then(|| AdminError::of(entry.err, None)),
+                error: (entry.err != RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR)
+                    .then(|| AdminError::of(entry.err, None)),
             }
         })
         .collect()
@@ -334,7 +336,9 @@ impl Resource {
     fn topic(name: &str) -> Result<Self, AdminError> {
         let name = c_string(name)?;
         // SAFETY: librdkafka copies the name.
-        Ok(Self(unsafe { sys::rd_kafka_ConfigResource_new(sys::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC, name.as_ptr()) }))
+        Ok(Self(unsafe {
+            sys::rd_kafka_ConfigResource_new(sys::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC, name.as_ptr())
+        }))
     }
 }
 
@@ -358,7 +362,11 @@ unsafe fn resource_error(resource: *const sys::rd_kafka_ConfigResource_t) -> Res
 }
 
 /// A topic's configs, sorted by name.
-pub fn describe_topic_configs(client: &SharedClient, topic: &str, timeout: Duration) -> Result<Vec<Config>, AdminError> {
+pub fn describe_topic_configs(
+    client: &SharedClient,
+    topic: &str,
+    timeout: Duration,
+) -> Result<Vec<Config>, AdminError> {
     let started = Instant::now();
     let options = Options::new(client, timeout, false)?;
     let resource = Resource::topic(topic)?;
@@ -416,7 +424,8 @@ pub fn alter_topic_configs(
         let value = value.map(c_string).transpose()?;
         let value_ptr = value.as_ref().map_or(ptr::null(), |value| value.as_ptr());
         // SAFETY: valid resource and strings, copied by librdkafka.
-        let error = unsafe { sys::rd_kafka_ConfigResource_add_incremental_config(resource.0, name.as_ptr(), op, value_ptr) };
+        let error =
+            unsafe { sys::rd_kafka_ConfigResource_add_incremental_config(resource.0, name.as_ptr(), op, value_ptr) };
         if !error.is_null() {
             let failure = unsafe {
                 let code = sys::rd_kafka_error_code(error);
@@ -536,7 +545,8 @@ pub fn groups_offsets(
     let options = Options::new(client, timeout, false)?;
     let list = match only {
         Some(asked) => {
-            let entries: Vec<(&str, i32, i64)> = asked.iter().map(|(topic, partition)| (*topic, *partition, -1)).collect();
+            let entries: Vec<(&str, i32, i64)> =
+                asked.iter().map(|(topic, partition)| (*topic, *partition, -1)).collect();
             Some(PartitionList::new(&entries)?)
         }
         None => None,
@@ -546,11 +556,16 @@ pub fn groups_offsets(
         let group_name = c_string(group)?;
         // SAFETY: librdkafka copies the name and the list.
         let request = unsafe {
-            sys::rd_kafka_ListConsumerGroupOffsets_new(group_name.as_ptr(), list.as_ref().map_or(ptr::null(), |list| list.0))
+            sys::rd_kafka_ListConsumerGroupOffsets_new(
+                group_name.as_ptr(),
+                list.as_ref().map_or(ptr::null(), |list| list.0),
+            )
         };
         let mut requests = [request];
         let queue = Queue::new(client);
-        unsafe { sys::rd_kafka_ListConsumerGroupOffsets(client.native(), requests.as_mut_ptr(), 1, options.0, queue.0) };
+        unsafe {
+            sys::rd_kafka_ListConsumerGroupOffsets(client.native(), requests.as_mut_ptr(), 1, options.0, queue.0)
+        };
         // SAFETY: the request was copied when it was sent.
         unsafe { sys::rd_kafka_ListConsumerGroupOffsets_destroy(request) };
         sent.push(queue);

@@ -48,10 +48,16 @@ impl Refusal {
             GroupIdNotFound | UnknownGroup => Self::GroupNotFound,
             NonEmptyGroup | UnknownMemberId | RebalanceInProgress => Self::GroupNotEmpty,
             TopicAuthorizationFailed | GroupAuthorizationFailed | ClusterAuthorizationFailed => Self::Denied,
-            InvalidPartitions | InvalidReplicationFactor | InvalidReplicaAssignment | InvalidConfig | InvalidTopic
-            | InvalidRequest | PolicyViolation | UnknownPartition | InvalidArgument | OffsetOutOfRange => {
-                Self::Invalid
-            }
+            InvalidPartitions
+            | InvalidReplicationFactor
+            | InvalidReplicaAssignment
+            | InvalidConfig
+            | InvalidTopic
+            | InvalidRequest
+            | PolicyViolation
+            | UnknownPartition
+            | InvalidArgument
+            | OffsetOutOfRange => Self::Invalid,
             UnsupportedVersion | UnsupportedFeature | TopicDeletionDisabled => Self::Unsupported,
             _ => Self::Other,
         }
@@ -129,7 +135,12 @@ pub fn is_internal(topic: &str) -> bool {
 const LIST_TOPICS: Op = Op { name: "Metadata", doing: "list the topics of" };
 
 /// Every topic, sorted by name.
-pub fn list_topics(client: &SharedClient, servers: &str, include_internal: bool, timeout: Duration) -> Result<Vec<TopicSummary>> {
+pub fn list_topics(
+    client: &SharedClient,
+    servers: &str,
+    include_internal: bool,
+    timeout: Duration,
+) -> Result<Vec<TopicSummary>> {
     let metadata = client.metadata(timeout).map_err(|error| fail_kafka(client, LIST_TOPICS, servers, error))?;
     let mut topics: Vec<TopicSummary> = metadata
         .topics()
@@ -139,7 +150,11 @@ pub fn list_topics(client: &SharedClient, servers: &str, include_internal: bool,
         .map(|topic| TopicSummary {
             name: topic.name().to_string(),
             partitions_count: topic.partitions().len() as u32,
-            replication_factor: topic.partitions().iter().min_by_key(|p| p.id()).map_or(0, |p| p.replicas().len() as u32),
+            replication_factor: topic
+                .partitions()
+                .iter()
+                .min_by_key(|p| p.id())
+                .map_or(0, |p| p.replicas().len() as u32),
             internal: is_internal(topic.name()),
         })
         .collect();
@@ -148,7 +163,12 @@ pub fn list_topics(client: &SharedClient, servers: &str, include_internal: bool,
 }
 
 /// One topic's partitions as the metadata describes them, or `TopicNotFound`.
-fn topic_partitions(client: &SharedClient, op: Op, topic: &str, timeout: Duration) -> Result<Vec<(i32, i32, Vec<i32>, Vec<i32>)>> {
+fn topic_partitions(
+    client: &SharedClient,
+    op: Op,
+    topic: &str,
+    timeout: Duration,
+) -> Result<Vec<PartitionDescription>> {
     let metadata = client.metadata(timeout).map_err(|error| fail_kafka(client, op, topic, error))?;
     let found = metadata.topics().iter().find(|candidate| candidate.name() == topic);
     match found {
@@ -156,16 +176,26 @@ fn topic_partitions(client: &SharedClient, op: Op, topic: &str, timeout: Duratio
             let mut partitions: Vec<_> = found
                 .partitions()
                 .iter()
-                .map(|p| (p.id(), p.leader(), p.replicas().to_vec(), p.isr().to_vec()))
+                .map(|p| PartitionDescription {
+                    partition: p.id(),
+                    leader: p.leader(),
+                    replicas: p.replicas().to_vec(),
+                    isr: p.isr().to_vec(),
+                    earliest_offset: -1,
+                    latest_offset: -1,
+                })
                 .collect();
-            partitions.sort_by_key(|p| p.0);
+            partitions.sort_by_key(|p| p.partition);
             Ok(partitions)
         }
         _ => Err(fail(
             client,
             op,
             topic,
-            AdminError::of_code(RDKafkaErrorCode::UnknownTopicOrPartition, "the topic is not in the cluster's metadata"),
+            AdminError::of_code(
+                RDKafkaErrorCode::UnknownTopicOrPartition,
+                "the topic is not in the cluster's metadata",
+            ),
         )),
     }
 }
@@ -176,7 +206,7 @@ const DESCRIBE_TOPIC: Op = Op { name: "Metadata", doing: "describe topic" };
 pub fn describe_topic(client: &SharedClient, topic: &str, timeout: Duration) -> Result<TopicDescription> {
     let started = std::time::Instant::now();
     let partitions = topic_partitions(client, DESCRIBE_TOPIC, topic, timeout)?;
-    let asked: Vec<(&str, i32)> = partitions.iter().map(|p| (topic, p.0)).collect();
+    let asked: Vec<(&str, i32)> = partitions.iter().map(|p| (topic, p.partition)).collect();
     let left = timeout.saturating_sub(started.elapsed());
     let offsets = admin::list_offsets(client, &[(OffsetSpec::Earliest, &asked), (OffsetSpec::Latest, &asked)], left)
         .map_err(|error| fail(client, Op { name: "ListOffsets", doing: "read the offsets of topic" }, topic, error))?;
@@ -187,20 +217,20 @@ pub fn describe_topic(client: &SharedClient, topic: &str, timeout: Duration) -> 
     let left = timeout.saturating_sub(started.elapsed());
     let (configs, configs_error) = match admin::describe_topic_configs(client, topic, left) {
         Ok(configs) => (configs, None),
-        Err(error) => (Vec::new(), Some(format!("The cluster did not describe the topic's configs: {} ({})", error.message, error.name))),
+        Err(error) => (
+            Vec::new(),
+            Some(format!("The cluster did not describe the topic's configs: {} ({})", error.message, error.name)),
+        ),
     };
     Ok(TopicDescription {
         name: topic.to_string(),
         internal: is_internal(topic),
         partitions: partitions
             .into_iter()
-            .map(|(partition, leader, replicas, isr)| PartitionDescription {
-                partition,
-                leader,
-                replicas,
-                isr,
-                earliest_offset: earliest.get(&partition).copied().unwrap_or(-1),
-                latest_offset: latest.get(&partition).copied().unwrap_or(-1),
+            .map(|partition| PartitionDescription {
+                earliest_offset: earliest.get(&partition.partition).copied().unwrap_or(-1),
+                latest_offset: latest.get(&partition.partition).copied().unwrap_or(-1),
+                ..partition
             })
             .collect(),
         configs: configs
@@ -252,7 +282,8 @@ struct GroupInfo {
 }
 
 fn groups(client: &SharedClient, op: Op, group: Option<&str>, timeout: Duration) -> Result<Vec<GroupInfo>> {
-    let list = client.groups(group, timeout).map_err(|error| fail_kafka(client, op, group.unwrap_or("the cluster"), error))?;
+    let list =
+        client.groups(group, timeout).map_err(|error| fail_kafka(client, op, group.unwrap_or("the cluster"), error))?;
     Ok(list
         .groups()
         .iter()
@@ -285,7 +316,9 @@ pub fn list_groups(client: &SharedClient, servers: &str, timeout: Duration) -> R
     let mut summaries: Vec<GroupSummary> = groups(client, op, None, timeout)
         .map_err(|error| match error {
             KafkaDataError::Refused { .. } => error,
-            KafkaDataError::Unavailable(message) => KafkaDataError::Unavailable(message.replace("'the cluster'", &format!("'{servers}'"))),
+            KafkaDataError::Unavailable(message) => {
+                KafkaDataError::Unavailable(message.replace("'the cluster'", &format!("'{servers}'")))
+            }
         })?
         .into_iter()
         .map(|group| GroupSummary {
@@ -305,9 +338,8 @@ const DESCRIBE_GROUP: Op = Op { name: "DescribeGroups", doing: "describe consume
 /// `GroupNotFound` when the cluster knows nothing of it (no members and no committed offsets).
 pub fn describe_group(client: &SharedClient, group_id: &str, timeout: Duration) -> Result<GroupDescription> {
     let started = std::time::Instant::now();
-    let info = groups(client, DESCRIBE_GROUP, Some(group_id), timeout)?
-        .into_iter()
-        .find(|group| group.group_id == group_id);
+    let info =
+        groups(client, DESCRIBE_GROUP, Some(group_id), timeout)?.into_iter().find(|group| group.group_id == group_id);
     let info = info.unwrap_or_else(|| GroupInfo {
         group_id: group_id.to_string(),
         state: "Dead".into(),
@@ -352,10 +384,13 @@ fn lags_of(client: &SharedClient, infos: &[GroupInfo], timeout: Duration) -> Res
     let op = Op { name: "OffsetFetch", doing: "read the committed offsets of consumer group" };
     let names: Vec<&str> = infos.iter().map(|info| info.group_id.as_str()).collect();
     let subject = names.join("', '");
-    let answers = admin::groups_offsets(client, &names, None, timeout).map_err(|error| fail(client, op, &subject, error))?;
+    let answers =
+        admin::groups_offsets(client, &names, None, timeout).map_err(|error| fail(client, op, &subject, error))?;
     // Per group: (topic, partition) -> committed offset (None: nothing committed), and the owners.
     type Key = (String, i32);
-    let mut groups: Vec<Option<(BTreeMap<Key, Option<i64>>, HashMap<Key, String>)>> = Vec::with_capacity(infos.len());
+    /// A group's committed offsets (`None`: nothing committed) and the members its partitions are assigned to.
+    type Committed = (BTreeMap<Key, Option<i64>>, HashMap<Key, String>);
+    let mut groups: Vec<Option<Committed>> = Vec::with_capacity(infos.len());
     for (info, answer) in infos.iter().zip(answers) {
         let committed = answer.map_err(|error| fail(client, op, &info.group_id, error))?;
         let mut owners = HashMap::new();
@@ -390,8 +425,9 @@ fn lags_of(client: &SharedClient, infos: &[GroupInfo], timeout: Duration) -> Res
     let (all, uncommitted): (Vec<_>, Vec<_>) = (all.into_iter().collect(), uncommitted.into_iter().collect());
     let left = timeout.saturating_sub(started.elapsed());
     let op = Op { name: "ListOffsets", doing: "read the latest offsets for consumer group" };
-    let answers = admin::list_offsets(client, &[(OffsetSpec::Latest, &all), (OffsetSpec::Earliest, &uncommitted)], left)
-        .map_err(|error| fail(client, op, &subject, error))?;
+    let answers =
+        admin::list_offsets(client, &[(OffsetSpec::Latest, &all), (OffsetSpec::Earliest, &uncommitted)], left)
+            .map_err(|error| fail(client, op, &subject, error))?;
     let found = |answer: &[admin::PartitionResult]| -> HashMap<Key, i64> {
         answer.iter().filter(|p| p.error.is_none()).map(|p| ((p.topic.clone(), p.partition), p.offset)).collect()
     };
@@ -420,13 +456,12 @@ fn lags_of(client: &SharedClient, infos: &[GroupInfo], timeout: Duration) -> Res
         .collect())
 }
 
+/// Groups' lag by group id: the group's state and its partitions' lag, `None` for a group that does
+/// not exist.
+pub type GroupLags = BTreeMap<String, Option<(String, Vec<PartitionLag>)>>;
+
 /// Reads the lag of many groups in one round: one group list for all, then their offsets together.
-/// A group that does not exist is `None`.
-pub fn lag_of_groups(
-    client: &SharedClient,
-    group_ids: &BTreeSet<String>,
-    timeout: Duration,
-) -> Result<BTreeMap<String, Option<(String, Vec<PartitionLag>)>>> {
+pub fn lag_of_groups(client: &SharedClient, group_ids: &BTreeSet<String>, timeout: Duration) -> Result<GroupLags> {
     let started = std::time::Instant::now();
     let op = Op { name: "ListGroups", doing: "read the lag of the consumer groups of" };
     let mut all: HashMap<String, GroupInfo> =
@@ -453,7 +488,11 @@ pub fn lag_of_groups(
 }
 
 /// Moves a group's committed offsets on one topic (or, with `dry_run`, says where they would go).
-pub fn reset_offsets(client: &SharedClient, params: &ResetOffsetsParams, timeout: Duration) -> Result<ResetOffsetsResult> {
+pub fn reset_offsets(
+    client: &SharedClient,
+    params: &ResetOffsetsParams,
+    timeout: Duration,
+) -> Result<ResetOffsetsResult> {
     let started = std::time::Instant::now();
     let group_id = params.group_id.as_str();
     let op = Op { name: "OffsetCommit", doing: "reset the offsets of consumer group" };
@@ -476,7 +515,7 @@ pub fn reset_offsets(client: &SharedClient, params: &ResetOffsetsParams, timeout
     }
     let topic = params.topic.as_str();
     let left = timeout.saturating_sub(started.elapsed());
-    let all: Vec<i32> = topic_partitions(client, op, topic, left)?.into_iter().map(|p| p.0).collect();
+    let all: Vec<i32> = topic_partitions(client, op, topic, left)?.into_iter().map(|p| p.partition).collect();
     let chosen: Vec<i32> = match &params.partitions {
         Some(chosen) => chosen.clone(),
         None => match &params.to {
@@ -498,8 +537,10 @@ pub fn reset_offsets(client: &SharedClient, params: &ResetOffsetsParams, timeout
     }
     let asked: Vec<(&str, i32)> = chosen.iter().map(|partition| (topic, *partition)).collect();
     let left = timeout.saturating_sub(started.elapsed());
-    let old = admin::group_offsets(client, group_id, Some(&asked), left).map_err(|error| fail(client, op, group_id, error))?;
-    let old: HashMap<i32, i64> = old.into_iter().filter(|p| p.offset >= 0 && p.error.is_none()).map(|p| (p.partition, p.offset)).collect();
+    let old = admin::group_offsets(client, group_id, Some(&asked), left)
+        .map_err(|error| fail(client, op, group_id, error))?;
+    let old: HashMap<i32, i64> =
+        old.into_iter().filter(|p| p.offset >= 0 && p.error.is_none()).map(|p| (p.partition, p.offset)).collect();
     let left = timeout.saturating_sub(started.elapsed());
     let list_op = Op { name: "ListOffsets", doing: "read the offsets of topic" };
     let mut requests = vec![(OffsetSpec::Earliest, asked.as_slice()), (OffsetSpec::Latest, asked.as_slice())];
@@ -540,19 +581,29 @@ pub fn reset_offsets(client: &SharedClient, params: &ResetOffsetsParams, timeout
     if !params.dry_run {
         let offsets: Vec<(&str, i32, i64)> = changes.iter().map(|c| (topic, c.partition, c.new_offset)).collect();
         let left = timeout.saturating_sub(started.elapsed());
-        let committed = admin::alter_group_offsets(client, group_id, &offsets, left).map_err(|error| fail(client, op, group_id, error))?;
+        let committed = admin::alter_group_offsets(client, group_id, &offsets, left)
+            .map_err(|error| fail(client, op, group_id, error))?;
         if let Some(error) = committed.into_iter().find_map(|p| p.error) {
             return Err(fail(client, op, group_id, error));
         }
     }
-    Ok(ResetOffsetsResult { group_id: group_id.to_string(), topic: topic.to_string(), dry_run: params.dry_run, partitions: changes })
+    Ok(ResetOffsetsResult {
+        group_id: group_id.to_string(),
+        topic: topic.to_string(),
+        dry_run: params.dry_run,
+        partitions: changes,
+    })
 }
 
 /// Partition numbers as a short range: `0-5`, or a list when they have gaps.
 fn describe_range(partitions: &[i32]) -> String {
     match (partitions.first(), partitions.last()) {
-        (Some(first), Some(last)) if (last - first) as usize + 1 == partitions.len() => format!("partitions {first}-{last}"),
-        (Some(_), Some(_)) => format!("partitions {}", partitions.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")),
+        (Some(first), Some(last)) if (last - first) as usize + 1 == partitions.len() => {
+            format!("partitions {first}-{last}")
+        }
+        (Some(_), Some(_)) => {
+            format!("partitions {}", partitions.iter().map(i32::to_string).collect::<Vec<_>>().join(", "))
+        }
         _ => "no partitions".into(),
     }
 }

@@ -14,7 +14,10 @@ impl Handler for UnwatchLag {
         if sidecar.lag.unwatch(&params.watch_id) {
             Ok(())
         } else {
-            Err(error(ErrorCode::WatchNotFound, format!("No lag watch has id '{}': it ended, or never existed", params.watch_id)))
+            Err(error(
+                ErrorCode::WatchNotFound,
+                format!("No lag watch has id '{}': it ended, or never existed", params.watch_id),
+            ))
         }
     }
 }

@@ -21,10 +21,8 @@ impl Handler for WatchLag {
             problems.group(&format!("group_ids[{index}]"), group);
         }
         if let Some(interval) = params.interval_ms.filter(|ms| !(MIN_INTERVAL_MS..=MAX_INTERVAL_MS).contains(ms)) {
-            problems.add(
-                "interval_ms",
-                format!("Must be between {MIN_INTERVAL_MS} and {MAX_INTERVAL_MS}, not {interval}"),
-            );
+            problems
+                .add("interval_ms", format!("Must be between {MIN_INTERVAL_MS} and {MAX_INTERVAL_MS}, not {interval}"));
         }
         problems.into_result()?;
         // The cluster must be reachable now: a watch that could never report is refused at once.
