@@ -142,6 +142,49 @@ local function scripted(script, fn)
   return asked
 end
 
+--- A Neovim with a real screen: a child nvim in a terminal buffer (in a new tab page, 80 columns) started with
+--- `init_lines` as its init.lua and a --listen socket. screen() is what it shows, mode() its nvim_get_mode() (a
+--- fast call, answered even at a hit-enter prompt: mode "r"), keys() types into its terminal, lua() runs Lua in it.
+local function child_nvim(init_lines)
+  local dir = vim.fn.tempname()
+  vim.fn.mkdir(dir, "p")
+  vim.fn.writefile(init_lines, dir .. "/init.lua")
+  local sock = dir .. "/nvim.sock"
+  vim.cmd("tabnew")
+  local bufnr = vim.api.nvim_get_current_buf()
+  local job = vim.fn.termopen({ vim.v.progpath, "-u", dir .. "/init.lua", "-i", "NONE", "--listen", sock }, { env = { TERM = "xterm-256color" } })
+  assert(job > 0, "termopen failed: " .. job)
+  wait_for("the child Neovim's socket", function() return (vim.uv or vim.loop).fs_stat(sock) ~= nil end)
+  local chan = vim.fn.sockconnect("pipe", sock, { rpc = true })
+  local child = {}
+  function child.screen()
+    return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
+  end
+  function child.mode()
+    return vim.fn.rpcrequest(chan, "nvim_get_mode")
+  end
+  function child.keys(keys)
+    vim.fn.chansend(job, keys)
+  end
+  function child.lua(code)
+    return vim.fn.rpcrequest(chan, "nvim_exec_lua", code, {})
+  end
+  function child.wait_screen(text, ms)
+    if not vim.wait(ms or WAIT_MS, function() return child.screen():find(text, 1, true) ~= nil end, 20) then
+      error("timed out waiting for the child's screen to show " .. vim.inspect(text) .. "; it shows:\n" .. child.screen(), 2)
+    end
+  end
+  function child.stop()
+    pcall(vim.fn.rpcnotify, chan, "nvim_command", "qall!")
+    if vim.fn.jobwait({ job }, 5000)[1] == -1 then
+      vim.fn.jobstop(job)
+    end
+    pcall(vim.fn.chanclose, chan)
+    vim.cmd("bwipeout! " .. bufnr)
+  end
+  return child
+end
+
 local function main()
   local binary = os.getenv("IDE_SIDECAR_BIN") or (repo .. "/target/debug/ide-sidecar")
   assert(executable_file(binary), "no sidecar binary at " .. binary .. ": run `cargo build` or set IDE_SIDECAR_BIN")
@@ -566,6 +609,73 @@ local function main()
     assert(noted("Confluent Cloud sign-in is not available in this sidecar version"), "the user is told")
   end)
 
+  step("e in the list renames a connection and changes its settings with connections/patch (a refusal re-asks the wrong answer)", function()
+    -- A connection of its own: nvim-test carries the revisions injected above, newer than the sidecar's.
+    local created
+    sidecar.create(vim.tbl_extend("force", spec, { id = "nvim-edit", name = "Editable" }), function(e) created = e or false end)
+    wait_for("the create result", function() return created ~= nil end)
+    eq(created, false, "create error")
+    vim.cmd("IdeSidecarList")
+    local function press_e()
+      local row
+      for index, line in ipairs(require("ide_sidecar.ui").list_lines()) do
+        if line:find("[nvim-edit]", 1, true) and not row then row = index end
+      end
+      assert(row, "the connection's line in the list")
+      vim.api.nvim_win_set_cursor(0, { row, 0 })
+      vim.cmd("normal e")
+    end
+    local sent = {}
+    local real = sidecar.request
+    sidecar.request = function(method, params, callback)
+      table.insert(sent, { method = method, params = vim.deepcopy(params) })
+      return real(method, params, callback)
+    end
+    local ok, err = pcall(function()
+      scripted({
+        { prompt = "Edit 'Editable'", choose = "rename" },
+        { prompt = "New name for 'Editable'", answer = "Renamed test" },
+      }, function()
+        press_e()
+        wait_for("the new name", function() return sidecar.get("nvim-edit").spec.name == "Renamed test" end)
+      end)
+      eq(sent[#sent], { method = "connections/patch", params = { id = "nvim-edit", patch = { name = "Renamed test" } } }, "the rename's request")
+      wait_for("the list to show the new name", function()
+        return table.concat(require("ide_sidecar.ui").list_lines(), "\n"):find("Renamed test  [nvim-edit]", 1, true) ~= nil
+      end)
+      local servers = "127.0.0.1:" .. port .. ",localhost:" .. port
+      local asked = scripted({
+        { prompt = "Edit 'Renamed test'", choose = "edit" },
+        { prompt = "Connection name", answer = false },
+        { prompt = "Bootstrap servers", answer = "127.0.0.1" }, -- no port: refused
+        { prompt = "Kafka authentication", choose = "none" },
+        { prompt = "Transport security", choose = "plaintext" },
+        { prompt = "Schema Registry URL", answer = false },
+        { prompt = "Fix the answers? (asks again: Bootstrap servers;", choose = true },
+        { prompt = "Bootstrap servers", answer = servers },
+      }, function()
+        press_e()
+        wait_for("the new servers", function() return sidecar.get("nvim-edit").spec.kafka_cluster.bootstrap_servers == servers end)
+      end)
+      -- Each question started from the current value, the choices marked it.
+      eq(asked[2].default, "Renamed test", "the name's current value")
+      eq(asked[3].default, "127.0.0.1:" .. port, "the servers' current value")
+      eq(asked[5].labels[3], "Plaintext (current)", "the current transport marked")
+      eq(sent[#sent], { method = "connections/patch", params = { id = "nvim-edit", patch = { kafka_cluster = { bootstrap_servers = servers } } } }, "the edit's request")
+      assert(noted("Could not change 'Renamed test': kafka_cluster.bootstrap_servers"), "the refusal named the field")
+    end)
+    sidecar.request = real
+    assert(ok, err)
+    wait_for("the edited connection to connect again", function()
+      local lines = table.concat(require("ide_sidecar.ui").list_lines(), "\n")
+      return lines:find("✓ Renamed test  [nvim-edit]  DIRECT  connected", 1, true) ~= nil
+    end)
+    local done
+    sidecar.delete("nvim-edit", function(e) done = e or false end)
+    wait_for("deleting it", function() return done ~= nil end)
+    eq(done, false, "delete error")
+  end)
+
   step("delete: DELETED arrives and the list no longer shows it", function()
     vim.cmd("IdeSidecarDelete! nvim-test")
     wait_for("the DELETED event", function() return event_for("nvim-test", "DELETED") ~= nil end)
@@ -573,6 +683,75 @@ local function main()
       return not table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"):find("nvim-test", 1, true)
     end)
     eq(#sidecar.connections(), 0, "no connections left")
+  end)
+
+  step("the README's configured connection with no broker: one short line at start, no hit-enter prompt (real screen)", function()
+    local setup_lines = {
+      "vim.opt.runtimepath:append(" .. string.format("%q", plugin_dir) .. ")",
+      "require('ide_sidecar').setup({ cmd = { " .. string.format("%q", binary) .. ", 'serve' }, connections = {",
+      "  { id = 'local', name = 'Local broker', type = 'DIRECT', kafka_cluster = { bootstrap_servers = '127.0.0.1:" .. free_port() .. "', ssl = { enabled = false } } },",
+      "  { id = 'second', name = 'Second broker', type = 'DIRECT', kafka_cluster = { bootstrap_servers = '127.0.0.1:" .. free_port() .. "', ssl = { enabled = false } } },",
+      "} })",
+    }
+    local child = child_nvim(setup_lines)
+    local ok, err = pcall(function()
+      child.wait_screen(" broker: ")
+      -- Both checks end (a refused connection fails at once) and their messages are drawn.
+      vim.wait(1500)
+      local mode = child.mode()
+      assert(mode.mode ~= "r" and not mode.blocking, "a prompt at start: " .. vim.inspect(mode) .. "\n" .. child.screen())
+      assert(not child.screen():find("Press ENTER", 1, true), "a hit-enter prompt:\n" .. child.screen())
+      eq(child.lua("local s = require('ide_sidecar') return { require('ide_sidecar.status').overall(s.get('local')), require('ide_sidecar.status').overall(s.get('second')) }"),
+        { "FAILED", "FAILED" }, "both failed")
+      local messages = child.lua("return vim.fn.execute('messages')")
+      contains(messages, "ide-sidecar: Local broker: failed (:IdeSidecarList shows why)", "the short line")
+      contains(messages, "ide-sidecar: Second broker: failed (:IdeSidecarList shows why)", "the other one")
+    end)
+    child.stop()
+    assert(ok, err)
+  end)
+
+  step("\"testing…\" shows after choosing in the inputlist, without a hit-enter prompt (real screen)", function()
+    -- A port that accepts TCP and never answers: the test takes the whole check timeout.
+    local uv = vim.uv or vim.loop
+    local server, accepted = uv.new_tcp(), {}
+    server:bind("127.0.0.1", 0)
+    local silent_port = server:getsockname().port
+    server:listen(16, function()
+      local client = uv.new_tcp()
+      server:accept(client)
+      table.insert(accepted, client)
+    end)
+    local child = child_nvim({
+      "vim.opt.runtimepath:append(" .. string.format("%q", plugin_dir) .. ")",
+      "require('ide_sidecar').setup({ cmd = { " .. string.format("%q", binary) .. ", 'serve' }, init_options = { check_timeout_seconds = 6 } })",
+    })
+    local ok, err = pcall(function()
+      wait_for("the child's sidecar", function() return child.lua("return require('ide_sidecar').is_ready()") end)
+      child.keys(":IdeSidecarAdd\r")
+      child.wait_screen("Connection name:")
+      child.keys("silent\r")
+      child.wait_screen("Bootstrap servers")
+      child.keys("127.0.0.1:" .. silent_port .. "\r")
+      child.wait_screen("Kafka authentication")
+      child.keys("1\r")
+      child.wait_screen("Transport security")
+      child.keys("3\r")
+      child.wait_screen("Schema Registry URL")
+      child.keys("\r")
+      child.wait_screen("Test 'silent' before saving?")
+      child.keys("1\r")
+      child.wait_screen("ide-sidecar: testing 'silent'…", 4000)
+      local mode = child.mode()
+      assert(mode.mode == "n" and not mode.blocking, "waiting at " .. vim.inspect(mode) .. "\n" .. child.screen())
+      assert(not child.screen():find("Press ENTER", 1, true), "a hit-enter prompt:\n" .. child.screen())
+    end)
+    child.stop()
+    server:close()
+    for _, client in ipairs(accepted) do
+      client:close()
+    end
+    assert(ok, err)
   end)
 
   step("stop: shutdown and exit, exit code 0", function()
@@ -626,6 +805,16 @@ local function main()
     local lines = table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n")
     contains(lines, "The sidecar cannot start", "the list says so")
     assert(not lines:find("press a to add", 1, true), "the list does not offer to add: " .. lines)
+  end)
+
+  step("every message the plugin showed starts with 'ide-sidecar: '", function()
+    local unprefixed = {}
+    for _, note in ipairs(notes) do
+      if note.message:sub(1, #"ide-sidecar: ") ~= "ide-sidecar: " then
+        table.insert(unprefixed, note.message)
+      end
+    end
+    eq(unprefixed, {}, "messages without the prefix")
   end)
 end
 

@@ -298,6 +298,24 @@ local function on_init(_, result)
   end)
 end
 
+--- Drops the LSP client's "Client <id or name> quit with exit code ..." message, which Neovim schedules right after
+--- the client's on_exit callbacks, for a second (a replaced vim.notify is left alone).
+local function quiet_lsp_exit_message(client_id)
+  local shown = vim.notify
+  local function filtered(message, ...)
+    if type(message) == "string" and (message:find("^Client " .. client_id .. " quit with exit code") or message:find("^Client ide%-sidecar quit with exit code")) then
+      return
+    end
+    return shown(message, ...)
+  end
+  vim.notify = filtered
+  vim.defer_fn(function()
+    if vim.notify == filtered then
+      vim.notify = shown
+    end
+  end, 1000)
+end
+
 function M.start()
   if client() then
     return state.client_id
@@ -324,6 +342,11 @@ function M.start()
     handlers = { [protocol.notifications.connectionsEvent] = on_event },
     on_init = on_init,
     on_exit = function(code, signal)
+      if state.client_id == this_id and state.ready and (code ~= 0 or (signal or 0) ~= 0) then
+        -- The plugin says below that the sidecar stopped, why, and what to do; Neovim's own "Client ... quit with
+        -- exit code" (no prefix, and a second message that makes the first wait for Enter) is left out.
+        quiet_lsp_exit_message(this_id)
+      end
       vim.schedule(function()
         if state.client_id ~= this_id then
           return

@@ -188,6 +188,9 @@ function M.open_list()
   if vim.fn.bufwinnr(bufnr) == -1 then
     vim.cmd("botright split")
     vim.api.nvim_win_set_buf(0, bufnr)
+  else
+    -- Already shown: go there, so that its keys work.
+    vim.cmd(vim.fn.bufwinnr(bufnr) .. "wincmd w")
   end
   M.rerender()
   sidecar().reload()
@@ -218,6 +221,9 @@ local function choose(prompt, choices, next_step)
       return choice.label
     end,
   }, function(choice)
+    -- inputlist (vim.ui.select before 0.10's float-less default) leaves its list on a scrolled screen: clear it, so
+    -- that the next question or message starts on a clean screen instead of after the answer (or behind Enter).
+    vim.cmd("redraw")
     next_step(choice and choice.value or nil)
   end)
 end
