@@ -169,8 +169,9 @@ local function child_nvim(init_lines)
   function child.lua(code)
     return vim.fn.rpcrequest(chan, "nvim_exec_lua", code, {})
   end
+  -- Its rows joined, so that a text wrapped on the screen is found too.
   function child.wait_screen(text, ms)
-    if not vim.wait(ms or WAIT_MS, function() return child.screen():find(text, 1, true) ~= nil end, 20) then
+    if not vim.wait(ms or WAIT_MS, function() return child.screen():gsub("\n", ""):find(text, 1, true) ~= nil end, 20) then
       error("timed out waiting for the child's screen to show " .. vim.inspect(text) .. "; it shows:\n" .. child.screen(), 2)
     end
   end

@@ -410,7 +410,10 @@ end
 function M.reload(callback)
   M.request(protocol.methods.listConnections, {}, function(err, result)
     if err then
-      notify(status.describe_error("list the connections", err), vim.log.levels.ERROR)
+      -- A sidecar that stopped on its own or cannot start: the list and a message have said so already.
+      if not state.problem then
+        notify(status.describe_error("list the connections", err), vim.log.levels.ERROR)
+      end
     else
       -- A listed connection older than the one held (an event overtook the list) keeps the newer one.
       local held = state.connections
