@@ -23,6 +23,9 @@ local function wait_for(what, condition, ms)
   end
 end
 
+-- IDE_SIDECAR_NVIM_KEEP_GOING=1 runs the steps after a failed one too (later ones may fail because of it): to see
+-- which new steps fail against an older plugin.
+local keep_going = os.getenv("IDE_SIDECAR_NVIM_KEEP_GOING") == "1"
 local function step(name, fn)
   local ok, err = xpcall(fn, debug.traceback)
   if ok then
@@ -31,7 +34,9 @@ local function step(name, fn)
   else
     failed = failed + 1
     say("not ok - " .. name .. "\n" .. tostring(err))
-    error("stopping after a failed step", 0)
+    if not keep_going then
+      error("stopping after a failed step", 0)
+    end
   end
 end
 
@@ -99,6 +104,88 @@ local function noted(needle)
   return nil
 end
 
+--- Answers vim.fn.input and vim.ui.select from `script` (a list of { prompt = text it contains, answer = text or
+--- false for Enter (the default), or choose = a choice's value }) while fn runs; returns what input was asked
+--- ({ prompt, default }) and fails on an unexpected question.
+local function scripted(script, fn)
+  local asked = {}
+  local function next_line(prompt)
+    local line = table.remove(script, 1)
+    assert(line, "an unexpected question: " .. prompt)
+    assert(prompt:find(line.prompt, 1, true), "expected the question '" .. line.prompt .. "', got '" .. prompt .. "'")
+    return line
+  end
+  local real_input, real_secret, real_select = vim.fn.input, vim.fn.inputsecret, vim.ui.select
+  vim.fn.inputsecret = function(prompt)
+    local line = next_line(prompt)
+    table.insert(asked, { prompt = prompt, secret = true })
+    return line.answer
+  end
+  vim.fn.input = function(opts)
+    local line = next_line(opts.prompt)
+    table.insert(asked, { prompt = opts.prompt, default = opts.default })
+    if line.answer == false then return opts.default end
+    return line.answer
+  end
+  vim.ui.select = function(items, opts, on_choice)
+    local line = next_line(opts.prompt)
+    table.insert(asked, { prompt = opts.prompt, labels = vim.tbl_map(function(item) return opts.format_item(item) end, items) })
+    for index, item in ipairs(items) do
+      if item.value == line.choose then return on_choice(item, index) end
+    end
+    error("no choice " .. tostring(line.choose) .. " for " .. opts.prompt)
+  end
+  local ok, err = pcall(fn)
+  vim.fn.input, vim.fn.inputsecret, vim.ui.select = real_input, real_secret, real_select
+  assert(ok, err)
+  eq(#script, 0, "every question was asked; not asked: " .. vim.inspect(script))
+  return asked
+end
+
+--- A Neovim with a real screen: a child nvim in a terminal buffer (in a new tab page, 80 columns) started with
+--- `init_lines` as its init.lua and a --listen socket. screen() is what it shows, mode() its nvim_get_mode() (a
+--- fast call, answered even at a hit-enter prompt: mode "r"), keys() types into its terminal, lua() runs Lua in it.
+local function child_nvim(init_lines)
+  local dir = vim.fn.tempname()
+  vim.fn.mkdir(dir, "p")
+  vim.fn.writefile(init_lines, dir .. "/init.lua")
+  local sock = dir .. "/nvim.sock"
+  vim.cmd("tabnew")
+  local bufnr = vim.api.nvim_get_current_buf()
+  local job = vim.fn.termopen({ vim.v.progpath, "-u", dir .. "/init.lua", "-i", "NONE", "--listen", sock }, { env = { TERM = "xterm-256color" } })
+  assert(job > 0, "termopen failed: " .. job)
+  wait_for("the child Neovim's socket", function() return (vim.uv or vim.loop).fs_stat(sock) ~= nil end)
+  local chan = vim.fn.sockconnect("pipe", sock, { rpc = true })
+  local child = {}
+  function child.screen()
+    return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
+  end
+  function child.mode()
+    return vim.fn.rpcrequest(chan, "nvim_get_mode")
+  end
+  function child.keys(keys)
+    vim.fn.chansend(job, keys)
+  end
+  function child.lua(code)
+    return vim.fn.rpcrequest(chan, "nvim_exec_lua", code, {})
+  end
+  -- Its rows joined, so that a text wrapped on the screen is found too.
+  function child.wait_screen(text, ms)
+    if not vim.wait(ms or WAIT_MS, function() return child.screen():gsub("\n", ""):find(text, 1, true) ~= nil end, 20) then
+      error("timed out waiting for the child's screen to show " .. vim.inspect(text) .. "; it shows:\n" .. child.screen(), 2)
+    end
+  end
+  function child.stop()
+    pcall(vim.fn.rpcnotify, chan, "nvim_command", "qall!")
+    if vim.fn.jobwait({ job }, 5000)[1] == -1 then
+      vim.fn.jobstop(job)
+    end
+    pcall(vim.fn.chanclose, chan)
+    vim.cmd("bwipeout! " .. bufnr)
+  end
+  return child
+end
+
 local function main()
   local binary = os.getenv("IDE_SIDECAR_BIN") or (repo .. "/target/debug/ide-sidecar")
   assert(executable_file(binary), "no sidecar binary at " .. binary .. ": run `cargo build` or set IDE_SIDECAR_BIN")
@@ -133,6 +220,88 @@ local function main()
     -- A Confluent Cloud connection before sign-in says how to sign in.
     local cloud = { id = "cc", spec = { name = "Cloud", type = "CCLOUD" }, status = { ccloud = { state = "NONE" } } }
     contains(status.summary(cloud), "sign in: s in the list, or :IdeSidecarSignIn cc", "sign-in hint")
+  end)
+
+  step("a validation error re-asks only the answers its sources point at; an edit is a merge patch (pure functions)", function()
+    local spec_builder = require("ide_sidecar.spec")
+    local function fix(...)
+      local errors = {}
+      for _, source in ipairs({ ... }) do
+        table.insert(errors, { source = source, detail = "wrong" })
+      end
+      local keys = spec_builder.answers_to_fix(errors)
+      if not keys then
+        return nil
+      end
+      local out = vim.tbl_keys(keys)
+      table.sort(out)
+      return out
+    end
+    eq(fix("kafka_cluster.bootstrap_servers"), { "bootstrap_servers" }, "servers")
+    eq(fix("spec.kafka_cluster.bootstrap_servers"), { "bootstrap_servers" }, "a source with the spec. prefix")
+    eq(fix("kafka_cluster.credentials.password", "schema_registry.uri"), { "kafka_secret", "schema_registry_uri" }, "two problems")
+    eq(fix("kafka_cluster.credentials.scram_username"), { "kafka_user" }, "a SCRAM user")
+    eq(fix("kafka_cluster.credentials"), { "kafka_auth" }, "the credentials as a whole")
+    eq(fix("kafka_cluster.credentials.connect_timeout_millis"), { "kafka_auth" }, "under the credentials")
+    eq(fix("kafka_cluster.ssl.truststore.path"), { "truststore_path" }, "a truststore path")
+    eq(fix("kafka_cluster"), { "bootstrap_servers", "schema_registry_uri" }, "neither a cluster nor a registry")
+    eq(fix("name"), { "name" }, "the name")
+    eq(fix("id"), nil, "not an answer: ask everything")
+    eq(fix("kafka_cluster.client_id_suffix"), nil, "nothing the questions set: ask everything")
+    eq(spec_builder.answers_to_fix({}), nil, "no problems listed")
+
+    local stored = {
+      id = "s", name = "Old", type = "DIRECT",
+      kafka_cluster = {
+        bootstrap_servers = "a:1", client_id_suffix = "x",
+        credentials = { username = "u", password = "********" },
+        ssl = { enabled = true, keystore = { path = "/k.p12" } },
+      },
+    }
+    local answers = spec_builder.answers_from(stored)
+    eq({ answers.name, answers.bootstrap_servers, answers.kafka_auth, answers.kafka_user, answers.kafka_secret, answers.tls, answers.schema_registry_uri },
+      { "Old", "a:1", "plain", "u", "********", "tls", "" }, "answers from a spec")
+    local changed = vim.deepcopy(answers)
+    changed.name = "New"
+    -- Unchanged secrets (masked) and what no question covers (client_id_suffix, the keystore) are not in the patch.
+    eq(spec_builder.merge_patch(spec_builder.build(answers), spec_builder.build(changed)), { name = "New" }, "a rename")
+    changed.kafka_auth, changed.kafka_user, changed.kafka_secret = "api_key", "K", "S"
+    eq(spec_builder.merge_patch(spec_builder.build(answers), spec_builder.build(changed)),
+      { name = "New", kafka_cluster = { credentials = { username = vim.NIL, password = vim.NIL, api_key = "K", api_secret = "S" } } }, "new credentials")
+    -- The spec held with its real secrets follows the patch; a masked value keeps the real one.
+    eq(spec_builder.apply_patch({ name = "Old", kafka_cluster = { credentials = { username = "u", password = "real" } } },
+      { name = "New", kafka_cluster = { credentials = { password = "********" } } }),
+      { name = "New", kafka_cluster = { credentials = { username = "u", password = "real" } } }, "applied patch")
+    eq(spec_builder.answers_from({ name = "O", type = "DIRECT", kafka_cluster = { bootstrap_servers = "a:1", credentials = { principal = "p", keytab_path = "/k" } } }).kafka_auth,
+      "keep", "credentials the questions cannot express are kept")
+  end)
+
+  step("the list highlights each state with groups linked to standard ones (pure render, links)", function()
+    local status = require("ide_sidecar.status")
+    local function connection(id, state)
+      return { id = id, spec = { name = id, type = "DIRECT" }, status = { kafka_cluster = { state = state } } }
+    end
+    local lines, _, marks = status.render({ connection("up", "SUCCESS"), connection("down", "FAILED"), connection("wait", "ATTEMPTING") }, "Title", nil)
+    local function groups_on(row)
+      local out = {}
+      for _, mark in ipairs(marks) do
+        if mark.line == row - 1 then
+          table.insert(out, mark.group .. ":" .. lines[row]:sub(mark.from + 1, mark.to))
+        end
+      end
+      return out
+    end
+    eq(groups_on(3), { "IdeSidecarConnected:✓", "IdeSidecarConnected:connected" }, "a connected line")
+    eq(groups_on(4), { "IdeSidecarConnected:✓", "IdeSidecarConnected:connected" }, "its component")
+    eq(groups_on(5), { "IdeSidecarFailed:⚠", "IdeSidecarFailed:failed" }, "a failed line")
+    eq(groups_on(7), { "IdeSidecarConnecting:…", "IdeSidecarConnecting:connecting…" }, "a connecting line")
+    local function target(group)
+      return vim.fn.synIDattr(vim.fn.synIDtrans(vim.fn.hlID(group)), "name")
+    end
+    require("ide_sidecar.ui").define_highlights()
+    eq(target("IdeSidecarConnected"), vim.fn.hlexists("DiagnosticOk") == 1 and "DiagnosticOk" or "MoreMsg", "connected")
+    eq(target("IdeSidecarFailed"), "DiagnosticError", "failed")
+    eq(target("IdeSidecarConnecting"), "DiagnosticWarn", "connecting")
   end)
 
   local plugin_dir = vim.fn.fnamemodify(here, ":h")
@@ -222,6 +391,17 @@ local function main()
     local lines = table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n")
     contains(lines, "✓ Neovim test  [nvim-test]  DIRECT  connected", "list buffer")
     contains(lines, "Kafka cluster    connected (cluster tansu_cluster)", "list buffer")
+    -- The state is highlighted.
+    local bufnr = vim.fn.bufnr("ide-sidecar://connections")
+    local row
+    for index, line in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+      if line:find("[nvim-test]", 1, true) and not row then row = index - 1 end
+    end
+    local groups = {}
+    for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, require("ide_sidecar.ui").namespace, { row, 0 }, { row, -1 }, { details = true })) do
+      table.insert(groups, mark[4].hl_group)
+    end
+    eq(groups, { "IdeSidecarConnected", "IdeSidecarConnected" }, "the highlights of the connected line")
   end)
 
   step("<CR> on the list opens the connection's details: components, whole errors, the spec", function()
@@ -241,6 +421,13 @@ local function main()
     contains(details, "kafka_cluster.bootstrap_servers = 127.0.0.1:" .. port, "the spec")
     contains(details, "kafka_cluster.ssl.enabled = false", "a nested value")
     vim.cmd("normal q")
+    -- The details alone on the screen: q shows the list there instead of failing with E444.
+    vim.api.nvim_win_set_cursor(0, { row, 0 })
+    vim.cmd("execute \"normal \\<CR>\"")
+    vim.cmd("only")
+    local ok, err = pcall(vim.cmd, "normal q")
+    assert(ok, "q in the details' last window: " .. tostring(err))
+    eq(vim.api.nvim_buf_get_name(0), "ide-sidecar://connections", "the list is shown there")
   end)
 
   step("a reply older than an event already seen never overwrites it (metadata.revision)", function()
@@ -310,65 +497,44 @@ local function main()
     wait_for("the not-found message", function() return noted("there is no connection with id 'no-such-id'") ~= nil end)
   end)
 
-  step("answers the sidecar refused are kept: fixing them starts from each earlier answer", function()
-    local script = {
+  local function named(name)
+    for _, connection in ipairs(sidecar.connections()) do
+      if connection.spec.name == name then return connection end
+    end
+    return nil
+  end
+
+  step("a refusal re-asks only the wrong answers (data.errors[].source), keeping the others", function()
+    local asked = scripted({
       { prompt = "Connection name", answer = "Fixable" },
-      { prompt = "Bootstrap servers", answer = "127.0.0.1" }, -- no port: refused by validation
-      { prompt = "Kafka authentication", choose = "none" },
+      { prompt = "Bootstrap servers", answer = "127.0.0.1" }, -- no port: refused
+      { prompt = "Kafka authentication", choose = "plain" },
+      { prompt = "Username", answer = "alice" },
+      { prompt = "Password", answer = "" }, -- empty: refused
       { prompt = "Transport security", choose = "plaintext" },
+      { prompt = "Schema Registry URL", answer = "localhost:8081" }, -- no http(s): refused
+      { prompt = "Schema Registry authentication", choose = "none" },
+      { prompt = "Test 'Fixable'", choose = "save" },
+      { prompt = "Fix the answers? (asks again: Bootstrap servers, Kafka password or API secret, Schema Registry URL;", choose = true },
+      { prompt = "Bootstrap servers", answer = "127.0.0.1:" .. port },
+      { prompt = "Password", answer = "s3cret" },
       { prompt = "Schema Registry URL", answer = "" },
       { prompt = "Test 'Fixable'", choose = "save" },
-      { prompt = "Fix the answers?", choose = true },
-      { prompt = "Connection name", answer = false }, -- Enter: keeps the earlier answer
-      { prompt = "Bootstrap servers", answer = "127.0.0.1:" .. port },
-      { prompt = "Kafka authentication", choose = "none" },
-      { prompt = "Transport security", choose = "plaintext" },
-      { prompt = "Schema Registry URL", answer = false },
-      { prompt = "Test 'Fixable'", choose = "save" },
-    }
-    local asked = {}
-    local function next_line(prompt)
-      local line = table.remove(script, 1)
-      assert(line, "an unexpected question: " .. prompt)
-      assert(prompt:find(line.prompt, 1, true), "expected the question '" .. line.prompt .. "', got '" .. prompt .. "'")
-      return line
-    end
-    local real_input, real_select = vim.fn.input, vim.ui.select
-    vim.fn.input = function(opts)
-      local line = next_line(opts.prompt)
-      table.insert(asked, { prompt = opts.prompt, default = opts.default })
-      if line.answer == false then return opts.default end
-      return line.answer
-    end
-    vim.ui.select = function(items, opts, on_choice)
-      local line = next_line(opts.prompt)
-      for _, item in ipairs(items) do
-        if item.value == line.choose then return on_choice(item, _) end
-      end
-      error("no choice " .. tostring(line.choose) .. " for " .. opts.prompt)
-    end
-    local ok, err = pcall(function()
+    }, function()
       vim.cmd("IdeSidecarAdd")
-      wait_for("the fixed connection to be added", function()
-        for _, connection in ipairs(sidecar.connections()) do
-          if connection.spec.name == "Fixable" then return true end
-        end
-        return false
-      end)
+      wait_for("the fixed connection to be added", function() return named("Fixable") ~= nil end)
     end)
-    vim.fn.input, vim.ui.select = real_input, real_select
-    assert(ok, err)
-    eq(#script, 0, "every question was asked")
     assert(noted("kafka_cluster.bootstrap_servers"), "the refusal named the field")
-    -- The second round started from the first round's answers.
-    eq(asked[4].default, "Fixable", "the name's earlier answer")
-    eq(asked[5].default, "127.0.0.1", "the servers' earlier answer")
-    local id
-    for _, connection in ipairs(sidecar.connections()) do
-      if connection.spec.name == "Fixable" then id = connection.id end
-    end
+    -- The second round started from the first round's answers, and kept the ones not asked.
+    eq(asked[11].default, "127.0.0.1", "the servers' earlier answer")
+    eq(asked[13].default, "localhost:8081", "the registry's earlier answer")
+    local fixed = named("Fixable")
+    eq(fixed.spec.kafka_cluster.bootstrap_servers, "127.0.0.1:" .. port, "the fixed servers")
+    eq(fixed.spec.kafka_cluster.credentials.username, "alice", "the username kept")
+    eq(fixed.spec.kafka_cluster.ssl.enabled, false, "plaintext kept")
+    eq(fixed.spec.schema_registry, nil, "no registry")
     local done
-    sidecar.delete(id, function(e) done = e or false end)
+    sidecar.delete(fixed.id, function(e) done = e or false end)
     wait_for("deleting it again", function() return done ~= nil end)
     eq(done, false, "delete error")
   end)
@@ -444,6 +610,73 @@ local function main()
     assert(noted("Confluent Cloud sign-in is not available in this sidecar version"), "the user is told")
   end)
 
+  step("e in the list renames a connection and changes its settings with connections/patch (a refusal re-asks the wrong answer)", function()
+    -- A connection of its own: nvim-test carries the revisions injected above, newer than the sidecar's.
+    local created
+    sidecar.create(vim.tbl_extend("force", spec, { id = "nvim-edit", name = "Editable" }), function(e) created = e or false end)
+    wait_for("the create result", function() return created ~= nil end)
+    eq(created, false, "create error")
+    vim.cmd("IdeSidecarList")
+    local function press_e()
+      local row
+      for index, line in ipairs(require("ide_sidecar.ui").list_lines()) do
+        if line:find("[nvim-edit]", 1, true) and not row then row = index end
+      end
+      assert(row, "the connection's line in the list")
+      vim.api.nvim_win_set_cursor(0, { row, 0 })
+      vim.cmd("normal e")
+    end
+    local sent = {}
+    local real = sidecar.request
+    sidecar.request = function(method, params, callback)
+      table.insert(sent, { method = method, params = vim.deepcopy(params) })
+      return real(method, params, callback)
+    end
+    local ok, err = pcall(function()
+      scripted({
+        { prompt = "Edit 'Editable'", choose = "rename" },
+        { prompt = "New name for 'Editable'", answer = "Renamed test" },
+      }, function()
+        press_e()
+        wait_for("the new name", function() return sidecar.get("nvim-edit").spec.name == "Renamed test" end)
+      end)
+      eq(sent[#sent], { method = "connections/patch", params = { id = "nvim-edit", patch = { name = "Renamed test" } } }, "the rename's request")
+      wait_for("the list to show the new name", function()
+        return table.concat(require("ide_sidecar.ui").list_lines(), "\n"):find("Renamed test  [nvim-edit]", 1, true) ~= nil
+      end)
+      local servers = "127.0.0.1:" .. port .. ",localhost:" .. port
+      local asked = scripted({
+        { prompt = "Edit 'Renamed test'", choose = "edit" },
+        { prompt = "Connection name", answer = false },
+        { prompt = "Bootstrap servers", answer = "127.0.0.1" }, -- no port: refused
+        { prompt = "Kafka authentication", choose = "none" },
+        { prompt = "Transport security", choose = "plaintext" },
+        { prompt = "Schema Registry URL", answer = false },
+        { prompt = "Fix the answers? (asks again: Bootstrap servers;", choose = true },
+        { prompt = "Bootstrap servers", answer = servers },
+      }, function()
+        press_e()
+        wait_for("the new servers", function() return sidecar.get("nvim-edit").spec.kafka_cluster.bootstrap_servers == servers end)
+      end)
+      -- Each question started from the current value, the choices marked it.
+      eq(asked[2].default, "Renamed test", "the name's current value")
+      eq(asked[3].default, "127.0.0.1:" .. port, "the servers' current value")
+      eq(asked[5].labels[3], "Plaintext (current)", "the current transport marked")
+      eq(sent[#sent], { method = "connections/patch", params = { id = "nvim-edit", patch = { kafka_cluster = { bootstrap_servers = servers } } } }, "the edit's request")
+      assert(noted("Could not change 'Renamed test': kafka_cluster.bootstrap_servers"), "the refusal named the field")
+    end)
+    sidecar.request = real
+    assert(ok, err)
+    wait_for("the edited connection to connect again", function()
+      local lines = table.concat(require("ide_sidecar.ui").list_lines(), "\n")
+      return lines:find("✓ Renamed test  [nvim-edit]  DIRECT  connected", 1, true) ~= nil
+    end)
+    local done
+    sidecar.delete("nvim-edit", function(e) done = e or false end)
+    wait_for("deleting it", function() return done ~= nil end)
+    eq(done, false, "delete error")
+  end)
+
   step("delete: DELETED arrives and the list no longer shows it", function()
     vim.cmd("IdeSidecarDelete! nvim-test")
     wait_for("the DELETED event", function() return event_for("nvim-test", "DELETED") ~= nil end)
@@ -451,6 +684,75 @@ local function main()
       return not table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"):find("nvim-test", 1, true)
     end)
     eq(#sidecar.connections(), 0, "no connections left")
+  end)
+
+  step("the README's configured connection with no broker: one short line at start, no hit-enter prompt (real screen)", function()
+    local setup_lines = {
+      "vim.opt.runtimepath:append(" .. string.format("%q", plugin_dir) .. ")",
+      "require('ide_sidecar').setup({ cmd = { " .. string.format("%q", binary) .. ", 'serve' }, connections = {",
+      "  { id = 'local', name = 'Local broker', type = 'DIRECT', kafka_cluster = { bootstrap_servers = '127.0.0.1:" .. free_port() .. "', ssl = { enabled = false } } },",
+      "  { id = 'second', name = 'Second broker', type = 'DIRECT', kafka_cluster = { bootstrap_servers = '127.0.0.1:" .. free_port() .. "', ssl = { enabled = false } } },",
+      "} })",
+    }
+    local child = child_nvim(setup_lines)
+    local ok, err = pcall(function()
+      child.wait_screen(" broker: ")
+      -- Both checks end (a refused connection fails at once) and their messages are drawn.
+      vim.wait(1500)
+      local mode = child.mode()
+      assert(mode.mode ~= "r" and not mode.blocking, "a prompt at start: " .. vim.inspect(mode) .. "\n" .. child.screen())
+      assert(not child.screen():find("Press ENTER", 1, true), "a hit-enter prompt:\n" .. child.screen())
+      eq(child.lua("local s = require('ide_sidecar') return { require('ide_sidecar.status').overall(s.get('local')), require('ide_sidecar.status').overall(s.get('second')) }"),
+        { "FAILED", "FAILED" }, "both failed")
+      local messages = child.lua("return vim.fn.execute('messages')")
+      contains(messages, "ide-sidecar: Local broker: failed (:IdeSidecarList shows why)", "the short line")
+      contains(messages, "ide-sidecar: Second broker: failed (:IdeSidecarList shows why)", "the other one")
+    end)
+    child.stop()
+    assert(ok, err)
+  end)
+
+  step("\"testing…\" shows after choosing in the inputlist, without a hit-enter prompt (real screen)", function()
+    -- A port that accepts TCP and never answers: the test takes the whole check timeout.
+    local uv = vim.uv or vim.loop
+    local server, accepted = uv.new_tcp(), {}
+    server:bind("127.0.0.1", 0)
+    local silent_port = server:getsockname().port
+    server:listen(16, function()
+      local client = uv.new_tcp()
+      server:accept(client)
+      table.insert(accepted, client)
+    end)
+    local child = child_nvim({
+      "vim.opt.runtimepath:append(" .. string.format("%q", plugin_dir) .. ")",
+      "require('ide_sidecar').setup({ cmd = { " .. string.format("%q", binary) .. ", 'serve' }, init_options = { check_timeout_seconds = 6 } })",
+    })
+    local ok, err = pcall(function()
+      wait_for("the child's sidecar", function() return child.lua("return require('ide_sidecar').is_ready()") end)
+      child.keys(":IdeSidecarAdd\r")
+      child.wait_screen("Connection name:")
+      child.keys("silent\r")
+      child.wait_screen("Bootstrap servers")
+      child.keys("127.0.0.1:" .. silent_port .. "\r")
+      child.wait_screen("Kafka authentication")
+      child.keys("1\r")
+      child.wait_screen("Transport security")
+      child.keys("3\r")
+      child.wait_screen("Schema Registry URL")
+      child.keys("\r")
+      child.wait_screen("Test 'silent' before saving?")
+      child.keys("1\r")
+      child.wait_screen("ide-sidecar: testing 'silent'…", 4000)
+      local mode = child.mode()
+      assert(mode.mode == "n" and not mode.blocking, "waiting at " .. vim.inspect(mode) .. "\n" .. child.screen())
+      assert(not child.screen():find("Press ENTER", 1, true), "a hit-enter prompt:\n" .. child.screen())
+    end)
+    child.stop()
+    server:close()
+    for _, client in ipairs(accepted) do
+      client:close()
+    end
+    assert(ok, err)
   end)
 
   step("stop: shutdown and exit, exit code 0", function()
@@ -504,6 +806,16 @@ local function main()
     local lines = table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n")
     contains(lines, "The sidecar cannot start", "the list says so")
     assert(not lines:find("press a to add", 1, true), "the list does not offer to add: " .. lines)
+  end)
+
+  step("every message the plugin showed starts with 'ide-sidecar: '", function()
+    local unprefixed = {}
+    for _, note in ipairs(notes) do
+      if note.message:sub(1, #"ide-sidecar: ") ~= "ide-sidecar: " then
+        table.insert(unprefixed, note.message)
+      end
+    end
+    eq(unprefixed, {}, "messages without the prefix")
   end)
 end
 

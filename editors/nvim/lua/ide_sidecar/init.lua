@@ -39,6 +39,9 @@ local state = {
   -- The specs as the user gave them (with secrets), to test or re-create them; the sidecar only shows masks.
   specs = {},
   listeners = {},
+  -- Ids of the configured connections created at start whose first check has not ended: their news is one short
+  -- line (the README's localhost:9092 example must not greet every start with a warning to press Enter for).
+  quiet = {},
   server_info = nil,
   exit_code = nil,
 }
@@ -57,10 +60,30 @@ local function empty_object(value)
   return value
 end
 
+local PREFIX = "ide-sidecar: "
+
+--- Shows a message, always with the plugin's prefix (so that every message says where it comes from).
+function M.say(message, level)
+  if message:sub(1, #PREFIX) ~= PREFIX then
+    message = PREFIX .. message
+  end
+  vim.notify(message, level or vim.log.levels.INFO)
+end
+
+--- A message about the sidecar's own doings (events, restored connections), unless `notify` is off.
 local function notify(message, level)
   if state.config.notify then
-    vim.notify(message, level or vim.log.levels.INFO)
+    M.say(message, level)
   end
+end
+
+--- `message` cut to one screen line (v:echospace), so that it never waits for Enter.
+local function one_line(message)
+  local room = math.max(vim.v.echospace - 1, 20)
+  if vim.fn.strdisplaywidth(message) <= room then
+    return message
+  end
+  return vim.fn.strcharpart(message, 0, room - 1) .. "…"
 end
 
 --- A connection's metadata.revision, which grows with every change; nil from a sidecar that sends none.
@@ -174,7 +197,20 @@ function M.handle_event(event)
   local now = event.action ~= "DELETED" and status.overall(event.connection) or nil
   changed()
   local is_status = event.action == "CONNECTED" or event.action == "DISCONNECTED"
-  if not (is_status and before == now) then
+  if state.quiet[id] and event.action ~= "DELETED" and event.action ~= "UPDATED" then
+    -- A configured connection at start: no "added", and its first outcome in one line; the list has the rest.
+    if is_status and now ~= "ATTEMPTING" then
+      state.quiet[id] = nil
+      vim.cmd("redraw")
+      local name = event.connection.spec and event.connection.spec.name or id
+      if now == "SUCCESS" then
+        notify(one_line(PREFIX .. name .. ": connected"))
+      else
+        notify(one_line(PREFIX .. name .. ": " .. (status.labels[now] or now) .. " (:IdeSidecarList shows why)"), vim.log.levels.WARN)
+      end
+    end
+  elseif not (is_status and before == now) then
+    state.quiet[id] = nil
     vim.cmd("redraw")
     local message, level = status.event_message(event)
     notify(message, level)
@@ -229,12 +265,17 @@ function M.request(method, params, callback)
 end
 
 local function restore()
-  for _, spec in ipairs(state.config.connections) do
-    if spec.id then
-      state.specs[spec.id] = spec
+  for _, configured in ipairs(state.config.connections) do
+    local spec = configured
+    if not spec.id then
+      -- Known before the reply, which its first events may overtake.
+      spec = vim.tbl_extend("force", spec, { id = require("ide_sidecar.spec").new_id(tostring(spec.name or "connection")) })
     end
+    state.specs[spec.id] = spec
+    state.quiet[spec.id] = true
     M.request(protocol.methods.createConnection, { spec = spec }, function(err, connection)
       if err then
+        state.quiet[spec.id] = nil
         notify(status.describe_error("restore the connection '" .. tostring(spec.name) .. "'", err), vim.log.levels.WARN)
       else
         state.specs[connection.id] = vim.tbl_extend("force", spec, { id = connection.id })
@@ -255,6 +296,24 @@ local function on_init(_, result)
     end
     restore()
   end)
+end
+
+--- Drops the LSP client's "Client <id or name> quit with exit code ..." message, which Neovim schedules right after
+--- the client's on_exit callbacks, for a second (a replaced vim.notify is left alone).
+local function quiet_lsp_exit_message(client_id)
+  local shown = vim.notify
+  local function filtered(message, ...)
+    if type(message) == "string" and (message:find("^Client " .. client_id .. " quit with exit code") or message:find("^Client ide%-sidecar quit with exit code")) then
+      return
+    end
+    return shown(message, ...)
+  end
+  vim.notify = filtered
+  vim.defer_fn(function()
+    if vim.notify == filtered then
+      vim.notify = shown
+    end
+  end, 1000)
 end
 
 function M.start()
@@ -283,6 +342,11 @@ function M.start()
     handlers = { [protocol.notifications.connectionsEvent] = on_event },
     on_init = on_init,
     on_exit = function(code, signal)
+      if state.client_id == this_id and state.ready and (code ~= 0 or (signal or 0) ~= 0) then
+        -- The plugin says below that the sidecar stopped, why, and what to do; Neovim's own "Client ... quit with
+        -- exit code" (no prefix, and a second message that makes the first wait for Enter) is left out.
+        quiet_lsp_exit_message(this_id)
+      end
       vim.schedule(function()
         if state.client_id ~= this_id then
           return
@@ -291,7 +355,7 @@ function M.start()
         local was_ready = state.ready
         state.ready = false
         state.client_id = nil
-        state.connections, state.order, state.deleted = {}, {}, {}
+        state.connections, state.order, state.deleted, state.quiet = {}, {}, {}, {}
         -- Killed by a signal, the exit code reads 0: the signal says it did not end on its own.
         if was_ready and (code ~= 0 or (signal or 0) ~= 0) then
           local why = (signal or 0) ~= 0 and string.format("killed by signal %s", signal) or string.format("exit code %s", code)
@@ -346,7 +410,10 @@ end
 function M.reload(callback)
   M.request(protocol.methods.listConnections, {}, function(err, result)
     if err then
-      notify(status.describe_error("list the connections", err), vim.log.levels.ERROR)
+      -- A sidecar that stopped on its own or cannot start: the list and a message have said so already.
+      if not state.problem then
+        notify(status.describe_error("list the connections", err), vim.log.levels.ERROR)
+      end
     else
       -- A listed connection older than the one held (an event overtook the list) keeps the newer one.
       local held = state.connections
@@ -420,6 +487,16 @@ end
 
 function M.refresh(id, callback)
   M.request(protocol.methods.refreshConnection, { id = id }, remembering(callback))
+end
+
+--- Changes a connection with a JSON merge patch on its spec (connections/patch; a masked secret keeps the stored
+--- one); callback(err, connection). The spec as entered (with its secrets) follows the patch.
+function M.patch(id, patch, callback)
+  M.request(protocol.methods.patchConnection, { id = id, patch = patch }, remembering(callback, function()
+    if state.specs[id] then
+      state.specs[id] = require("ide_sidecar.spec").apply_patch(state.specs[id], patch)
+    end
+  end))
 end
 
 function M.delete(id, callback)

@@ -118,25 +118,47 @@ function M.summary(connection)
   return connection.spec.name .. ": " .. table.concat(parts, "; ")
 end
 
---- The lines of the connections list, and for each line the connection id it is about.
+M.highlights = {
+  SUCCESS = "IdeSidecarConnected",
+  FAILED = "IdeSidecarFailed",
+  ATTEMPTING = "IdeSidecarConnecting",
+  EXPIRED = "IdeSidecarExpired",
+  NONE = "IdeSidecarNotConnected",
+}
+
+--- The lines of the connections list, for each line the connection id it is about, and the highlights:
+--- { line (0-based), from, to (byte columns), group }: the title, and each state's symbol and label.
 function M.render(connections, title, problem)
   local lines = { title, "" }
   local ids = {}
+  local marks = { { line = 0, from = 0, to = #title, group = "IdeSidecarTitle" } }
+  local function mark(from, to, state)
+    table.insert(marks, { line = #lines - 1, from = from, to = to, group = M.highlights[state] or "IdeSidecarNotConnected" })
+  end
   if problem then
     table.insert(lines, problem)
+    mark(0, #problem, "FAILED")
   elseif #connections == 0 then
     table.insert(lines, "No connections yet: press a to add a direct connection, c for Confluent Cloud.")
   end
   for _, connection in ipairs(connections) do
     local state = M.overall(connection)
-    table.insert(lines, string.format("%s %s  [%s]  %s  %s", M.symbols[state] or "?", connection.spec.name, connection.id, connection.spec.type, M.labels[state] or state))
+    local symbol, label = M.symbols[state] or "?", M.labels[state] or state
+    local line = string.format("%s %s  [%s]  %s  %s", symbol, connection.spec.name, connection.id, connection.spec.type, label)
+    table.insert(lines, line)
     ids[#lines] = connection.id
+    mark(0, #symbol, state)
+    mark(#line - #label, #line, state)
     for _, component in ipairs(M.components(connection)) do
-      table.insert(lines, string.format("    %s %-16s %s", M.symbols[component.state] or "?", component.label, M.describe_component(component)))
+      local component_symbol = M.symbols[component.state] or "?"
+      local head = string.format("    %s %-16s ", component_symbol, component.label)
+      table.insert(lines, head .. M.describe_component(component))
       ids[#lines] = connection.id
+      mark(4, 4 + #component_symbol, component.state)
+      mark(#head, #head + #(M.labels[component.state] or component.state), component.state)
     end
   end
-  return lines, ids
+  return lines, ids, marks
 end
 
 --- The message and vim.log.levels level for a connections/event.

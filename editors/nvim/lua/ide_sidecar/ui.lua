@@ -5,7 +5,7 @@ local spec_builder = require("ide_sidecar.spec")
 local M = {}
 
 local LIST_NAME = "ide-sidecar://connections"
-local HELP = "<CR> details  a add  c Confluent Cloud  t test  r refresh  d delete  s sign in  R reload  q close"
+local HELP = "<CR> details  a add  c Confluent Cloud  e edit/rename  t test  r refresh  d delete  s sign in  R reload  q close"
 -- Line number -> connection id, for the list buffer's keys.
 local line_ids = {}
 
@@ -13,8 +13,35 @@ local function sidecar()
   return require("ide_sidecar")
 end
 
+--- Every message goes through the plugin's say(), which puts the "ide-sidecar: " prefix on it.
 local function notify(message, level)
-  vim.notify(message, level or vim.log.levels.INFO)
+  sidecar().say(message, level)
+end
+
+-- The list's highlight groups, linked (as defaults a colorscheme or the user may override) to standard groups;
+-- DiagnosticOk is 0.9+, so 0.7 and 0.8 get MoreMsg (green in the default colors).
+local NAMESPACE = vim.api.nvim_create_namespace("ide_sidecar")
+M.namespace = NAMESPACE
+local function first_existing(...)
+  for _, name in ipairs({ ... }) do
+    if vim.fn.hlexists(name) == 1 then
+      return name
+    end
+  end
+  return select(select("#", ...), ...)
+end
+function M.define_highlights()
+  local links = {
+    IdeSidecarConnected = first_existing("DiagnosticOk", "MoreMsg"),
+    IdeSidecarFailed = first_existing("DiagnosticError", "ErrorMsg"),
+    IdeSidecarConnecting = first_existing("DiagnosticWarn", "WarningMsg"),
+    IdeSidecarExpired = first_existing("DiagnosticWarn", "WarningMsg"),
+    IdeSidecarNotConnected = "Comment",
+    IdeSidecarTitle = "Title",
+  }
+  for group, target in pairs(links) do
+    vim.cmd(string.format("highlight default link %s %s", group, target))
+  end
 end
 
 local function list_buffer()
@@ -31,11 +58,15 @@ function M.rerender()
   if not bufnr then
     return
   end
-  local lines, ids = status.render(sidecar().connections(), "Kafka connections (" .. sidecar().server_version() .. ")   " .. HELP, sidecar().problem())
+  local lines, ids, marks = status.render(sidecar().connections(), "Kafka connections (" .. sidecar().server_version() .. ")   " .. HELP, sidecar().problem())
   line_ids = ids
   vim.bo[bufnr].modifiable = true
   vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
   vim.bo[bufnr].modifiable = false
+  vim.api.nvim_buf_clear_namespace(bufnr, NAMESPACE, 0, -1)
+  for _, mark in ipairs(marks) do
+    vim.api.nvim_buf_set_extmark(bufnr, NAMESPACE, mark.line, mark.from, { end_col = mark.to, hl_group = mark.group })
+  end
 end
 
 --- The lines of the list buffer (for tests), or nil when it is not open.
@@ -46,6 +77,22 @@ end
 
 local function id_under_cursor()
   return line_ids[vim.api.nvim_win_get_cursor(0)[1]]
+end
+
+--- q: closes the window, or, in the last one (where :close fails with E444), shows another buffer there: the
+--- list when leaving something else, else an empty one.
+local function close_window()
+  if vim.fn.winnr("$") > 1 or vim.fn.tabpagenr("$") > 1 then
+    vim.cmd("close")
+    return
+  end
+  local list = list_buffer()
+  if list and list ~= vim.api.nvim_get_current_buf() then
+    vim.api.nvim_win_set_buf(0, list)
+    M.rerender()
+  else
+    vim.cmd("enew")
+  end
 end
 
 local function with_id(fn)
@@ -108,7 +155,7 @@ function M.details(id)
   vim.bo[bufnr].swapfile = false
   vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, M.details_lines(connection))
   vim.bo[bufnr].modifiable = false
-  vim.keymap.set("n", "q", "<cmd>close<cr>", { buffer = bufnr, nowait = true, silent = true })
+  vim.keymap.set("n", "q", close_window, { buffer = bufnr, nowait = true, silent = true })
   vim.cmd("belowright split")
   vim.api.nvim_win_set_buf(0, bufnr)
   -- Long errors wrap here rather than being cut.
@@ -127,14 +174,7 @@ function M.open_list()
     local map = function(lhs, fn)
       vim.keymap.set("n", lhs, fn, { buffer = bufnr, nowait = true, silent = true })
     end
-    map("q", function()
-      -- :close cannot close the last window (E444): show another buffer there instead.
-      if vim.fn.winnr("$") > 1 then
-        vim.cmd("close")
-      else
-        vim.cmd("enew")
-      end
-    end)
+    map("q", close_window)
     map("a", function() M.add() end)
     map("c", M.add_ccloud)
     map("R", function() sidecar().reload() end)
@@ -142,11 +182,15 @@ function M.open_list()
     map("r", with_id(M.refresh))
     map("d", with_id(M.confirm_delete))
     map("s", with_id(M.sign_in))
+    map("e", with_id(M.edit))
     map("<CR>", with_id(M.details))
   end
   if vim.fn.bufwinnr(bufnr) == -1 then
     vim.cmd("botright split")
     vim.api.nvim_win_set_buf(0, bufnr)
+  else
+    -- Already shown: go there, so that its keys work.
+    vim.cmd(vim.fn.bufwinnr(bufnr) .. "wincmd w")
   end
   M.rerender()
   sidecar().reload()
@@ -177,52 +221,90 @@ local function choose(prompt, choices, next_step)
       return choice.label
     end,
   }, function(choice)
+    -- inputlist (vim.ui.select before 0.10's float-less default) leaves its list on a scrolled screen: clear it, so
+    -- that the next question or message starts on a clean screen instead of after the answer (or behind Enter).
+    vim.cmd("redraw")
     next_step(choice and choice.value or nil)
   end)
 end
 
 --- Asks for a direct connection; done(answers) or done(nil) on cancel. With `initial` (the answers of an attempt
---- the sidecar refused), each text question starts from the earlier answer (Enter keeps it), and an empty secret
---- keeps the earlier one.
-function M.ask_direct(done, initial)
-  initial = initial or {}
+--- the sidecar refused, or of the connection being edited), each text question starts from the earlier answer
+--- (Enter keeps it), each choice marks the earlier one "(current)", and an empty secret keeps the earlier one.
+--- With `only` (a set of answer keys, such as {bootstrap_servers = true}) just those are asked again, and the
+--- others keep their earlier answers; a question that had no earlier answer (a branch not taken before), or that
+--- follows a choice answered differently this time (the password after a new authentication kind), is asked too.
+function M.ask_direct(done, initial, only)
+  initial = vim.deepcopy(initial or {})
   local a = {}
-  local function kept(secret, field)
-    if secret == "" and initial[field] then
-      return initial[field]
-    end
-    return secret
-  end
+  local redo = {}
   local cancelled = function()
     done(nil)
   end
-  local function registry()
-    ask("Schema Registry URL (empty for none): ", initial.schema_registry_uri, false, function(uri)
-      if uri == nil then
+  local function wanted(key)
+    return only == nil or only[key] or redo[key] or initial[key] == nil
+  end
+  -- A text question (or a secret one, without a default); next_step(value) unless cancelled.
+  local function text(key, prompt, secret, next_step)
+    if not wanted(key) then
+      a[key] = initial[key]
+      return next_step(a[key])
+    end
+    if secret and initial[key] and initial[key] ~= "" then
+      prompt = prompt:gsub(": $", " (empty keeps the earlier one): ")
+    end
+    ask(prompt, not secret and initial[key] or nil, secret, function(value)
+      if value == nil then
         return cancelled()
       end
-      a.schema_registry_uri = uri
+      if secret and value == "" and initial[key] then
+        value = initial[key]
+      end
+      a[key] = value
+      next_step(value)
+    end)
+  end
+  -- A choice; a different answer than before asks its follow-up questions again (and forgets their secrets).
+  local function pick(key, prompt, choices, follow_ups, next_step)
+    if not wanted(key) then
+      a[key] = initial[key]
+      return next_step(a[key])
+    end
+    local shown = {}
+    for _, choice in ipairs(choices) do
+      local label = choice.label .. (choice.value == initial[key] and " (current)" or "")
+      table.insert(shown, { value = choice.value, label = label })
+    end
+    if initial[key] == "keep" then
+      table.insert(shown, 1, { value = "keep", label = "Keep the current authentication (current)" })
+    end
+    choose(prompt, shown, function(value)
+      if not value then
+        return cancelled()
+      end
+      a[key] = value
+      if value ~= initial[key] then
+        for _, follow_up in ipairs(follow_ups) do
+          redo[follow_up] = true
+          if follow_up:match("secret$") or follow_up:match("password$") then
+            initial[follow_up] = nil
+          end
+        end
+      end
+      next_step(value)
+    end)
+  end
+  local function registry()
+    text("schema_registry_uri", "Schema Registry URL (empty for none): ", false, function(uri)
       if vim.trim(uri) == "" then
         return done(a)
       end
-      choose("Schema Registry authentication", spec_builder.registry_auth_choices, function(auth)
-        if not auth then
-          return cancelled()
-        end
-        a.registry_auth = auth
-        if auth == "none" then
+      pick("registry_auth", "Schema Registry authentication", spec_builder.registry_auth_choices, { "registry_user", "registry_secret" }, function(auth)
+        if auth == "none" or auth == "keep" then
           return done(a)
         end
-        ask(auth == "api_key" and "API key: " or "Username: ", initial.registry_user, false, function(user)
-          if user == nil then
-            return cancelled()
-          end
-          a.registry_user = user
-          ask(auth == "api_key" and "API secret: " or "Password: ", "", true, function(secret)
-            if secret == nil then
-              return cancelled()
-            end
-            a.registry_secret = kept(secret, "registry_secret")
+        text("registry_user", auth == "api_key" and "API key: " or "Username: ", false, function()
+          text("registry_secret", auth == "api_key" and "API secret: " or "Password: ", true, function()
             done(a)
           end)
         end)
@@ -230,65 +312,38 @@ function M.ask_direct(done, initial)
     end)
   end
   local function tls()
-    choose("Transport security", spec_builder.tls_choices, function(mode)
-      if not mode then
-        return cancelled()
-      end
-      a.tls = mode
+    pick("tls", "Transport security", spec_builder.tls_choices, { "truststore_path", "truststore_password" }, function(mode)
       if mode ~= "truststore" then
         return registry()
       end
-      ask("Truststore path: ", initial.truststore_path, false, function(path)
-        if path == nil then
-          return cancelled()
-        end
+      text("truststore_path", "Truststore path: ", false, function(path)
         a.truststore_path = vim.fn.expand(path)
         a.truststore_type = path:match("%.jks$") and "JKS" or (path:match("%.p12$") or path:match("%.pfx$")) and "PKCS12" or "PEM"
         if a.truststore_type == "PEM" then
+          a.truststore_password = nil
           return registry()
         end
-        ask("Truststore password: ", "", true, function(password)
-          if password == nil then
-            return cancelled()
-          end
-          a.truststore_password = kept(password, "truststore_password")
+        text("truststore_password", "Truststore password: ", true, function()
           registry()
         end)
       end)
     end)
   end
-  ask("Connection name: ", initial.name, false, function(name)
-    if name == nil or vim.trim(name) == "" then
+  text("name", "Connection name: ", false, function(name)
+    if vim.trim(name) == "" then
       return cancelled()
     end
-    a.name = name
-    ask("Bootstrap servers host:port[,host:port] (empty for Schema Registry only): ", initial.bootstrap_servers, false, function(servers)
-      if servers == nil then
-        return cancelled()
-      end
-      a.bootstrap_servers = servers
+    text("bootstrap_servers", "Bootstrap servers host:port[,host:port] (empty for Schema Registry only): ", false, function(servers)
       if vim.trim(servers) == "" then
         return registry()
       end
-      choose("Kafka authentication", spec_builder.kafka_auth_choices, function(auth)
-        if not auth then
-          return cancelled()
-        end
-        a.kafka_auth = auth
-        if auth == "none" then
+      pick("kafka_auth", "Kafka authentication", spec_builder.kafka_auth_choices, { "kafka_user", "kafka_secret" }, function(auth)
+        if auth == "none" or auth == "keep" then
           return tls()
         end
         local key = auth == "api_key"
-        ask(key and "API key: " or "Username: ", initial.kafka_user, false, function(user)
-          if user == nil then
-            return cancelled()
-          end
-          a.kafka_user = user
-          ask(key and "API secret: " or "Password: ", "", true, function(secret)
-            if secret == nil then
-              return cancelled()
-            end
-            a.kafka_secret = kept(secret, "kafka_secret")
+        text("kafka_user", key and "API key: " or "Username: ", false, function()
+          text("kafka_secret", key and "API secret: " or "Password: ", true, function()
             tls()
           end)
         end)
@@ -299,8 +354,8 @@ end
 
 --- Says that a test started (a test can take the whole check timeout), before the screen waits for it.
 local function testing(name)
-  notify("ide-sidecar: testing '" .. name .. "'…")
   vim.cmd("redraw")
+  notify("ide-sidecar: testing '" .. name .. "'…")
 end
 
 --- Whether the sidecar runs or can be started; when not, start() has said why (message and list) at once, before
@@ -324,17 +379,31 @@ local function report_test(name, err, passed, summary)
   end
 end
 
---- After the sidecar refused the answers (invalid params), offers to answer again from them.
-local function offer_fix(err, answers)
+--- After the sidecar refused the answers (invalid params), offers to answer again: only the questions whose answers
+--- the problems' sources point at (data.errors[].source), or all of them when a problem points elsewhere.
+--- again(answers, only) asks them.
+local function offer_fix(err, answers, again)
   if not (err and err.code == require("ide_sidecar.protocol").errors.invalidParams) then
     return
   end
-  choose("Fix the answers? (each question shows your last answer)", {
+  local data = status.present(err.data) and err.data or {}
+  local only = spec_builder.answers_to_fix(data.errors)
+  local which = "each question shows your last answer"
+  if only then
+    local names = {}
+    for _, key in ipairs(spec_builder.answer_order) do
+      if only[key] then
+        table.insert(names, spec_builder.answer_labels[key])
+      end
+    end
+    which = "asks again: " .. table.concat(names, ", ") .. "; the other answers stay"
+  end
+  choose("Fix the answers? (" .. which .. ")", {
     { value = true, label = "Fix them" },
     { value = false, label = "Discard" },
   }, function(yes)
     if yes then
-      M.add(answers)
+      again(answers, only)
     end
   end)
 end
@@ -343,13 +412,13 @@ local function save(spec, answers)
   sidecar().create(spec, function(err)
     if err then
       notify(status.describe_error("add the connection", err), vim.log.levels.ERROR)
-      offer_fix(err, answers)
+      offer_fix(err, answers, M.add)
     end
   end)
 end
 
---- :IdeSidecarAdd: asks (from `initial` answers, when given), then test first or save.
-function M.add(initial)
+--- :IdeSidecarAdd: asks (from `initial` answers, when given: only the `only` ones), then test first or save.
+function M.add(initial, only)
   if not can_start() then
     return
   end
@@ -378,12 +447,89 @@ function M.add(initial)
               end
             end)
           else
-            offer_fix(err, answers)
+            offer_fix(err, answers, M.add)
           end
         end)
       end
     end)
-  end, initial)
+  end, initial, only)
+end
+
+--- Sends the change from the answers `base` to `answers` as a merge patch; a refusal offers to fix the answers.
+local function apply_edit(id, base, answers)
+  local patch = spec_builder.merge_patch(spec_builder.build(base), spec_builder.build(answers))
+  patch.id, patch.type = nil, nil
+  if next(patch) == nil then
+    notify("nothing changed in '" .. base.name .. "'")
+    return
+  end
+  sidecar().patch(id, patch, function(err)
+    if not err then
+      return
+    end
+    if err.code == require("ide_sidecar.protocol").errors.patchConflict then
+      notify("'" .. base.name .. "' changed while it was being edited: press e again", vim.log.levels.WARN)
+      return
+    end
+    notify(status.describe_error("change '" .. base.name .. "'", err), vim.log.levels.ERROR)
+    offer_fix(err, answers, function(earlier, only)
+      M.ask_direct(function(fixed)
+        if fixed then
+          apply_edit(id, base, fixed)
+        end
+      end, earlier, only)
+    end)
+  end)
+end
+
+--- e in the list: rename a connection, or (a direct one) answer its questions again, each starting from the current
+--- value (secrets stay as they are unless a new one is typed). Sent as a merge patch (connections/patch) of what
+--- changed, so what the questions do not cover (a keystore, other credentials) is kept.
+function M.edit(id)
+  local connection = sidecar().get(id)
+  if not connection then
+    notify("there is no connection with id '" .. id .. "'", vim.log.levels.WARN)
+    return
+  end
+  local spec = connection.spec
+  local function rename(default)
+    ask("New name for '" .. spec.name .. "': ", default or spec.name, false, function(name)
+      if name == nil or vim.trim(name) == "" or name == spec.name then
+        return
+      end
+      sidecar().patch(id, { name = name }, function(err)
+        if not err then
+          return
+        end
+        notify(status.describe_error("rename '" .. spec.name .. "'", err), vim.log.levels.ERROR)
+        if err.code == require("ide_sidecar.protocol").errors.invalidParams then
+          choose("Fix the name? (it starts from your last answer)", { { value = true, label = "Fix it" }, { value = false, label = "Discard" } }, function(yes)
+            if yes then
+              rename(name)
+            end
+          end)
+        end
+      end)
+    end)
+  end
+  if spec.type ~= "DIRECT" then
+    return rename()
+  end
+  choose("Edit '" .. spec.name .. "'", {
+    { value = "rename", label = "Rename" },
+    { value = "edit", label = "Change its settings (each question starts from the current value)" },
+  }, function(choice)
+    if choice == "rename" then
+      rename()
+    elseif choice == "edit" then
+      local base = spec_builder.answers_from(spec)
+      M.ask_direct(function(answers)
+        if answers then
+          apply_edit(id, base, answers)
+        end
+      end, base)
+    end
+  end)
 end
 
 --- :IdeSidecarTest without an id: asks for a spec and only tests it.
@@ -468,6 +614,12 @@ local function complete_ids(prefix)
 end
 
 function M.create_commands()
+  M.define_highlights()
+  -- A colorscheme clears the links: set them again.
+  vim.api.nvim_create_autocmd("ColorScheme", {
+    group = vim.api.nvim_create_augroup("ide_sidecar_highlights", { clear = true }),
+    callback = M.define_highlights,
+  })
   local command = vim.api.nvim_create_user_command
   local id_opts = { nargs = "?", complete = complete_ids }
   command("IdeSidecarList", M.open_list, { desc = "List Kafka connections and their status" })
