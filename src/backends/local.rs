@@ -46,7 +46,7 @@ pub async fn check(checks: &super::RealChecks, discovery: &LocalDiscovery, timeo
     }
     let mut transient = true;
     if !servers.is_empty() {
-        match super::check_kafka(checks.clone(), plaintext(servers), remaining(deadline)).await {
+        match super::check_kafka(checks.clone(), ValidKafkaCluster::plaintext(servers), remaining(deadline)).await {
             Outcome::Success { cluster_id, .. } => {
                 return Outcome::Success { cluster_id, bootstrap_servers: Some(servers.to_string()) };
             }
@@ -77,7 +77,7 @@ struct Found {
 /// Checks the cluster the REST proxy reported, at the addresses it reported.
 async fn check_found(checks: &super::RealChecks, found: Found, deadline: Instant) -> Outcome {
     tracing::debug!(?found, "found a Kafka cluster through the REST proxy");
-    match super::check_kafka(checks.clone(), plaintext(&found.bootstrap_servers), remaining(deadline)).await {
+    match super::check_kafka(checks.clone(), ValidKafkaCluster::plaintext(&found.bootstrap_servers), remaining(deadline)).await {
         Outcome::Success { cluster_id, .. } => Outcome::Success {
             // What the cluster itself says wins; the two agree unless the listeners point elsewhere.
             cluster_id: cluster_id.or(Some(found.cluster_id)),
@@ -91,10 +91,6 @@ async fn check_found(checks: &super::RealChecks, found: Found, deadline: Instant
             transient,
         ),
     }
-}
-
-fn plaintext(servers: &str) -> ValidKafkaCluster {
-    ValidKafkaCluster { bootstrap_servers: servers.to_string(), credentials: None, tls: None, client_id_suffix: None }
 }
 
 fn remaining(deadline: Instant) -> Duration {

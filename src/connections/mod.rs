@@ -290,14 +290,13 @@ impl Shared {
     }
 }
 
-/// What a data-plane request on a connection reaches: its Kafka cluster and Schema Registry as its
-/// checks reach them, and the status they last found.
+/// What a data-plane request on a connection reaches: its Kafka cluster as its checks reach it, and
+/// the status they last found.
 #[derive(Clone, Debug)]
 pub struct Reach {
     pub kind: Kind,
     pub kafka: Option<KafkaTarget>,
     pub kafka_status: Option<KafkaClusterStatus>,
-    pub schema_registry: Option<ValidSchemaRegistry>,
     /// Changes with every spec change: what a long-lived request (a lag watch) compares to know
     /// the connection it started on is still the same.
     pub generation: u64,
@@ -446,7 +445,6 @@ impl ConnectionManager {
             kind: entry.kind,
             kafka: entry.plan.kafka.clone(),
             kafka_status: entry.status.kafka_cluster.clone(),
-            schema_registry: entry.plan.schema_registry.clone(),
             generation: entry.generation,
             check_timeout: self.shared.settings.check_timeout,
         })

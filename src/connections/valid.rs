@@ -64,6 +64,13 @@ pub struct ValidKafkaCluster {
     pub client_id_suffix: Option<String>,
 }
 
+impl ValidKafkaCluster {
+    /// A cluster reached in plaintext without credentials, as LOCAL discovery finds one.
+    pub fn plaintext(servers: &str) -> Self {
+        Self { bootstrap_servers: servers.to_string(), credentials: None, tls: None, client_id_suffix: None }
+    }
+}
+
 /// The credentials Schema Registry takes: Basic, API key or OAuth.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RegistryCredentials {

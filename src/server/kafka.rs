@@ -18,11 +18,13 @@ use crate::protocol::{ErrorCode, ErrorDetail};
 /// The longest `timeout_ms` a request may ask for.
 pub const MAX_TIMEOUT_MS: u64 = 600_000;
 
-/// A request's way to its cluster: the shared client, where it is, and the time the request has.
+/// A request's way to its cluster: the shared client and the time the request has.
 pub(super) struct KafkaRequest {
     client: Arc<SharedClient>,
-    pub servers: String,
-    pub timeout: Duration,
+    timeout: Duration,
+    /// The connection's spec generation when the request was resolved: what a lag watch started by
+    /// it belongs to.
+    pub generation: u64,
 }
 
 impl KafkaRequest {
@@ -41,7 +43,7 @@ impl KafkaRequest {
                 ErrorCode::KafkaUnavailable,
                 format!(
                     "The Kafka cluster at '{}' did not answer within {} ms: check that it is running and reachable from this machine",
-                    self.servers,
+                    self.client.servers(),
                     timeout.as_millis()
                 ),
             )),
@@ -93,14 +95,14 @@ impl Sidecar {
                         Outcome::Failed { message, .. } => return Err(error(ErrorCode::KafkaUnavailable, message)),
                     },
                 };
-                ValidKafkaCluster { bootstrap_servers: servers, credentials: None, tls: None, client_id_suffix: None }
+                ValidKafkaCluster::plaintext(&servers)
             }
         };
         let client = data_plane
             .kafka_client(&cluster, timeout)
             .await
             .map_err(|outcome| error(ErrorCode::KafkaUnavailable, failure_message(outcome)))?;
-        let request = KafkaRequest { client, servers: cluster.bootstrap_servers.clone(), timeout };
+        let request = KafkaRequest { client, timeout, generation: reach.generation };
         if let Some(wanted) = cluster_id {
             let known = reach.kafka_status.and_then(|status| status.cluster_id);
             let actual = match known {

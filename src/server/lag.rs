@@ -21,7 +21,7 @@ use tower_lsp_server::Client;
 
 use super::kafka::KafkaRequest;
 use super::Lsp;
-use crate::backends::kafka::data;
+use crate::backends::kafka::data::{self, GroupLags as Lags};
 use crate::protocol::kafka::{LagEnded, LagEvent, LagWatchParams};
 use crate::protocol::methods::{LagChanged, LagWatchEnded};
 
@@ -89,10 +89,12 @@ impl LagWatches {
         lock(&self.state)
     }
 
-    /// Starts a watch on the connection `kafka` reaches, made for spec `generation`. Returns its id.
-    pub fn watch(&self, params: &LagWatchParams, kafka: KafkaRequest, generation: u64) -> String {
+    /// Starts a watch on the connection `kafka` reaches. Returns its id.
+    pub fn watch(&self, params: &LagWatchParams, kafka: KafkaRequest) -> String {
         let interval = Duration::from_millis(params.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS));
+        let generation = kafka.generation;
         let mut groups = params.group_ids.clone();
+        groups.sort();
         groups.dedup();
         let mut state = self.lock();
         state.next_id += 1;
@@ -203,21 +205,11 @@ async fn poll(
     }
 }
 
-use crate::backends::kafka::data::GroupLags as Lags;
-
 /// The events this reading makes: for each watch of the connection, each group whose lag differs
 /// from what the watch was last sent.
 fn news(state: &mut State, connection_id: &str, lags: &Lags) -> Vec<LagEvent> {
     let mut events = Vec::new();
-    let mut ids: Vec<&String> = Vec::new();
-    for (id, watch) in &state.watches {
-        if watch.connection_id == connection_id {
-            ids.push(id);
-        }
-    }
-    let ids: Vec<String> = ids.into_iter().cloned().collect();
-    for watch_id in ids {
-        let Some(watch) = state.watches.get_mut(&watch_id) else { continue };
+    for (watch_id, watch) in state.watches.iter_mut().filter(|(_, watch)| watch.connection_id == connection_id) {
         for group_id in &watch.groups {
             let Some(reading) = lags.get(group_id) else { continue };
             let seen = match reading {

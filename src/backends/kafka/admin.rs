@@ -4,14 +4,13 @@
 //! data plane must reuse the client a connection's checks already keep open (see [`super::clients`]).
 //! librdkafka's admin calls work on any client handle and answer on a queue the caller gives, so
 //! each request here makes a queue on the shared client, sends, and waits on that queue (blocking:
-//! callers run it off the runtime, with [`run`]). Every pointer librdkafka hands back lives in the
+//! callers run it off the runtime). Every pointer librdkafka hands back lives in the
 //! result event and is copied into plain Rust values before the event is destroyed.
 
 use std::collections::BTreeMap;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::ptr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::bindings as sys;
@@ -19,6 +18,7 @@ use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::types::RDKafkaRespErr;
 
 use super::clients::SharedClient;
+use crate::protocol::kafka::ConfigEntry;
 
 /// An error librdkafka or the broker answered, with the broker's name for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +42,14 @@ impl AdminError {
     /// The request got no answer in time (librdkafka's own timeout, or ours).
     pub fn is_timeout(&self) -> bool {
         matches!(self.code, RDKafkaErrorCode::OperationTimedOut | RDKafkaErrorCode::RequestTimedOut)
+    }
+
+    /// An error object librdkafka handed back.
+    ///
+    /// # Safety
+    /// `error` is valid.
+    unsafe fn from_error(error: *const sys::rd_kafka_error_t) -> Self {
+        Self::of(sys::rd_kafka_error_code(error), text(sys::rd_kafka_error_string(error)))
     }
 
     fn timed_out(waited: Duration) -> Self {
@@ -69,18 +77,6 @@ fn c_string(value: &str) -> Result<CString, AdminError> {
     CString::new(value).map_err(|_| AdminError::local("a name or value contains a NUL character"))
 }
 
-/// Runs a blocking admin request off the runtime.
-pub async fn run<T: Send + 'static>(
-    client: &Arc<SharedClient>,
-    request: impl FnOnce(&SharedClient) -> Result<T, AdminError> + Send + 'static,
-) -> Result<T, AdminError> {
-    let client = client.clone();
-    match tokio::task::spawn_blocking(move || request(&client)).await {
-        Ok(result) => result,
-        Err(error) => Err(AdminError::local(format!("the request stopped unexpectedly: {error}"))),
-    }
-}
-
 /// A queue on the client, on which one request answers; destroyed with its last event.
 struct Queue(*mut sys::rd_kafka_queue_t);
 
@@ -92,7 +88,7 @@ impl Queue {
     }
 
     /// Waits for the request's result event, until `deadline`.
-    fn wait(&self, deadline: Instant, started: Instant) -> Result<Event, AdminError> {
+    fn wait(&self, started: Instant, deadline: Instant) -> Result<Event, AdminError> {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -175,6 +171,49 @@ impl Drop for Options {
     }
 }
 
+/// One admin call on a client: its options (timeout, `validate_only`) and its deadline, shared by
+/// the requests it sends (each on a queue of its own, so that several can be in flight at once).
+struct Call<'a> {
+    client: &'a SharedClient,
+    options: Options,
+    started: Instant,
+    deadline: Instant,
+}
+
+type Handle = *mut sys::rd_kafka_t;
+type OptionsPtr = *const sys::rd_kafka_AdminOptions_t;
+type QueuePtr = *mut sys::rd_kafka_queue_t;
+
+impl<'a> Call<'a> {
+    fn new(client: &'a SharedClient, timeout: Duration, validate_only: bool) -> Result<Self, AdminError> {
+        let started = Instant::now();
+        let options = Options::new(client, timeout, validate_only)?;
+        Ok(Self { client, options, started, deadline: started + timeout })
+    }
+
+    /// Sends a request: `send` gets the client's handle, the options and the queue to answer on.
+    fn send(&self, send: impl FnOnce(Handle, OptionsPtr, QueuePtr)) -> Queue {
+        let queue = Queue::new(self.client);
+        send(self.client.native(), self.options.0, queue.0);
+        queue
+    }
+
+    /// Waits for a sent request's result, until the call's deadline.
+    fn wait(&self, queue: &Queue) -> Result<Event, AdminError> {
+        queue.wait(self.started, self.deadline)
+    }
+
+    /// Sends a request and reads its result event.
+    fn request<T>(
+        &self,
+        send: impl FnOnce(Handle, OptionsPtr, QueuePtr),
+        read: impl FnOnce(*mut sys::rd_kafka_event_t) -> Result<T, AdminError>,
+    ) -> Result<T, AdminError> {
+        let queue = self.send(send);
+        read(self.wait(&queue)?.0)
+    }
+}
+
 /// A topic-partition list librdkafka owns.
 struct PartitionList(*mut sys::rd_kafka_topic_partition_list_t);
 
@@ -216,18 +255,20 @@ unsafe fn partitions(list: *const sys::rd_kafka_topic_partition_list_t) -> Vec<P
         return Vec::new();
     }
     let list = &*list;
-    (0..list.cnt.max(0) as usize)
-        .map(|index| {
-            let entry = &*list.elems.add(index);
-            PartitionResult {
-                topic: text(entry.topic).unwrap_or_default(),
-                partition: entry.partition,
-                offset: entry.offset,
-                error: (entry.err != RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR)
-                    .then(|| AdminError::of(entry.err, None)),
-            }
-        })
-        .collect()
+    (0..list.cnt.max(0) as usize).map(|index| partition_result(&*list.elems.add(index))).collect()
+}
+
+/// Copies one partition of a result.
+///
+/// # Safety
+/// `entry.topic` is null or a valid string.
+unsafe fn partition_result(entry: &sys::rd_kafka_topic_partition_t) -> PartitionResult {
+    PartitionResult {
+        topic: text(entry.topic).unwrap_or_default(),
+        partition: entry.partition,
+        offset: entry.offset,
+        error: (entry.err != RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR).then(|| AdminError::of(entry.err, None)),
+    }
 }
 
 /// The outcome of a request on one topic (create, delete), from its result's topic entries.
@@ -258,8 +299,7 @@ pub struct NewTopic<'a> {
 
 /// Creates a topic (or, with `validate_only`, asks the cluster whether it could).
 pub fn create_topic(client: &SharedClient, topic: &NewTopic<'_>, timeout: Duration) -> Result<(), AdminError> {
-    let started = Instant::now();
-    let options = Options::new(client, timeout, topic.validate_only)?;
+    let call = Call::new(client, timeout, topic.validate_only)?;
     let name = c_string(topic.name)?;
     let mut error = [0 as c_char; 512];
     // SAFETY: valid arguments; the buffer's size is passed with it.
@@ -284,15 +324,15 @@ pub fn create_topic(client: &SharedClient, topic: &NewTopic<'_>, timeout: Durati
                 return Err(AdminError::of(code, None));
             }
         }
-        let queue = Queue::new(client);
-        unsafe { sys::rd_kafka_CreateTopics(client.native(), new_topics.as_mut_ptr(), 1, options.0, queue.0) };
-        let event = queue.wait(started + timeout, started)?;
-        unsafe {
-            let result = sys::rd_kafka_event_CreateTopics_result(event.0);
-            let mut count = 0;
-            let topics = sys::rd_kafka_CreateTopics_result_topics(result, &mut count);
-            topic_outcome(topics, count)
-        }
+        call.request(
+            // SAFETY: librdkafka copies the request.
+            |rk, options, queue| unsafe { sys::rd_kafka_CreateTopics(rk, new_topics.as_mut_ptr(), 1, options, queue) },
+            |event| unsafe {
+                let result = sys::rd_kafka_event_CreateTopics_result(event);
+                let mut count = 0;
+                topic_outcome(sys::rd_kafka_CreateTopics_result_topics(result, &mut count), count)
+            },
+        )
     })();
     // SAFETY: librdkafka copied what it needs when the request was made.
     unsafe { sys::rd_kafka_NewTopic_destroy(new) };
@@ -301,32 +341,21 @@ pub fn create_topic(client: &SharedClient, topic: &NewTopic<'_>, timeout: Durati
 
 /// Deletes a topic.
 pub fn delete_topic(client: &SharedClient, name: &str, timeout: Duration) -> Result<(), AdminError> {
-    let started = Instant::now();
-    let options = Options::new(client, timeout, false)?;
+    let call = Call::new(client, timeout, false)?;
     let name = c_string(name)?;
     // SAFETY: valid arguments; the request copies what it keeps.
     let delete = unsafe { sys::rd_kafka_DeleteTopic_new(name.as_ptr()) };
     let mut deletes = [delete];
-    let queue = Queue::new(client);
-    unsafe { sys::rd_kafka_DeleteTopics(client.native(), deletes.as_mut_ptr(), 1, options.0, queue.0) };
-    let result = queue.wait(started + timeout, started).and_then(|event| unsafe {
-        let result = sys::rd_kafka_event_DeleteTopics_result(event.0);
-        let mut count = 0;
-        let topics = sys::rd_kafka_DeleteTopics_result_topics(result, &mut count);
-        topic_outcome(topics, count)
-    });
+    let result = call.request(
+        |rk, options, queue| unsafe { sys::rd_kafka_DeleteTopics(rk, deletes.as_mut_ptr(), 1, options, queue) },
+        |event| unsafe {
+            let result = sys::rd_kafka_event_DeleteTopics_result(event);
+            let mut count = 0;
+            topic_outcome(sys::rd_kafka_DeleteTopics_result_topics(result, &mut count), count)
+        },
+    );
     unsafe { sys::rd_kafka_DeleteTopic_destroy(delete) };
     result
-}
-
-/// One config entry as the cluster describes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Config {
-    pub name: String,
-    pub value: Option<String>,
-    pub source: String,
-    pub read_only: bool,
-    pub sensitive: bool,
 }
 
 /// A topic config resource with its changes, destroyed after the request.
@@ -366,14 +395,14 @@ pub fn describe_topic_configs(
     client: &SharedClient,
     topic: &str,
     timeout: Duration,
-) -> Result<Vec<Config>, AdminError> {
-    let started = Instant::now();
-    let options = Options::new(client, timeout, false)?;
+) -> Result<Vec<ConfigEntry>, AdminError> {
+    let call = Call::new(client, timeout, false)?;
     let resource = Resource::topic(topic)?;
     let mut resources = [resource.0];
-    let queue = Queue::new(client);
-    unsafe { sys::rd_kafka_DescribeConfigs(client.native(), resources.as_mut_ptr(), 1, options.0, queue.0) };
-    let event = queue.wait(started + timeout, started)?;
+    let queue = call.send(|rk, options, queue| unsafe {
+        sys::rd_kafka_DescribeConfigs(rk, resources.as_mut_ptr(), 1, options, queue)
+    });
+    let event = call.wait(&queue)?;
     let mut configs = Vec::new();
     unsafe {
         let result = sys::rd_kafka_event_DescribeConfigs_result(event.0);
@@ -387,7 +416,7 @@ pub fn describe_topic_configs(
             for entry_index in 0..entries_count {
                 let entry = *entries.add(entry_index);
                 let sensitive = sys::rd_kafka_ConfigEntry_is_sensitive(entry) != 0;
-                configs.push(Config {
+                configs.push(ConfigEntry {
                     name: text(sys::rd_kafka_ConfigEntry_name(entry)).unwrap_or_default(),
                     value: if sensitive { None } else { text(sys::rd_kafka_ConfigEntry_value(entry)) },
                     source: text(sys::rd_kafka_ConfigSource_name(sys::rd_kafka_ConfigEntry_source(entry)))
@@ -412,8 +441,7 @@ pub fn alter_topic_configs(
     timeout: Duration,
 ) -> Result<(), AdminError> {
     use sys::rd_kafka_AlterConfigOpType_t::{RD_KAFKA_ALTER_CONFIG_OP_TYPE_DELETE, RD_KAFKA_ALTER_CONFIG_OP_TYPE_SET};
-    let started = Instant::now();
-    let options = Options::new(client, timeout, validate_only)?;
+    let call = Call::new(client, timeout, validate_only)?;
     let resource = Resource::topic(topic)?;
     let changes = set
         .iter()
@@ -427,28 +455,24 @@ pub fn alter_topic_configs(
         let error =
             unsafe { sys::rd_kafka_ConfigResource_add_incremental_config(resource.0, name.as_ptr(), op, value_ptr) };
         if !error.is_null() {
-            let failure = unsafe {
-                let code = sys::rd_kafka_error_code(error);
-                let message = text(sys::rd_kafka_error_string(error));
-                sys::rd_kafka_error_destroy(error);
-                AdminError::of(code, message)
-            };
+            // SAFETY: an error librdkafka made for the caller, destroyed once.
+            let failure = unsafe { AdminError::from_error(error) };
+            unsafe { sys::rd_kafka_error_destroy(error) };
             return Err(failure);
         }
     }
     let mut resources = [resource.0];
-    let queue = Queue::new(client);
-    unsafe { sys::rd_kafka_IncrementalAlterConfigs(client.native(), resources.as_mut_ptr(), 1, options.0, queue.0) };
-    let event = queue.wait(started + timeout, started)?;
-    unsafe {
-        let result = sys::rd_kafka_event_IncrementalAlterConfigs_result(event.0);
-        let mut count = 0;
-        let altered = sys::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut count);
-        for index in 0..count {
-            resource_error(*altered.add(index))?;
-        }
-    }
-    Ok(())
+    call.request(
+        |rk, options, queue| unsafe {
+            sys::rd_kafka_IncrementalAlterConfigs(rk, resources.as_mut_ptr(), 1, options, queue)
+        },
+        |event| unsafe {
+            let result = sys::rd_kafka_event_IncrementalAlterConfigs_result(event);
+            let mut count = 0;
+            let altered = sys::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut count);
+            (0..count).try_for_each(|index| resource_error(*altered.add(index)))
+        },
+    )
 }
 
 /// Which offset [`list_offsets`] asks for.
@@ -477,27 +501,28 @@ pub fn list_offsets(
     requests: &[(OffsetSpec, &[(&str, i32)])],
     timeout: Duration,
 ) -> Result<Vec<Vec<PartitionResult>>, AdminError> {
-    let started = Instant::now();
-    let options = Options::new(client, timeout, false)?;
+    let call = Call::new(client, timeout, false)?;
     let mut queues = Vec::with_capacity(requests.len());
     for (spec, partitions_asked) in requests {
         let entries: Vec<(&str, i32, i64)> =
             partitions_asked.iter().map(|(topic, partition)| (*topic, *partition, spec.value())).collect();
-        let queue = Queue::new(client);
-        if !entries.is_empty() {
-            let list = PartitionList::new(&entries)?;
-            // SAFETY: librdkafka copies the list.
-            unsafe { sys::rd_kafka_ListOffsets(client.native(), list.0, options.0, queue.0) };
-        }
-        queues.push((queue, entries.is_empty()));
+        let queue = match entries.is_empty() {
+            true => None,
+            false => {
+                let list = PartitionList::new(&entries)?;
+                // SAFETY: librdkafka copies the list.
+                Some(call.send(|rk, options, queue| unsafe { sys::rd_kafka_ListOffsets(rk, list.0, options, queue) }))
+            }
+        };
+        queues.push(queue);
     }
     let mut answers = Vec::with_capacity(queues.len());
-    for (queue, empty) in queues {
-        if empty {
+    for queue in queues {
+        let Some(queue) = queue else {
             answers.push(Vec::new());
             continue;
-        }
-        let event = queue.wait(started + timeout, started)?;
+        };
+        let event = call.wait(&queue)?;
         let mut answer = Vec::new();
         unsafe {
             let result = sys::rd_kafka_event_ListOffsets_result(event.0);
@@ -506,14 +531,7 @@ pub fn list_offsets(
             for index in 0..count {
                 let partition = sys::rd_kafka_ListOffsetsResultInfo_topic_partition(*infos.add(index));
                 if !partition.is_null() {
-                    let entry = &*partition;
-                    answer.push(PartitionResult {
-                        topic: text(entry.topic).unwrap_or_default(),
-                        partition: entry.partition,
-                        offset: entry.offset,
-                        error: (entry.err != RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR)
-                            .then(|| AdminError::of(entry.err, None)),
-                    });
+                    answer.push(partition_result(&*partition));
                 }
             }
         }
@@ -541,8 +559,7 @@ pub fn groups_offsets(
     only: Option<&[(&str, i32)]>,
     timeout: Duration,
 ) -> Result<Vec<Result<Vec<PartitionResult>, AdminError>>, AdminError> {
-    let started = Instant::now();
-    let options = Options::new(client, timeout, false)?;
+    let call = Call::new(client, timeout, false)?;
     let list = match only {
         Some(asked) => {
             let entries: Vec<(&str, i32, i64)> =
@@ -562,10 +579,9 @@ pub fn groups_offsets(
             )
         };
         let mut requests = [request];
-        let queue = Queue::new(client);
-        unsafe {
-            sys::rd_kafka_ListConsumerGroupOffsets(client.native(), requests.as_mut_ptr(), 1, options.0, queue.0)
-        };
+        let queue = call.send(|rk, options, queue| unsafe {
+            sys::rd_kafka_ListConsumerGroupOffsets(rk, requests.as_mut_ptr(), 1, options, queue)
+        });
         // SAFETY: the request was copied when it was sent.
         unsafe { sys::rd_kafka_ListConsumerGroupOffsets_destroy(request) };
         sent.push(queue);
@@ -573,7 +589,7 @@ pub fn groups_offsets(
     Ok(sent
         .into_iter()
         .map(|queue| {
-            queue.wait(started + timeout, started).and_then(|event| unsafe {
+            call.wait(&queue).and_then(|event| unsafe {
                 let result = sys::rd_kafka_event_ListConsumerGroupOffsets_result(event.0);
                 let mut count = 0;
                 let groups = sys::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &mut count);
@@ -590,21 +606,22 @@ pub fn alter_group_offsets(
     offsets: &[(&str, i32, i64)],
     timeout: Duration,
 ) -> Result<Vec<PartitionResult>, AdminError> {
-    let started = Instant::now();
-    let options = Options::new(client, timeout, false)?;
+    let call = Call::new(client, timeout, false)?;
     let group_name = c_string(group)?;
     let list = PartitionList::new(offsets)?;
     // SAFETY: librdkafka copies the name and the list.
     let request = unsafe { sys::rd_kafka_AlterConsumerGroupOffsets_new(group_name.as_ptr(), list.0) };
     let mut requests = [request];
-    let queue = Queue::new(client);
-    unsafe { sys::rd_kafka_AlterConsumerGroupOffsets(client.native(), requests.as_mut_ptr(), 1, options.0, queue.0) };
-    let result = queue.wait(started + timeout, started).and_then(|event| unsafe {
-        let result = sys::rd_kafka_event_AlterConsumerGroupOffsets_result(event.0);
-        let mut count = 0;
-        let groups = sys::rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &mut count);
-        group_partitions(groups, count)
-    });
+    let result = call.request(
+        |rk, options, queue| unsafe {
+            sys::rd_kafka_AlterConsumerGroupOffsets(rk, requests.as_mut_ptr(), 1, options, queue)
+        },
+        |event| unsafe {
+            let result = sys::rd_kafka_event_AlterConsumerGroupOffsets_result(event);
+            let mut count = 0;
+            group_partitions(sys::rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &mut count), count)
+        },
+    );
     unsafe { sys::rd_kafka_AlterConsumerGroupOffsets_destroy(request) };
     result
 }
@@ -622,7 +639,7 @@ unsafe fn group_partitions(
         let group = *groups.add(index);
         let error = sys::rd_kafka_group_result_error(group);
         if !error.is_null() {
-            return Err(AdminError::of(sys::rd_kafka_error_code(error), text(sys::rd_kafka_error_string(error))));
+            return Err(AdminError::from_error(error));
         }
         all.extend(partitions(sys::rd_kafka_group_result_partitions(group)));
     }

@@ -329,6 +329,11 @@ impl SharedClient {
         }
     }
 
+    /// The bootstrap servers the client was made for, for messages.
+    pub fn servers(&self) -> &str {
+        &self.subject.servers
+    }
+
     /// The client's librdkafka handle, for the admin requests of [`super::admin`].
     pub(super) fn native(&self) -> *mut rdkafka::types::RDKafka {
         self.producer.client().native_ptr()

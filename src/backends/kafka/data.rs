@@ -1,8 +1,8 @@
 //! The Kafka data plane on a shared client: topics, consumer groups, lag and offset resets, answered
 //! as the protocol's types (there is no core logic between the cluster's answer and the reply).
 //!
-//! Every function here blocks (librdkafka's calls wait on the network): callers run them with
-//! [`super::admin::run`]. A failure is a [`KafkaDataError`]: the cluster could not be reached (said
+//! Every function here blocks (librdkafka's calls wait on the network): callers run them off the
+//! runtime (the server's `KafkaRequest::run`). A failure is a [`KafkaDataError`]: the cluster could not be reached (said
 //! as a check says it), or it refused, with Kafka's own name for the refusal.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -127,21 +127,29 @@ fn fail_kafka(client: &SharedClient, op: Op, subject: &str, error: KafkaError) -
     fail(client, op, subject, admin)
 }
 
+/// The offsets of an answer's partitions that have one, keyed by `key`.
+fn answered<K: std::hash::Hash + Eq>(
+    answer: &[admin::PartitionResult],
+    key: impl Fn(&admin::PartitionResult) -> K,
+) -> HashMap<K, i64> {
+    answer.iter().filter(|p| p.error.is_none()).map(|p| (key(p), p.offset)).collect()
+}
+
+fn by_partition(partition: &admin::PartitionResult) -> i32 {
+    partition.partition
+}
+
 /// Kafka keeps topics whose name starts with `__` for itself (`__consumer_offsets`, `__transaction_state`).
-pub fn is_internal(topic: &str) -> bool {
+fn is_internal(topic: &str) -> bool {
     topic.starts_with("__")
 }
 
 const LIST_TOPICS: Op = Op { name: "Metadata", doing: "list the topics of" };
 
 /// Every topic, sorted by name.
-pub fn list_topics(
-    client: &SharedClient,
-    servers: &str,
-    include_internal: bool,
-    timeout: Duration,
-) -> Result<Vec<TopicSummary>> {
-    let metadata = client.metadata(timeout).map_err(|error| fail_kafka(client, LIST_TOPICS, servers, error))?;
+pub fn list_topics(client: &SharedClient, include_internal: bool, timeout: Duration) -> Result<Vec<TopicSummary>> {
+    let metadata =
+        client.metadata(timeout).map_err(|error| fail_kafka(client, LIST_TOPICS, client.servers(), error))?;
     let mut topics: Vec<TopicSummary> = metadata
         .topics()
         .iter()
@@ -210,10 +218,7 @@ pub fn describe_topic(client: &SharedClient, topic: &str, timeout: Duration) -> 
     let left = timeout.saturating_sub(started.elapsed());
     let offsets = admin::list_offsets(client, &[(OffsetSpec::Earliest, &asked), (OffsetSpec::Latest, &asked)], left)
         .map_err(|error| fail(client, Op { name: "ListOffsets", doing: "read the offsets of topic" }, topic, error))?;
-    let by_partition = |answer: &[admin::PartitionResult]| -> HashMap<i32, i64> {
-        answer.iter().filter(|p| p.error.is_none()).map(|p| (p.partition, p.offset)).collect()
-    };
-    let (earliest, latest) = (by_partition(&offsets[0]), by_partition(&offsets[1]));
+    let (earliest, latest) = (answered(&offsets[0], by_partition), answered(&offsets[1], by_partition));
     let left = timeout.saturating_sub(started.elapsed());
     let (configs, configs_error) = match admin::describe_topic_configs(client, topic, left) {
         Ok(configs) => (configs, None),
@@ -233,16 +238,7 @@ pub fn describe_topic(client: &SharedClient, topic: &str, timeout: Duration) -> 
                 ..partition
             })
             .collect(),
-        configs: configs
-            .into_iter()
-            .map(|config| ConfigEntry {
-                name: config.name,
-                value: config.value,
-                source: config.source,
-                read_only: config.read_only,
-                sensitive: config.sensitive,
-            })
-            .collect(),
+        configs,
         configs_error,
     })
 }
@@ -281,9 +277,23 @@ struct GroupInfo {
     members: Vec<GroupMember>,
 }
 
+impl GroupInfo {
+    /// A group the brokers did not describe: as Kafka describes a group it does not know.
+    fn unknown(group_id: &str) -> Self {
+        Self {
+            group_id: group_id.to_string(),
+            state: "Dead".into(),
+            protocol_type: String::new(),
+            protocol: String::new(),
+            members: Vec::new(),
+        }
+    }
+}
+
 fn groups(client: &SharedClient, op: Op, group: Option<&str>, timeout: Duration) -> Result<Vec<GroupInfo>> {
-    let list =
-        client.groups(group, timeout).map_err(|error| fail_kafka(client, op, group.unwrap_or("the cluster"), error))?;
+    let list = client
+        .groups(group, timeout)
+        .map_err(|error| fail_kafka(client, op, group.unwrap_or(client.servers()), error))?;
     Ok(list
         .groups()
         .iter()
@@ -311,15 +321,9 @@ fn groups(client: &SharedClient, op: Op, group: Option<&str>, timeout: Duration)
 }
 
 /// Every consumer group, sorted by id.
-pub fn list_groups(client: &SharedClient, servers: &str, timeout: Duration) -> Result<Vec<GroupSummary>> {
+pub fn list_groups(client: &SharedClient, timeout: Duration) -> Result<Vec<GroupSummary>> {
     let op = Op { name: "ListGroups", doing: "list the consumer groups of" };
-    let mut summaries: Vec<GroupSummary> = groups(client, op, None, timeout)
-        .map_err(|error| match error {
-            KafkaDataError::Refused { .. } => error,
-            KafkaDataError::Unavailable(message) => {
-                KafkaDataError::Unavailable(message.replace("'the cluster'", &format!("'{servers}'")))
-            }
-        })?
+    let mut summaries: Vec<GroupSummary> = groups(client, op, None, timeout)?
         .into_iter()
         .map(|group| GroupSummary {
             group_id: group.group_id,
@@ -340,13 +344,7 @@ pub fn describe_group(client: &SharedClient, group_id: &str, timeout: Duration) 
     let started = std::time::Instant::now();
     let info =
         groups(client, DESCRIBE_GROUP, Some(group_id), timeout)?.into_iter().find(|group| group.group_id == group_id);
-    let info = info.unwrap_or_else(|| GroupInfo {
-        group_id: group_id.to_string(),
-        state: "Dead".into(),
-        protocol_type: String::new(),
-        protocol: String::new(),
-        members: Vec::new(),
-    });
+    let info = info.unwrap_or_else(|| GroupInfo::unknown(group_id));
     let left = timeout.saturating_sub(started.elapsed());
     let lag = lag_of(client, &info, left)?;
     if lag.is_none() {
@@ -428,10 +426,8 @@ fn lags_of(client: &SharedClient, infos: &[GroupInfo], timeout: Duration) -> Res
     let answers =
         admin::list_offsets(client, &[(OffsetSpec::Latest, &all), (OffsetSpec::Earliest, &uncommitted)], left)
             .map_err(|error| fail(client, op, &subject, error))?;
-    let found = |answer: &[admin::PartitionResult]| -> HashMap<Key, i64> {
-        answer.iter().filter(|p| p.error.is_none()).map(|p| ((p.topic.clone(), p.partition), p.offset)).collect()
-    };
-    let (latest, earliest) = (found(&answers[0]), found(&answers[1]));
+    let by_topic_partition = |p: &admin::PartitionResult| (p.topic.clone(), p.partition);
+    let (latest, earliest) = (answered(&answers[0], by_topic_partition), answered(&answers[1], by_topic_partition));
     Ok(groups
         .into_iter()
         .map(|group| {
@@ -466,18 +462,8 @@ pub fn lag_of_groups(client: &SharedClient, group_ids: &BTreeSet<String>, timeou
     let op = Op { name: "ListGroups", doing: "read the lag of the consumer groups of" };
     let mut all: HashMap<String, GroupInfo> =
         groups(client, op, None, timeout)?.into_iter().map(|group| (group.group_id.clone(), group)).collect();
-    let infos: Vec<GroupInfo> = group_ids
-        .iter()
-        .map(|group_id| {
-            all.remove(group_id).unwrap_or_else(|| GroupInfo {
-                group_id: group_id.clone(),
-                state: "Dead".into(),
-                protocol_type: String::new(),
-                protocol: String::new(),
-                members: Vec::new(),
-            })
-        })
-        .collect();
+    let infos: Vec<GroupInfo> =
+        group_ids.iter().map(|group_id| all.remove(group_id).unwrap_or_else(|| GroupInfo::unknown(group_id))).collect();
     let left = timeout.saturating_sub(started.elapsed());
     let lags = lags_of(client, &infos, left)?;
     Ok(infos
@@ -548,11 +534,8 @@ pub fn reset_offsets(
         requests.push((OffsetSpec::Timestamp(at), asked.as_slice()));
     }
     let answers = admin::list_offsets(client, &requests, left).map_err(|error| fail(client, list_op, topic, error))?;
-    let by_partition = |answer: &[admin::PartitionResult]| -> HashMap<i32, i64> {
-        answer.iter().filter(|p| p.error.is_none()).map(|p| (p.partition, p.offset)).collect()
-    };
-    let (earliest, latest) = (by_partition(&answers[0]), by_partition(&answers[1]));
-    let at_time = answers.get(2).map(|answer| by_partition(answer)).unwrap_or_default();
+    let (earliest, latest) = (answered(&answers[0], by_partition), answered(&answers[1], by_partition));
+    let at_time = answers.get(2).map(|answer| answered(answer, by_partition)).unwrap_or_default();
     let mut changes = Vec::with_capacity(chosen.len());
     for partition in &chosen {
         let (low, high) = (earliest.get(partition).copied().unwrap_or(0), latest.get(partition).copied().unwrap_or(0));

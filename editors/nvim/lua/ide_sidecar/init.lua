@@ -324,7 +324,7 @@ function M.start()
   local binary = config.cmd[1]
   if vim.fn.executable(binary) ~= 1 then
     state.problem = "The sidecar cannot start: cannot run '" .. tostring(binary) .. "': put ide-sidecar on PATH or set cmd in setup()"
-    notify("ide-sidecar: " .. state.problem, vim.log.levels.ERROR)
+    notify(state.problem, vim.log.levels.ERROR)
     changed()
     return nil
   end
@@ -365,7 +365,7 @@ function M.start()
         changed()
         if state.problem and was_ready then
           vim.cmd("redraw")
-          notify("ide-sidecar: " .. state.problem, vim.log.levels.ERROR)
+          notify(state.problem, vim.log.levels.ERROR)
         end
       end)
     end,
@@ -536,11 +536,11 @@ function M.sign_in(id, callback)
         opened, why = vim.ui.open(uri)
       end
       if opened then
-        notify("ide-sidecar: finish signing in to Confluent Cloud in your browser (if none opened, the page's address is in register \")")
+        notify("finish signing in to Confluent Cloud in your browser (if none opened, the page's address is in register \")")
       elseif why then
-        notify("ide-sidecar: could not open a browser (" .. tostring(why) .. "): open this page to sign in to Confluent Cloud (it is in register \"): " .. uri, vim.log.levels.WARN)
+        notify("could not open a browser (" .. tostring(why) .. "): open this page to sign in to Confluent Cloud (it is in register \"): " .. uri, vim.log.levels.WARN)
       else
-        notify("ide-sidecar: open this page to sign in to Confluent Cloud (it is in register \"): " .. uri)
+        notify("open this page to sign in to Confluent Cloud (it is in register \"): " .. uri)
       end
       callback(nil, "started", uri)
     end

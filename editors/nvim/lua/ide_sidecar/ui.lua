@@ -101,7 +101,7 @@ local function with_id(fn)
     if id then
       fn(id)
     else
-      notify("ide-sidecar: put the cursor on a connection", vim.log.levels.WARN)
+      notify("put the cursor on a connection", vim.log.levels.WARN)
     end
   end
 end
@@ -146,7 +146,7 @@ end
 function M.details(id)
   local connection = sidecar().get(id)
   if not connection then
-    notify("ide-sidecar: there is no connection with id '" .. id .. "'", vim.log.levels.WARN)
+    notify("there is no connection with id '" .. id .. "'", vim.log.levels.WARN)
     return
   end
   local bufnr = vim.api.nvim_create_buf(false, true)
@@ -355,7 +355,7 @@ end
 --- Says that a test started (a test can take the whole check timeout), before the screen waits for it.
 local function testing(name)
   vim.cmd("redraw")
-  notify("ide-sidecar: testing '" .. name .. "'…")
+  notify("testing '" .. name .. "'…")
 end
 
 --- Whether the sidecar runs or can be started; when not, start() has said why (message and list) at once, before
@@ -363,7 +363,7 @@ end
 local function can_start()
   local problem = sidecar().problem()
   if problem and not sidecar().is_ready() then
-    notify("ide-sidecar: " .. problem, vim.log.levels.ERROR)
+    notify(problem, vim.log.levels.ERROR)
     return false
   end
   return sidecar().start() ~= nil
@@ -373,9 +373,9 @@ local function report_test(name, err, passed, summary)
   if err then
     notify(status.describe_error("test '" .. name .. "'", err), vim.log.levels.ERROR)
   elseif passed then
-    notify("ide-sidecar: test passed: " .. summary)
+    notify("test passed: " .. summary)
   else
-    notify("ide-sidecar: test failed: " .. summary, vim.log.levels.WARN)
+    notify("test failed: " .. summary, vim.log.levels.WARN)
   end
 end
 
@@ -552,7 +552,7 @@ function M.test(id)
   local connection = sidecar().get(id)
   local name = connection and connection.spec.name or id
   if connection and connection.spec.type == "CCLOUD" and status.overall(connection) ~= "SUCCESS" then
-    notify("ide-sidecar: '" .. name .. "' is not signed in: press s in the list (or :IdeSidecarSignIn " .. id .. ") to sign in", vim.log.levels.WARN)
+    notify("'" .. name .. "' is not signed in: press s in the list (or :IdeSidecarSignIn " .. id .. ") to sign in", vim.log.levels.WARN)
     return
   end
   testing(name)
@@ -566,7 +566,7 @@ function M.refresh(id)
     if err then
       notify(status.describe_error("refresh '" .. id .. "'", err), vim.log.levels.ERROR)
     else
-      notify("ide-sidecar: " .. status.summary(connection))
+      notify(status.summary(connection))
     end
   end)
 end
@@ -584,7 +584,7 @@ end
 function M.delete(id)
   sidecar().delete(id, function(err)
     if err and err.code == require("ide_sidecar.protocol").errors.connectionNotFound then
-      notify("ide-sidecar: there is no connection with id '" .. id .. "' (:IdeSidecarList shows them)", vim.log.levels.WARN)
+      notify("there is no connection with id '" .. id .. "' (:IdeSidecarList shows them)", vim.log.levels.WARN)
     elseif err then
       notify(status.describe_error("delete '" .. id .. "'", err), vim.log.levels.ERROR)
     end

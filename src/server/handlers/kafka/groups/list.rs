@@ -11,8 +11,7 @@ use crate::server::Sidecar;
 impl Handler for ListGroups {
     async fn handle(sidecar: &Sidecar, params: GroupsListParams) -> Result<GroupsListResult> {
         let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
-        let servers = kafka.servers.clone();
-        let data = kafka.run(move |client, timeout| data::list_groups(client, &servers, timeout)).await?;
+        let data = kafka.run(data::list_groups).await?;
         Ok(GroupsListResult { data })
     }
 }

@@ -27,8 +27,7 @@ impl Handler for WatchLag {
         problems.into_result()?;
         // The cluster must be reachable now: a watch that could never report is refused at once.
         let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), None).await?;
-        let reach = sidecar.manager()?.reach(&params.connection_id)?;
-        let watch_id = sidecar.lag.watch(&params, kafka, reach.generation);
+        let watch_id = sidecar.lag.watch(&params, kafka);
         Ok(LagWatchResult { watch_id })
     }
 }

@@ -11,8 +11,8 @@ use crate::server::Sidecar;
 impl Handler for ListTopics {
     async fn handle(sidecar: &Sidecar, params: TopicsListParams) -> Result<TopicsListResult> {
         let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
-        let (servers, internal) = (kafka.servers.clone(), params.include_internal);
-        let data = kafka.run(move |client, timeout| data::list_topics(client, &servers, internal, timeout)).await?;
+        let internal = params.include_internal;
+        let data = kafka.run(move |client, timeout| data::list_topics(client, internal, timeout)).await?;
         Ok(TopicsListResult { data })
     }
 }
