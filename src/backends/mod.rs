@@ -6,6 +6,7 @@ pub mod kafka;
 pub mod local;
 pub mod oauth;
 pub mod schema_registry;
+pub mod schemas;
 pub mod tls;
 
 use std::sync::Arc;

@@ -297,6 +297,8 @@ pub struct Reach {
     pub kind: Kind,
     pub kafka: Option<KafkaTarget>,
     pub kafka_status: Option<KafkaClusterStatus>,
+    /// The Schema Registry the connection reaches (LOCAL: the local one its spec or the settings name).
+    pub schema_registry: Option<ValidSchemaRegistry>,
     /// Changes with every spec change: what a long-lived request (a lag watch) compares to know
     /// the connection it started on is still the same.
     pub generation: u64,
@@ -445,6 +447,7 @@ impl ConnectionManager {
             kind: entry.kind,
             kafka: entry.plan.kafka.clone(),
             kafka_status: entry.status.kafka_cluster.clone(),
+            schema_registry: entry.plan.schema_registry.clone(),
             generation: entry.generation,
             check_timeout: self.shared.settings.check_timeout,
         })
