@@ -1,11 +1,18 @@
-//! A tiny HTTP server on 127.0.0.1 that answers the calls the sidecar makes the way a Confluent
-//! Schema Registry does (`GET /schemas/types`, `/subjects`, `/config`, and 401 with the registry's
-//! error body). The demo shows a Schema Registry with it; tests use its other behaviours.
+//! A small HTTP server on 127.0.0.1 that plays a Confluent Schema Registry: healthy (or once the
+//! credentials it requires are given), it is an in-memory registry ([`api`], written from Confluent's
+//! public API reference, with its rules in [`rules`]); its other behaviours are the failures tests need
+//! (401 with the registry's error body, not a registry, an HTTP status, no answer). The demo shows a
+//! Schema Registry with it.
 
-use std::io::{BufRead, BufReader, Write};
+#[path = "registry_api.rs"]
+pub mod api;
+#[path = "registry_rules.rs"]
+pub mod rules;
+
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How the fake registry behaves.
@@ -13,7 +20,7 @@ use std::time::Duration;
 pub enum RegistryBehaviour {
     /// Answers like a real Schema Registry.
     Healthy,
-    /// Requires HTTP basic auth with these credentials.
+    /// Requires HTTP basic auth with these credentials (then answers as [`Self::Healthy`]).
     RequireBasicAuth { username: String, password: String },
     /// Requires a bearer token signed (RS256) with the key whose public half is given, as a registry
     /// behind an OAuth identity provider does.
@@ -39,6 +46,7 @@ impl FakeSchemaRegistry {
         let port = listener.local_addr()?.port();
         let stopped = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(AtomicUsize::new(0));
+        let registry = Arc::new(Mutex::new(api::Registry::default()));
         let (stop, count) = (stopped.clone(), requests.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -47,8 +55,8 @@ impl FakeSchemaRegistry {
                 }
                 let Ok(stream) = stream else { continue };
                 let behaviour = behaviour.clone();
-                let (stop, count) = (stop.clone(), count.clone());
-                std::thread::spawn(move || serve(stream, &behaviour, &stop, &count));
+                let (stop, count, registry) = (stop.clone(), count.clone(), registry.clone());
+                std::thread::spawn(move || serve(stream, &behaviour, &stop, &count, &registry));
             }
         });
         Ok(Self { port, stopped, requests })
@@ -72,7 +80,16 @@ impl Drop for FakeSchemaRegistry {
     }
 }
 
-fn serve(stream: TcpStream, behaviour: &RegistryBehaviour, stopped: &AtomicBool, requests: &AtomicUsize) {
+/// The largest request body read; a schema is far smaller.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+fn serve(
+    stream: TcpStream,
+    behaviour: &RegistryBehaviour,
+    stopped: &AtomicBool,
+    requests: &AtomicUsize,
+    registry: &Mutex<api::Registry>,
+) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(stream) => stream,
@@ -83,6 +100,7 @@ fn serve(stream: TcpStream, behaviour: &RegistryBehaviour, stopped: &AtomicBool,
         return;
     }
     let mut authorization = None;
+    let mut length = 0;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
@@ -91,11 +109,23 @@ fn serve(stream: TcpStream, behaviour: &RegistryBehaviour, stopped: &AtomicBool,
         if let Some((name, value)) = line.split_once(':') {
             if name.eq_ignore_ascii_case("authorization") {
                 authorization = Some(value.trim().to_string());
+            } else if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
             }
         }
     }
+    let mut body = vec![0; length.min(MAX_BODY)];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
     requests.fetch_add(1, Ordering::SeqCst);
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let mut words = request_line.split_whitespace();
+    let method = words.next().unwrap_or("GET").to_string();
+    let path = words.next().unwrap_or("/").to_string();
+    let answer = || {
+        let request = api::Request { method: &method, path: &path, body: &body };
+        registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).answer(&request)
+    };
     let (status, body) = match behaviour {
         RegistryBehaviour::Hang => {
             while !stopped.load(Ordering::SeqCst) {
@@ -110,7 +140,7 @@ fn serve(stream: TcpStream, behaviour: &RegistryBehaviour, stopped: &AtomicBool,
         RegistryBehaviour::RequireBasicAuth { username, password } => {
             let expected = format!("Basic {}", base64(&format!("{username}:{password}")));
             if authorization.as_deref() == Some(expected.as_str()) {
-                answer(&path)
+                answer()
             } else {
                 (401, r#"{"error_code":401,"message":"Unauthorized"}"#.to_string())
             }
@@ -118,17 +148,21 @@ fn serve(stream: TcpStream, behaviour: &RegistryBehaviour, stopped: &AtomicBool,
         RegistryBehaviour::RequireBearer { public_key_pem } => {
             let token = authorization.as_deref().and_then(|value| value.strip_prefix("Bearer "));
             if token.is_some_and(|token| signed_by(token, public_key_pem)) {
-                answer(&path)
+                answer()
             } else {
                 (401, r#"{"error_code":401,"message":"Unauthorized"}"#.to_string())
             }
         }
-        RegistryBehaviour::Healthy => answer(&path),
+        RegistryBehaviour::Healthy => answer(),
     };
     let reason = match status {
         200 => "OK",
+        400 => "Bad Request",
         401 => "Unauthorized",
         404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        422 => "Unprocessable Entity",
         _ => "Error",
     };
     let response = format!(
@@ -138,15 +172,6 @@ fn serve(stream: TcpStream, behaviour: &RegistryBehaviour, stopped: &AtomicBool,
     let mut stream = stream;
     let _ = stream.write_all(response.as_bytes());
     let _ = stream.shutdown(Shutdown::Both);
-}
-
-fn answer(path: &str) -> (u16, String) {
-    match path.split('?').next().unwrap_or_default() {
-        "/schemas/types" => (200, r#"["JSON","PROTOBUF","AVRO"]"#.into()),
-        "/subjects" => (200, "[]".into()),
-        "/config" => (200, r#"{"compatibilityLevel":"BACKWARD"}"#.into()),
-        _ => (404, r#"{"error_code":404,"message":"HTTP 404 Not Found"}"#.into()),
-    }
 }
 
 /// Whether `token` is a JWT whose RS256 signature verifies with the PEM public key.

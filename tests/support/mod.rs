@@ -100,6 +100,25 @@ pub fn tansu_binary() -> PathBuf {
     }
 }
 
+/// The Python of the tests' venv, where confluent-kafka (with its Avro, Protobuf, JSON Schema and
+/// Schema Registry extras) is installed: `$IDE_SIDECAR_PYTHON`, else the venv `.ci/install` creates at
+/// `${XDG_CACHE_HOME:-$HOME/.cache}/ide-sidecar-ci/py`. Panics naming `.ci/install` when it is missing.
+pub fn python() -> PathBuf {
+    if let Some(path) = std::env::var_os("IDE_SIDECAR_PYTHON") {
+        return PathBuf::from(path);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".cache"));
+    let python = cache.join("ide-sidecar-ci/py/bin/python");
+    assert!(
+        python.exists(),
+        "no Python with confluent-kafka at {}: run .ci/install (or set IDE_SIDECAR_PYTHON)",
+        python.display()
+    );
+    python
+}
+
 /// A real Kafka broker (tansu, in memory) on 127.0.0.1; killed when dropped.
 pub struct Tansu {
     child: Child,
