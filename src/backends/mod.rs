@@ -9,10 +9,11 @@ pub mod schema_registry;
 pub mod schemas;
 pub mod tls;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kafka::clients::{ClientPool, Limits};
+use schemas::registry::{RegistryClient, RegistryError};
 
 use crate::connections::{BoxFuture, Checks, LocalDiscovery, Outcome, ValidKafkaCluster, ValidSchemaRegistry};
 
@@ -31,11 +32,18 @@ pub struct RealChecks {
     kafka_clients: Arc<ClientPool>,
     /// OAuth tokens (Kafka OAUTHBEARER and Schema Registry), until shortly before they expire.
     tokens: Arc<oauth::TokenCache>,
+    /// The data plane's registry clients by the registry's settings, the most recently used last:
+    /// each reads its TLS stores once and keeps its connections open between requests. A plain
+    /// mutex, held only to look up or insert, never across an `.await`.
+    registries: Arc<Mutex<Vec<(ValidSchemaRegistry, Arc<RegistryClient>)>>>,
 }
+
+/// How many registry clients are kept; a session rarely talks to more than a few registries.
+const REGISTRY_CLIENTS: usize = 16;
 
 impl RealChecks {
     pub fn new() -> Self {
-        Self { kafka_clients: ClientPool::start(Limits::default()), tokens: Arc::default() }
+        Self { kafka_clients: ClientPool::start(Limits::default()), tokens: Arc::default(), registries: Arc::default() }
     }
 }
 
@@ -48,6 +56,38 @@ impl RealChecks {
         timeout: Duration,
     ) -> Result<Arc<kafka::clients::SharedClient>, Outcome> {
         kafka::client(&self.kafka_clients, &self.tokens, target, timeout).await
+    }
+
+    /// The client of a Schema Registry for the data plane's requests, built at its first use (the
+    /// TLS stores read within `timeout`) and reused while its settings stay the same.
+    pub async fn registry_client(
+        &self,
+        target: &ValidSchemaRegistry,
+        timeout: Duration,
+    ) -> Result<Arc<RegistryClient>, RegistryError> {
+        if let Some(client) = self.cached_registry(target) {
+            return Ok(client);
+        }
+        let client = Arc::new(RegistryClient::connect(target, self.tokens.clone(), timeout).await?);
+        let mut registries = self.registries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Another request may have built one meanwhile: keep a single client per registry.
+        if let Some(index) = registries.iter().position(|(settings, _)| settings == target) {
+            return Ok(registries[index].1.clone());
+        }
+        if registries.len() >= REGISTRY_CLIENTS {
+            registries.remove(0);
+        }
+        registries.push((target.clone(), client.clone()));
+        Ok(client)
+    }
+
+    fn cached_registry(&self, target: &ValidSchemaRegistry) -> Option<Arc<RegistryClient>> {
+        let mut registries = self.registries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let index = registries.iter().position(|(settings, _)| settings == target)?;
+        let entry = registries.remove(index);
+        let client = entry.1.clone();
+        registries.push(entry);
+        Some(client)
     }
 
     /// Finds the Kafka cluster running on this machine and checks it (see [`local::check`]).
