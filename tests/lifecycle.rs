@@ -46,6 +46,14 @@ fn initialize_reports_server_info_and_what_this_build_supports() {
         "kafka/groups/resetOffsets",
         "kafka/lag/watch",
         "kafka/lag/unwatch",
+        "schemas/subjects/list",
+        "schemas/versions/list",
+        "schemas/get",
+        "schemas/register",
+        "schemas/checkCompatibility",
+        "schemas/config/get",
+        "schemas/config/set",
+        "schemas/delete",
     ];
     assert_eq!(supported["methods"], json!(methods));
     assert_eq!(supported["notifications"], json!(["connections/event", "kafka/lag", "kafka/lag/ended"]));
@@ -53,6 +61,7 @@ fn initialize_reports_server_info_and_what_this_build_supports() {
     let mut expected =
         vec![-32700, -32600, -32601, -32602, -32603, -32800, -32002, -32010, -32011, -32012, -32020, -32021];
     expected.extend(-32040..=-32030);
+    expected.extend(-32057..=-32050);
     for code in &expected {
         assert!(codes.contains_key(&code.to_string()), "{code} in {codes:?}");
     }

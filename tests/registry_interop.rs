@@ -40,3 +40,53 @@ fn basic_auth_guards_the_whole_api() {
     let output = Command::new(python()).arg("-c").arg(code).arg(registry.uri()).output().expect("python runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// The registry client the decoder uses: a schema by id with its references resolved recursively,
+/// each once, in dependency order (a schema after the ones it imports).
+#[tokio::test]
+async fn the_clients_references_come_each_once_in_dependency_order() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use ide_sidecar::backends::schemas::registry::{NewSchema, RegistryClient, SchemaReference, VersionRef};
+    use ide_sidecar::connections::{ValidSchemaRegistry, ValidTls};
+
+    let registry = FakeSchemaRegistry::start(RegistryBehaviour::Healthy).unwrap();
+    let target = ValidSchemaRegistry { uri: registry.uri(), credentials: None, tls: ValidTls::default() };
+    let timeout = Duration::from_secs(10);
+    let client = RegistryClient::connect(&target, Arc::default(), timeout).await.unwrap();
+    let proto = |body: &str, imports: &[&str]| {
+        let imports: String = imports.iter().map(|file| format!("import \"{file}\";\n")).collect();
+        format!("syntax = \"proto3\";\npackage p;\n{imports}{body}\n")
+    };
+    let reference = |name: &str| SchemaReference { name: name.into(), subject: name.into(), version: 1 };
+    // base <- left, right <- top (a diamond: base must come once, before left and right).
+    let files = [
+        ("base.proto", proto("message Base { string a = 1; }", &[]), vec![]),
+        ("left.proto", proto("message Left { p.Base b = 1; }", &["base.proto"]), vec![reference("base.proto")]),
+        ("right.proto", proto("message Right { p.Base b = 1; }", &["base.proto"]), vec![reference("base.proto")]),
+    ];
+    for (name, text, references) in files {
+        let schema = NewSchema { schema_type: "PROTOBUF".into(), schema: text, references };
+        client.register(name, &schema, false, timeout).await.unwrap();
+    }
+    let top = NewSchema {
+        schema_type: "PROTOBUF".into(),
+        schema: proto("message Top { p.Left l = 1; p.Right r = 2; }", &["left.proto", "right.proto"]),
+        references: vec![reference("left.proto"), reference("right.proto")],
+    };
+    let id = client.register("top-value", &top, false, timeout).await.unwrap();
+    let found = client.schema_by_id(id, timeout).await.unwrap();
+    assert_eq!(found.references, top.references);
+    let resolved = client.referenced_schemas(&found, timeout).await.unwrap();
+    let names: Vec<&str> = resolved.iter().map(|(name, _, _)| name.as_str()).collect();
+    assert_eq!(names, ["base.proto", "left.proto", "right.proto"]);
+    assert!(resolved.iter().all(|(_, schema_type, text)| schema_type == "PROTOBUF" && text.contains("message")));
+    let latest = client.schema_by_version("left.proto", VersionRef::Latest, timeout).await.unwrap();
+    assert_eq!((latest.subject.as_deref(), latest.version), (Some("left.proto"), Some(1)));
+    let missing = client.schema_by_id(999, timeout).await.unwrap_err();
+    assert!(matches!(
+        missing,
+        ide_sidecar::backends::schemas::registry::RegistryError::Refused { error_code: 40403, .. }
+    ));
+}

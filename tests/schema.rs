@@ -73,7 +73,15 @@ fn protocol_json_lists_every_method_with_its_schema_files() {
             "kafka/groups/describe",
             "kafka/groups/resetOffsets",
             "kafka/lag/watch",
-            "kafka/lag/unwatch"
+            "kafka/lag/unwatch",
+            "schemas/subjects/list",
+            "schemas/versions/list",
+            "schemas/get",
+            "schemas/register",
+            "schemas/checkCompatibility",
+            "schemas/config/get",
+            "schemas/config/set",
+            "schemas/delete"
         ]
     );
     for method in methods {

@@ -35,8 +35,11 @@ pub struct RealChecks {
     /// The data plane's registry clients by the registry's settings, the most recently used last:
     /// each reads its TLS stores once and keeps its connections open between requests. A plain
     /// mutex, held only to look up or insert, never across an `.await`.
-    registries: Arc<Mutex<Vec<(ValidSchemaRegistry, Arc<RegistryClient>)>>>,
+    registries: Arc<Mutex<RegistryClients>>,
 }
+
+/// Registry clients by their registry's settings.
+type RegistryClients = Vec<(ValidSchemaRegistry, Arc<RegistryClient>)>;
 
 /// How many registry clients are kept; a session rarely talks to more than a few registries.
 const REGISTRY_CLIENTS: usize = 16;

@@ -273,9 +273,9 @@ impl Registry {
     fn version(&self, subject: &str, version: &str, deleted: bool) -> Result<Version, Answer> {
         let wanted = parse_version(version)?;
         let found = self.live_subject(subject, deleted)?;
-        let live = found.versions.iter().filter(|v| deleted || !v.deleted);
+        let mut live = found.versions.iter().filter(|v| deleted || !v.deleted);
         match wanted {
-            Wanted::Latest => live.last().cloned().ok_or_else(|| subject_not_found(subject)),
+            Wanted::Latest => live.next_back().cloned().ok_or_else(|| subject_not_found(subject)),
             Wanted::Number(number) => {
                 live.into_iter().find(|v| v.version == number).cloned().ok_or_else(|| version_not_found(version))
             }

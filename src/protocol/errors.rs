@@ -90,6 +90,26 @@ error_codes! {
     KafkaRefused = -32039, "kafkaRefused", "Kafka refused the request; data has Kafka's error name and message";
     /// `kafka/lag/unwatch` with an id no watch has (it ended, or never existed).
     WatchNotFound = -32040, "watchNotFound", "no lag watch has this id";
+    /// A `schemas/*` request on a connection that has no Schema Registry.
+    NoSchemaRegistry = -32050, "noSchemaRegistry", "the connection has no Schema Registry";
+    /// A data-plane request could not reach the connection's Schema Registry (or it answered HTTP 5xx);
+    /// the message says why in the words of the connection's status.
+    SchemaRegistryUnavailable = -32051, "schemaRegistryUnavailable",
+        "the Schema Registry could not be reached; the message says why, as the connection's status does";
+    /// Schema Registry 40401: no such subject.
+    SubjectNotFound = -32052, "subjectNotFound", "Schema Registry: the subject does not exist (40401)";
+    /// Schema Registry 40402: the subject has no such version.
+    VersionNotFound = -32053, "versionNotFound", "Schema Registry: the subject has no such version (40402)";
+    /// Schema Registry 40403: no such schema (by id, or under the subject).
+    SchemaNotFound = -32054, "schemaNotFound", "Schema Registry: the schema does not exist (40403)";
+    /// Schema Registry 409: the schema breaks the subject's compatibility level.
+    IncompatibleSchema = -32055, "incompatibleSchema",
+        "Schema Registry: the schema is incompatible with the subject's earlier versions (409)";
+    /// Schema Registry 42201 (or 422): the schema, its type or its references are invalid.
+    InvalidSchema = -32056, "invalidSchema", "Schema Registry: the schema is invalid (42201)";
+    /// Any other refusal by the Schema Registry (401, 403, 40405 ...); `data` has its error code and message.
+    RegistryRefused = -32057, "registryRefused",
+        "the Schema Registry refused the request; data has its error_code, message and HTTP status";
 }
 
 #[cfg(test)]

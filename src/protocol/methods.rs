@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::errors::ErrorCode;
 use super::kafka::*;
 use super::messages::*;
+use super::schemas::*;
 use super::{render, PROTOCOL_VERSION};
 
 /// A request the sidecar answers.
@@ -59,6 +60,13 @@ impl MethodResult for GroupsListResult {}
 impl MethodResult for GroupDescription {}
 impl MethodResult for ResetOffsetsResult {}
 impl MethodResult for LagWatchResult {}
+impl MethodResult for SubjectsListResult {}
+impl MethodResult for VersionsListResult {}
+impl MethodResult for SchemaResult {}
+impl MethodResult for RegisterSchemaResult {}
+impl MethodResult for CheckCompatibilityResult {}
+impl MethodResult for ConfigResult {}
+impl MethodResult for SchemaDeleteResult {}
 /// `null` on the wire.
 impl MethodResult for () {
     const SCHEMA: ResultSchema = ResultSchema::Null;
@@ -111,6 +119,22 @@ macro_rules! method_table {
             WatchLag = "kafka/lag/watch": LagWatchParams => LagWatchResult;
             /// Stops a lag watch.
             UnwatchLag = "kafka/lag/unwatch": LagUnwatchParams => ();
+            /// The subjects of a connection's Schema Registry, sorted.
+            ListSubjects = "schemas/subjects/list": SubjectsListParams => SubjectsListResult;
+            /// A subject's versions.
+            ListSchemaVersions = "schemas/versions/list": VersionsListParams => VersionsListResult;
+            /// A schema by subject and version, or by id.
+            GetSchema = "schemas/get": SchemaGetParams => SchemaResult;
+            /// Registers a schema under a subject (the existing id when it is already registered).
+            RegisterSchema = "schemas/register": RegisterSchemaParams => RegisterSchemaResult;
+            /// Whether a schema is compatible with a subject's version, under the subject's level.
+            CheckSchemaCompatibility = "schemas/checkCompatibility": CheckCompatibilityParams => CheckCompatibilityResult;
+            /// A subject's compatibility level (the global one when it has none), or the global level.
+            GetSchemaConfig = "schemas/config/get": ConfigGetParams => ConfigResult;
+            /// Sets a subject's or the global compatibility level.
+            SetSchemaConfig = "schemas/config/set": ConfigSetParams => ConfigResult;
+            /// Deletes a subject's version, or the whole subject (soft, or permanent after a soft delete).
+            DeleteSchema = "schemas/delete": SchemaDeleteParams => SchemaDeleteResult;
         }
     };
 }

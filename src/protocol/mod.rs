@@ -6,6 +6,7 @@ pub mod kafka;
 pub mod messages;
 pub mod methods;
 pub mod options;
+pub mod schemas;
 pub mod spec;
 pub mod status;
 
@@ -38,6 +39,7 @@ pub fn schema_files() -> BTreeMap<String, String> {
         ("connection_spec.json", render::<ConnectionSpec>()),
         ("error_data.json", render::<ErrorData>()),
         ("refusal_data.json", render::<kafka::RefusalData>()),
+        ("registry_refusal_data.json", render::<schemas::RegistryRefusalData>()),
         ("protocol.json", methods::protocol_table()),
     ]
     .into_iter()

@@ -4,8 +4,10 @@ use serde_json::Value;
 use tower_lsp_server::jsonrpc::{self, Error};
 
 use crate::backends::kafka::data::{KafkaDataError, Refusal};
+use crate::backends::schemas::registry::{explain_status, RegistryError};
 use crate::connections::ManagerError;
 use crate::protocol::kafka::RefusalData;
+use crate::protocol::schemas::RegistryRefusalData;
 use crate::protocol::{ErrorCode, ErrorData, ErrorDetail};
 
 impl From<ErrorCode> for jsonrpc::ErrorCode {
@@ -86,4 +88,39 @@ impl From<KafkaDataError> for Error {
             }
         }
     }
+}
+
+/// A failed Schema Registry call of `operation`: unreachable (or HTTP 5xx) as the status says it, a
+/// refusal with a code per kind, each refusal with the registry's own error code and message in `data`.
+pub(super) fn registry_refusal(failure: RegistryError, operation: &'static str) -> Error {
+    let (base, status, error_code, registry_message) = match failure {
+        RegistryError::Unreachable { message, .. } => return error(ErrorCode::SchemaRegistryUnavailable, message),
+        RegistryError::Refused { base, status, error_code, message } => (base, status, error_code, message),
+    };
+    let said = registry_message.trim_end_matches('.');
+    let (code, message) = match (error_code, status) {
+        (40401, _) => (ErrorCode::SubjectNotFound, format!("{said}: check the name; schemas/subjects/list lists the subjects")),
+        (40402, _) => {
+            (ErrorCode::VersionNotFound, format!("{said}: schemas/versions/list lists the subject's versions"))
+        }
+        (40403, _) => (ErrorCode::SchemaNotFound, format!("{said}: check the id or subject, or register the schema first")),
+        (_, 409) => (
+            ErrorCode::IncompatibleSchema,
+            "The schema is incompatible with the subject's earlier versions under its compatibility level: data.message says why; change the schema, or the level with schemas/config/set".to_string(),
+        ),
+        (42201, _) | (422, 422) => (
+            ErrorCode::InvalidSchema,
+            format!("The Schema Registry refused the schema as invalid ({said}): fix the schema text, its schema_type or its references"),
+        ),
+        (_, 500..=599) => {
+            let (words, _) = explain_status(&base, status).unwrap_or_default();
+            (ErrorCode::SchemaRegistryUnavailable, words)
+        }
+        _ => match explain_status(&base, status) {
+            Some((words, _)) => (ErrorCode::RegistryRefused, words),
+            None => (ErrorCode::RegistryRefused, format!("The Schema Registry refused {operation}: {said}")),
+        },
+    };
+    let data = RegistryRefusalData { error_code, message: registry_message, status, operation: operation.to_string() };
+    Error { code: code.into(), message: message.into(), data: serde_json::to_value(data).ok() }
 }

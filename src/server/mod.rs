@@ -8,6 +8,7 @@ pub mod framing;
 mod handlers;
 mod kafka;
 mod lag;
+mod schemas;
 mod transport;
 
 use std::marker::PhantomData;

@@ -31,6 +31,27 @@ export type ResetTo =
   | {
       offsets: PartitionOffset[];
     };
+/**
+ * The string `"latest"`.
+ */
+export type Latest = "latest";
+/**
+ * A schema's type, as the registry names it.
+ */
+export type SchemaType = "AVRO" | "PROTOBUF" | "JSON";
+/**
+ * A subject's version: a number (1 and up) or `"latest"`.
+ */
+export type SchemaVersion = number | Latest;
+/**
+ * Whose compatibility level a config result gives.
+ */
+export type ConfigSource = "subject" | "global";
+/**
+ * A compatibility level the registry accepts.
+ */
+export type Compatibility =
+  "BACKWARD" | "BACKWARD_TRANSITIVE" | "FORWARD" | "FORWARD_TRANSITIVE" | "FULL" | "FULL_TRANSITIVE" | "NONE";
 
 /**
  * Every type of the sidecar's protocol, by name
@@ -105,6 +126,28 @@ export interface SidecarProtocol {
   TopicSummary?: TopicSummary;
   TopicsListResult?: TopicsListResult;
   RefusalData?: RefusalData;
+  RegistryRefusalData?: RegistryRefusalData;
+  Latest?: Latest;
+  SchemaReference?: SchemaReference;
+  SchemaType?: SchemaType;
+  SchemaVersion?: SchemaVersion;
+  CheckCompatibilityParams?: CheckCompatibilityParams;
+  CheckCompatibilityResult?: CheckCompatibilityResult;
+  ConfigGetParams?: ConfigGetParams;
+  ConfigSource?: ConfigSource;
+  ConfigResult?: ConfigResult;
+  Compatibility?: Compatibility;
+  ConfigSetParams?: ConfigSetParams;
+  SchemaDeleteParams?: SchemaDeleteParams;
+  SchemaDeleteResult?: SchemaDeleteResult;
+  SchemaGetParams?: SchemaGetParams;
+  SchemaResult?: SchemaResult;
+  RegisterSchemaParams?: RegisterSchemaParams;
+  RegisterSchemaResult?: RegisterSchemaResult;
+  SubjectsListParams?: SubjectsListParams;
+  SubjectsListResult?: SubjectsListResult;
+  VersionsListParams?: VersionsListParams;
+  VersionsListResult?: VersionsListResult;
 }
 /**
  * Params of `ccloud/signIn`.
@@ -869,6 +912,222 @@ export interface RefusalData {
    */
   operation: string;
 }
+/**
+ * `data` of a refusal by the Schema Registry: what it answered, as it answered it.
+ */
+export interface RegistryRefusalData {
+  /**
+   * The registry's `error_code`, such as 40401 (the HTTP status when its body had none).
+   */
+  error_code: number;
+  /**
+   * The registry's `message`.
+   */
+  message: string;
+  /**
+   * The request that was refused, such as `RegisterSchema`.
+   */
+  operation: string;
+  /**
+   * The HTTP status.
+   */
+  status: number;
+}
+/**
+ * A schema's reference to another schema: its name in the referencing schema (a Protobuf import
+ * path such as `common.proto`, an Avro or JSON Schema name) and the subject and version holding it.
+ */
+export interface SchemaReference {
+  name: string;
+  subject: string;
+  version: number;
+}
+/**
+ * Params of `schemas/checkCompatibility`.
+ */
+export interface CheckCompatibilityParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  references?: SchemaReference[];
+  schema: string;
+  schema_type: SchemaType;
+  subject: string;
+  timeout_ms?: number | null;
+  /**
+   * The version to check against; default `"latest"`.
+   */
+  version?: SchemaVersion | null;
+}
+/**
+ * Result of `schemas/checkCompatibility`.
+ */
+export interface CheckCompatibilityResult {
+  is_compatible: boolean;
+  /**
+   * The registry's reasons when the schema is not compatible (its own words).
+   */
+  messages: string[];
+}
+/**
+ * Params of `schemas/config/get`.
+ */
+export interface ConfigGetParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * The subject whose level is wanted; the global level when absent.
+   */
+  subject?: string | null;
+  timeout_ms?: number | null;
+}
+/**
+ * Result of `schemas/config/get` and `schemas/config/set`.
+ */
+export interface ConfigResult {
+  /**
+   * The level as the registry names it, such as `BACKWARD`.
+   */
+  compatibility: string;
+  source: ConfigSource;
+}
+/**
+ * Params of `schemas/config/set`.
+ */
+export interface ConfigSetParams {
+  cluster_id?: string | null;
+  compatibility: Compatibility;
+  connection_id: string;
+  /**
+   * The subject whose level is set; the global level when absent.
+   */
+  subject?: string | null;
+  timeout_ms?: number | null;
+}
+/**
+ * Params of `schemas/delete`: a subject's version, or the whole subject.
+ */
+export interface SchemaDeleteParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * Delete for good; the registry allows it only after a soft delete.
+   */
+  permanent?: boolean;
+  subject: string;
+  timeout_ms?: number | null;
+  /**
+   * Delete only this version; the whole subject when absent.
+   */
+  version?: SchemaVersion | null;
+}
+/**
+ * Result of `schemas/delete`: the versions deleted.
+ */
+export interface SchemaDeleteResult {
+  versions: number[];
+}
+/**
+ * Params of `schemas/get`: `{subject, version}` or `{id}`, exactly one of the two forms.
+ */
+export interface SchemaGetParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * The schema's id, as Confluent's wire format carries it.
+   */
+  id?: number | null;
+  subject?: string | null;
+  timeout_ms?: number | null;
+  version?: SchemaVersion | null;
+}
+/**
+ * Result of `schemas/get`.
+ */
+export interface SchemaResult {
+  id: number;
+  references: SchemaReference[];
+  /**
+   * The schema's text as the registry holds it.
+   */
+  schema: string;
+  /**
+   * `AVRO`, `PROTOBUF` or `JSON`.
+   */
+  schema_type: string;
+  /**
+   * Set when the schema was read by subject and version.
+   */
+  subject?: string | null;
+  version?: number | null;
+}
+/**
+ * Params of `schemas/register`.
+ */
+export interface RegisterSchemaParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * Ask the registry to normalize the schema first, so that equivalent texts get one id.
+   */
+  normalize?: boolean;
+  references?: SchemaReference[];
+  schema: string;
+  schema_type: SchemaType;
+  subject: string;
+  timeout_ms?: number | null;
+}
+/**
+ * Result of `schemas/register`: the schema's id (the existing one when the subject already holds
+ * the schema) and its version under the subject.
+ */
+export interface RegisterSchemaResult {
+  id: number;
+  version: number;
+}
+/**
+ * Params of `schemas/subjects/list`.
+ */
+export interface SubjectsListParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * Also list soft-deleted subjects.
+   */
+  deleted?: boolean;
+  /**
+   * Only the subjects whose name starts with this.
+   */
+  prefix?: string | null;
+  /**
+   * How long the request may take; default the check timeout.
+   */
+  timeout_ms?: number | null;
+}
+/**
+ * Result of `schemas/subjects/list`: subject names, sorted.
+ */
+export interface SubjectsListResult {
+  data: string[];
+}
+/**
+ * Params of `schemas/versions/list`.
+ */
+export interface VersionsListParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * Also list soft-deleted versions.
+   */
+  deleted?: boolean;
+  subject: string;
+  timeout_ms?: number | null;
+}
+/**
+ * Result of `schemas/versions/list`: the subject's versions, ascending.
+ */
+export interface VersionsListResult {
+  data: number[];
+}
 
 /** Method names, by the row of the method table (lower camel case). */
 export const Methods = {
@@ -891,6 +1150,14 @@ export const Methods = {
   resetGroupOffsets: "kafka/groups/resetOffsets",
   watchLag: "kafka/lag/watch",
   unwatchLag: "kafka/lag/unwatch",
+  listSubjects: "schemas/subjects/list",
+  listSchemaVersions: "schemas/versions/list",
+  getSchema: "schemas/get",
+  registerSchema: "schemas/register",
+  checkSchemaCompatibility: "schemas/checkCompatibility",
+  getSchemaConfig: "schemas/config/get",
+  setSchemaConfig: "schemas/config/set",
+  deleteSchema: "schemas/delete",
 } as const;
 
 /** Notification names, by the row of the table (lower camel case). */
@@ -927,4 +1194,12 @@ export const ErrorCodes = {
   kafkaInvalid: -32038,
   kafkaRefused: -32039,
   watchNotFound: -32040,
+  noSchemaRegistry: -32050,
+  schemaRegistryUnavailable: -32051,
+  subjectNotFound: -32052,
+  versionNotFound: -32053,
+  schemaNotFound: -32054,
+  incompatibleSchema: -32055,
+  invalidSchema: -32056,
+  registryRefused: -32057,
 } as const;

@@ -76,9 +76,9 @@ pub enum RegistryError {
 impl RegistryError {
     fn explained(&self) -> String {
         match self {
-            Self::Refused { base, status, message, .. } => explain_status(base, *status)
-                .map(|(words, _)| words)
-                .unwrap_or_else(|| message.clone()),
+            Self::Refused { base, status, message, .. } => {
+                explain_status(base, *status).map(|(words, _)| words).unwrap_or_else(|| message.clone())
+            }
             Self::Unreachable { message, .. } => message.clone(),
         }
     }
@@ -88,7 +88,9 @@ impl RegistryError {
         match self {
             Self::Refused { base, status, ref message, .. } => match explain_status(&base, status) {
                 Some((words, transient)) => Outcome::failed(words, transient),
-                None => Outcome::failed(format!("The Schema Registry at '{base}' refused the request: {message}"), false),
+                None => {
+                    Outcome::failed(format!("The Schema Registry at '{base}' refused the request: {message}"), false)
+                }
             },
             Self::Unreachable { message, transient } => Outcome::failed(message, transient),
         }
@@ -186,9 +188,10 @@ impl RegistryClient {
         })?;
         // Reading the stores may take half the time, so that a file that cannot be read is reported
         // as such rather than as a request that timed out.
-        let material = tls::load(&target.tls, timeout / 2)
-            .await
-            .map_err(|error| RegistryError::Unreachable { message: error.to_string(), transient: error.is_transient() })?;
+        let material = tls::load(&target.tls, timeout / 2).await.map_err(|error| RegistryError::Unreachable {
+            message: error.to_string(),
+            transient: error.is_transient(),
+        })?;
         let http = http_client(target, &material)?;
         Ok(Self {
             base,
@@ -228,12 +231,12 @@ impl RegistryClient {
             .timeout(timeout)
             .header("Accept", "application/vnd.schemaregistry.v1+json, application/json");
         if let Some(body) = body {
-            request = request
-                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                .body(body.to_string());
+            request = request.header("Content-Type", "application/vnd.schemaregistry.v1+json").body(body.to_string());
         }
         request = match &self.credentials {
-            Some(RegistryCredentials::Basic { username, password }) => request.basic_auth(username, Some(password.expose())),
+            Some(RegistryCredentials::Basic { username, password }) => {
+                request.basic_auth(username, Some(password.expose()))
+            }
             Some(RegistryCredentials::ApiKey { key, secret }) => request.basic_auth(key, Some(secret.expose())),
             Some(RegistryCredentials::OAuth(oauth)) => match self.tokens.token(oauth, timeout).await {
                 Ok(token) => request.bearer_auth(&token.access_token),
@@ -358,8 +361,9 @@ impl RegistryClient {
                     if !seen.insert(reference.clone()) {
                         continue;
                     }
-                    let found =
-                        self.schema_by_version(&reference.subject, VersionRef::Number(reference.version), timeout).await?;
+                    let found = self
+                        .schema_by_version(&reference.subject, VersionRef::Number(reference.version), timeout)
+                        .await?;
                     let children: Vec<Step> = found
                         .references
                         .iter()
@@ -449,7 +453,11 @@ impl RegistryClient {
 
     /// `GET /config` (no subject) or `GET /config/{s}`: the compatibility level; `None` when the
     /// subject has no level of its own.
-    pub async fn compatibility(&self, subject: Option<&str>, timeout: Duration) -> Result<Option<String>, RegistryError> {
+    pub async fn compatibility(
+        &self,
+        subject: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Option<String>, RegistryError> {
         #[derive(Deserialize)]
         struct Config {
             #[serde(rename = "compatibilityLevel", alias = "compatibility")]
@@ -566,7 +574,9 @@ fn explain_request_error(base: &str, error: &reqwest::Error, truststore: bool, t
             true,
         );
     }
-    if lower.contains("dns error") || lower.contains("failed to lookup address") || lower.contains("name or service not known")
+    if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
     {
         return (
             format!("Cannot resolve the host name of the Schema Registry URI '{base}': check the spelling, or your DNS or VPN ({chain})"),

@@ -5,6 +5,7 @@
 mod ccloud;
 mod connections;
 mod kafka;
+mod schemas;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

@@ -25,6 +25,14 @@ M.methods = {
   resetGroupOffsets = "kafka/groups/resetOffsets",
   watchLag = "kafka/lag/watch",
   unwatchLag = "kafka/lag/unwatch",
+  listSubjects = "schemas/subjects/list",
+  listSchemaVersions = "schemas/versions/list",
+  getSchema = "schemas/get",
+  registerSchema = "schemas/register",
+  checkSchemaCompatibility = "schemas/checkCompatibility",
+  getSchemaConfig = "schemas/config/get",
+  setSchemaConfig = "schemas/config/set",
+  deleteSchema = "schemas/delete",
 }
 
 --- Notification names, by the row of the table (lower camel case).
@@ -59,6 +67,14 @@ M.errors = {
   kafkaInvalid = -32038, -- Kafka: the request is invalid (partition count, replication factor, config); data has Kafka's error
   kafkaRefused = -32039, -- Kafka refused the request; data has Kafka's error name and message
   watchNotFound = -32040, -- no lag watch has this id
+  noSchemaRegistry = -32050, -- the connection has no Schema Registry
+  schemaRegistryUnavailable = -32051, -- the Schema Registry could not be reached; the message says why, as the connection's status does
+  subjectNotFound = -32052, -- Schema Registry: the subject does not exist (40401)
+  versionNotFound = -32053, -- Schema Registry: the subject has no such version (40402)
+  schemaNotFound = -32054, -- Schema Registry: the schema does not exist (40403)
+  incompatibleSchema = -32055, -- Schema Registry: the schema is incompatible with the subject's earlier versions (409)
+  invalidSchema = -32056, -- Schema Registry: the schema is invalid (42201)
+  registryRefused = -32057, -- the Schema Registry refused the request; data has its error_code, message and HTTP status
 }
 
 return M

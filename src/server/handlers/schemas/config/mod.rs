@@ -1,0 +1,4 @@
+//! `schemas/config/*`: compatibility levels.
+
+mod get;
+mod set;

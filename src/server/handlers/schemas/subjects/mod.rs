@@ -1,0 +1,3 @@
+//! `schemas/subjects/*`.
+
+mod list;

@@ -1,0 +1,3 @@
+//! `schemas/versions/*`.
+
+mod list;
