@@ -46,6 +46,10 @@ fn initialize_reports_server_info_and_what_this_build_supports() {
         "kafka/groups/resetOffsets",
         "kafka/lag/watch",
         "kafka/lag/unwatch",
+        "kafka/records/consume",
+        "kafka/records/tail",
+        "kafka/records/untail",
+        "kafka/records/produce",
         "schemas/subjects/list",
         "schemas/versions/list",
         "schemas/get",
@@ -56,11 +60,14 @@ fn initialize_reports_server_info_and_what_this_build_supports() {
         "schemas/delete",
     ];
     assert_eq!(supported["methods"], json!(methods));
-    assert_eq!(supported["notifications"], json!(["connections/event", "kafka/lag", "kafka/lag/ended"]));
+    assert_eq!(
+        supported["notifications"],
+        json!(["connections/event", "kafka/lag", "kafka/lag/ended", "kafka/records", "kafka/tail/ended"])
+    );
     let codes = supported["error_codes"].as_object().unwrap();
     let mut expected =
         vec![-32700, -32600, -32601, -32602, -32603, -32800, -32002, -32010, -32011, -32012, -32020, -32021];
-    expected.extend(-32040..=-32030);
+    expected.extend(-32042..=-32030);
     expected.extend(-32057..=-32050);
     for code in &expected {
         assert!(codes.contains_key(&code.to_string()), "{code} in {codes:?}");

@@ -36,6 +36,10 @@ pub struct RealChecks {
     /// each reads its TLS stores once and keeps its connections open between requests. A plain
     /// mutex, held only to look up or insert, never across an `.await`.
     registries: Arc<Mutex<RegistryClients>>,
+    /// Idle page readers, kept so the next page of a scan continues where the last one stopped.
+    readers: Arc<kafka::records::Readers>,
+    /// Each Schema Registry's compiled schemas, for decoding and serializing records.
+    schemas: Arc<schemas::Registries>,
 }
 
 /// Registry clients by their registry's settings.
@@ -46,7 +50,13 @@ const REGISTRY_CLIENTS: usize = 16;
 
 impl RealChecks {
     pub fn new() -> Self {
-        Self { kafka_clients: ClientPool::start(Limits::default()), tokens: Arc::default(), registries: Arc::default() }
+        Self {
+            kafka_clients: ClientPool::start(Limits::default()),
+            tokens: Arc::default(),
+            registries: Arc::default(),
+            readers: Arc::default(),
+            schemas: Arc::default(),
+        }
     }
 }
 
@@ -91,6 +101,22 @@ impl RealChecks {
         let client = entry.1.clone();
         registries.push(entry);
         Some(client)
+    }
+
+    /// The idle page readers.
+    pub fn readers(&self) -> &Arc<kafka::records::Readers> {
+        &self.readers
+    }
+
+    /// The compiled schemas of a Schema Registry, kept across requests and asked with `timeout`.
+    /// Never fails: a registry that cannot be used makes every lookup say why.
+    pub async fn registry_schemas(
+        &self,
+        target: &ValidSchemaRegistry,
+        timeout: Duration,
+    ) -> Arc<schemas::RegistrySchemas> {
+        let client = self.registry_client(target, timeout).await.map_err(|error| error.to_string());
+        self.schemas.of(target, client, timeout)
     }
 
     /// Finds the Kafka cluster running on this machine and checks it (see [`local::check`]).

@@ -90,6 +90,10 @@ error_codes! {
     KafkaRefused = -32039, "kafkaRefused", "Kafka refused the request; data has Kafka's error name and message";
     /// `kafka/lag/unwatch` with an id no watch has (it ended, or never existed).
     WatchNotFound = -32040, "watchNotFound", "no lag watch has this id";
+    /// `kafka/records/untail` with an id no tail has (it ended, or never existed).
+    TailNotFound = -32041, "tailNotFound", "no tail has this subscription id";
+    /// A session may run at most 16 tails at once.
+    TooManyTails = -32042, "tooManyTails", "this session already runs the most tails it may (16); untail one first";
     /// A `schemas/*` request on a connection that has no Schema Registry.
     NoSchemaRegistry = -32050, "noSchemaRegistry", "the connection has no Schema Registry";
     /// A data-plane request could not reach the connection's Schema Registry (or it answered HTTP 5xx);

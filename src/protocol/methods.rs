@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::errors::ErrorCode;
 use super::kafka::*;
 use super::messages::*;
+use super::records::*;
 use super::schemas::*;
 use super::{render, PROTOCOL_VERSION};
 
@@ -60,6 +61,9 @@ impl MethodResult for GroupsListResult {}
 impl MethodResult for GroupDescription {}
 impl MethodResult for ResetOffsetsResult {}
 impl MethodResult for LagWatchResult {}
+impl MethodResult for ConsumePage {}
+impl MethodResult for TailResult {}
+impl MethodResult for ProduceResult {}
 impl MethodResult for SubjectsListResult {}
 impl MethodResult for VersionsListResult {}
 impl MethodResult for SchemaResult {}
@@ -119,6 +123,14 @@ macro_rules! method_table {
             WatchLag = "kafka/lag/watch": LagWatchParams => LagWatchResult;
             /// Stops a lag watch.
             UnwatchLag = "kafka/lag/unwatch": LagUnwatchParams => ();
+            /// One page of a topic's records, from a start or a cursor, filtered in the sidecar.
+            ConsumeRecords = "kafka/records/consume": ConsumeParams => ConsumePage;
+            /// Starts pushing a topic's new records as `kafka/records` batches.
+            TailRecords = "kafka/records/tail": TailParams => TailResult;
+            /// Stops a tail (`kafka/tail/ended` follows).
+            UntailRecords = "kafka/records/untail": UntailParams => ();
+            /// Writes records: text, JSON, bytes or serialized with a registered schema.
+            ProduceRecords = "kafka/records/produce": ProduceParams => ProduceResult;
             /// The subjects of a connection's Schema Registry, sorted.
             ListSubjects = "schemas/subjects/list": SubjectsListParams => SubjectsListResult;
             /// A subject's versions.
@@ -193,6 +205,10 @@ declare_notifications! {
     LagChanged = "kafka/lag": LagEvent;
     /// A lag watch ended without `kafka/lag/unwatch`: its connection was deleted or changed.
     LagWatchEnded = "kafka/lag/ended": LagEnded;
+    /// A tail's next records.
+    TailBatch = "kafka/records": RecordsBatch;
+    /// A tail stopped, and why.
+    TailStopped = "kafka/tail/ended": TailEnded;
 }
 
 /// A method as the capabilities, `schema/` and `protocol.json` see it.

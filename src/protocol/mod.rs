@@ -6,6 +6,7 @@ pub mod kafka;
 pub mod messages;
 pub mod methods;
 pub mod options;
+pub mod records;
 pub mod schemas;
 pub mod spec;
 pub mod status;

@@ -25,9 +25,15 @@ pub(super) struct KafkaRequest {
     /// The connection's spec generation when the request was resolved: what a lag watch started by
     /// it belongs to.
     pub generation: u64,
+    /// The connection's Schema Registry, for decoding and serializing records.
+    pub schema_registry: Option<crate::connections::ValidSchemaRegistry>,
 }
 
 impl KafkaRequest {
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Runs a blocking data-plane call on the client, off the runtime. The call gives up by the
     /// request's time (librdkafka's own timeouts); the reply never waits much longer than that.
     pub async fn run<T: Send + 'static>(
@@ -102,7 +108,12 @@ impl Sidecar {
             .kafka_client(&cluster, timeout)
             .await
             .map_err(|outcome| error(ErrorCode::KafkaUnavailable, failure_message(outcome)))?;
-        let request = KafkaRequest { client, timeout, generation: reach.generation };
+        let request = KafkaRequest {
+            client,
+            timeout,
+            generation: reach.generation,
+            schema_registry: reach.schema_registry.clone(),
+        };
         if let Some(wanted) = cluster_id {
             let known = reach.kafka_status.and_then(|status| status.cluster_id);
             let actual = match known {

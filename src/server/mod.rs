@@ -9,6 +9,7 @@ mod handlers;
 mod kafka;
 mod lag;
 mod schemas;
+mod tails;
 mod transport;
 
 use std::marker::PhantomData;
@@ -80,6 +81,8 @@ pub struct Sidecar {
     data_plane: Option<RealChecks>,
     /// The session's lag watches.
     lag: lag::LagWatches,
+    /// The session's tails.
+    tails: tails::Tails,
 }
 
 impl Sidecar {
@@ -106,7 +109,7 @@ impl LanguageServer for Sidecar {
             let ccloud = Arc::new(real_ccloud(&options)?);
             let manager = ConnectionManager::new(Settings::from(&options), self.checks.clone(), ccloud, events_tx);
             if self.manager.set(manager).is_ok() {
-                tokio::spawn(forward_events(self.client.clone(), events_rx, self.lag.clone()));
+                tokio::spawn(forward_events(self.client.clone(), events_rx, self.lag.clone(), self.tails.clone()));
             }
         }
         if let Some(pid) = params.process_id {
@@ -159,7 +162,12 @@ fn capabilities() -> Value {
 
 /// Sends events one at a time, in the order the manager queued them. A connection deleted or
 /// changed ends its lag watches (after its own event).
-async fn forward_events(client: Client, mut events: mpsc::UnboundedReceiver<ConnectionEvent>, lag: lag::LagWatches) {
+async fn forward_events(
+    client: Client,
+    mut events: mpsc::UnboundedReceiver<ConnectionEvent>,
+    lag: lag::LagWatches,
+    tails: tails::Tails,
+) {
     while let Some(event) = events.recv().await {
         let ended = match event.action {
             EventAction::Deleted => Some("the connection was deleted"),
@@ -167,8 +175,10 @@ async fn forward_events(client: Client, mut events: mpsc::UnboundedReceiver<Conn
             _ => None,
         };
         let id = event.connection.id.clone();
+        let event_deleted = event.action == EventAction::Deleted;
         client.send_notification::<Lsp<ConnectionsEvent>>(event).await;
         if let Some(reason) = ended {
+            tails.connection_ended(&id, event_deleted);
             lag.connection_ended(&id, reason).await;
         }
     }
@@ -261,6 +271,7 @@ where
     let Backends { checks, data_plane } = backends;
     let builder = LspService::build(move |client| Sidecar {
         lag: lag::LagWatches::new(client.clone()),
+        tails: tails::Tails::new(client.clone()),
         client,
         checks,
         lifecycle: server_lifecycle,

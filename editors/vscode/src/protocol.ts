@@ -32,6 +32,14 @@ export type ResetTo =
       offsets: PartitionOffset[];
     };
 /**
+ * How a key or value is written or was read.
+ */
+export type Format = "AVRO" | "PROTOBUF" | "JSONSCHEMA" | "JSON" | "STRING" | "BYTES" | "NULL";
+export type TimestampType = "CREATE_TIME" | "LOG_APPEND_TIME" | "NONE";
+export type StartFrom = ("timestamp" | "offsets") | "beginning" | "end";
+export type SubjectNameStrategy = "TOPIC_NAME" | "RECORD_NAME" | "TOPIC_RECORD_NAME";
+export type TailEndReason = ("CONNECTION_DELETED" | "TOPIC_DELETED") | "UNTAIL" | "CONNECTION_UPDATED" | "ERROR";
+/**
  * The string `"latest"`.
  */
 export type Latest = "latest";
@@ -115,6 +123,35 @@ export interface SidecarProtocol {
   LagUnwatchParams?: LagUnwatchParams;
   LagWatchParams?: LagWatchParams;
   LagWatchResult?: LagWatchResult;
+  Data?: Data;
+  Format?: Format;
+  Header?: Header;
+  Record?: Record;
+  TimestampType?: TimestampType;
+  RecordsBatch?: RecordsBatch;
+  Cursor?: Cursor;
+  CursorPartition?: CursorPartition;
+  Filter?: Filter;
+  HeaderFilter?: HeaderFilter;
+  Start?: Start;
+  StartFrom?: StartFrom;
+  ConsumeParams?: ConsumeParams;
+  PagePartition?: PagePartition;
+  ConsumePage?: ConsumePage;
+  ProduceData?: ProduceData;
+  ProduceHeader?: ProduceHeader;
+  ProduceRecord?: ProduceRecord;
+  SchemaChoice?: SchemaChoice;
+  SubjectNameStrategy?: SubjectNameStrategy;
+  ProduceParams?: ProduceParams;
+  ProduceError?: ProduceError;
+  Produced?: Produced;
+  ProduceResult?: ProduceResult;
+  TailParams?: TailParams;
+  TailResult?: TailResult;
+  UntailParams?: UntailParams;
+  TailEndReason?: TailEndReason;
+  TailEnded?: TailEnded;
   AlterTopicConfigsParams?: AlterTopicConfigsParams;
   CreateTopicParams?: CreateTopicParams;
   CreateTopicResult?: CreateTopicResult;
@@ -748,6 +785,370 @@ export interface LagWatchResult {
   watch_id: string;
 }
 /**
+ * A key or value as the sidecar understood it.
+ */
+export interface Data {
+  /**
+   * The decoded value: JSON for AVRO, PROTOBUF, JSONSCHEMA and JSON; a string for STRING; base64
+   * for BYTES (and for bytes that could not be decoded); `null` for NULL.
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Why the bytes could not be decoded as their format says (`data` then holds them as base64).
+   */
+  error?: string | null;
+  format: Format;
+  /**
+   * The schema id of a value in Confluent's wire format.
+   */
+  schema_id?: number | null;
+  /**
+   * The full size in bytes, when `truncated`.
+   */
+  size?: number | null;
+  /**
+   * The bytes were longer than `message_max_bytes`: `data` holds the first bytes only (as
+   * STRING or BYTES), undecoded.
+   */
+  truncated?: boolean;
+}
+/**
+ * A record header: its value as text, or base64 when it is not UTF-8 (then `base64: true`).
+ */
+export interface Header {
+  base64?: boolean;
+  key: string;
+  /**
+   * `null` for a header without a value.
+   */
+  value?: string | null;
+}
+/**
+ * A record as read.
+ */
+export interface Record {
+  headers: Header[];
+  key: Data;
+  offset: number;
+  partition: number;
+  /**
+   * ms since the epoch; -1 when the record has none.
+   */
+  timestamp: number;
+  timestamp_type: TimestampType;
+  value: Data;
+}
+/**
+ * The `kafka/records` notification: a tail's next records, in offset order per partition.
+ */
+export interface RecordsBatch {
+  records: Record[];
+  /**
+   * Records the tail read since its last batch (more than `records` when a filter skipped some).
+   */
+  scanned: number;
+  subscription_id: string;
+}
+/**
+ * Where the next page continues: the topic and, per partition, the next offset to read.
+ */
+export interface Cursor {
+  partitions: CursorPartition[];
+  topic: string;
+}
+export interface CursorPartition {
+  /**
+   * A timestamp start not reached yet in this partition: records before it are skipped (brokers
+   * may answer a timestamp lookup with an earlier offset than asked).
+   */
+  not_before?: number | null;
+  offset: number;
+  partition: number;
+}
+/**
+ * What a record must match; every condition given must hold.
+ */
+export interface Filter {
+  /**
+   * Text found, ignoring case, in the key, the value or a header's key or value, as the record
+   * shows them (a decoded Avro value is searched as its JSON text).
+   */
+  contains?: string | null;
+  /**
+   * A header with this key (and this value, if given).
+   */
+  header?: HeaderFilter | null;
+  /**
+   * The key, as text, equals this.
+   */
+  key?: string | null;
+}
+export interface HeaderFilter {
+  key: string;
+  value?: string | null;
+}
+/**
+ * Where reading starts.
+ */
+export interface Start {
+  from: StartFrom;
+  /**
+   * With `from: "offsets"`: where each partition starts; partitions not named start at their end.
+   */
+  offsets?: PartitionOffset[] | null;
+  /**
+   * With `from: "timestamp"`: ms since the epoch. Each partition starts at its first record whose
+   * timestamp is at or after it.
+   */
+  timestamp?: number | null;
+}
+/**
+ * Params of `kafka/records/consume`: the first page names a `start` (or nothing: the last
+ * `max_records` of each partition); the next pages pass the `cursor` the previous page returned.
+ */
+export interface ConsumeParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * The `cursor` of the previous page.
+   */
+  cursor?: Cursor | null;
+  /**
+   * Only records that match are returned; the page says how many were read (`scanned`).
+   */
+  filter?: Filter | null;
+  /**
+   * The most bytes of keys, values and headers in the page: default 4 MiB, at most 32 MiB. The page
+   * always holds at least one record when one is there to read.
+   */
+  max_bytes?: number | null;
+  /**
+   * The most records in the page: default 500, at most 10,000.
+   */
+  max_records?: number | null;
+  /**
+   * The most bytes kept of one key or value: default 1 MiB, at most 8 MiB; longer ones are cut
+   * (`truncated`, `size`) and not decoded.
+   */
+  message_max_bytes?: number | null;
+  /**
+   * Default: every partition of the topic. Ignored with a `cursor` (it names its partitions).
+   */
+  partitions?: number[] | null;
+  /**
+   * Where the first page starts. Not with `cursor`.
+   */
+  start?: Start | null;
+  /**
+   * How long the request may take; default the check timeout. A filtered page stops scanning
+   * after at most 5 s (or this, if shorter) and returns the matches so far with its cursor.
+   */
+  timeout_ms?: number | null;
+  topic: string;
+}
+/**
+ * Where a partition stands after the page.
+ */
+export interface PagePartition {
+  /**
+   * Whether the page read everything written to the partition so far.
+   */
+  at_end: boolean;
+  /**
+   * The start asked for was before the oldest stored record (deleted by retention): the page
+   * started at `low_watermark` instead of this offset.
+   */
+  clamped_from?: number | null;
+  /**
+   * The offset the next record written will get.
+   */
+  high_watermark: number;
+  /**
+   * The oldest offset still stored.
+   */
+  low_watermark: number;
+  /**
+   * Where the next page continues in this partition.
+   */
+  next_offset: number;
+  /**
+   * With a timestamp start: the partition holds no record at or after the timestamp (yet).
+   */
+  nothing_at_or_after_timestamp?: boolean;
+  partition: number;
+}
+/**
+ * Result of `kafka/records/consume`: one page.
+ */
+export interface ConsumePage {
+  cursor: Cursor;
+  partitions: PagePartition[];
+  /**
+   * Each partition's records in offset order, partitions one after another.
+   */
+  records: Record[];
+  /**
+   * How many records were read to make the page (more than `records` when a filter skipped some).
+   */
+  scanned: number;
+}
+/**
+ * A key or value to write.
+ */
+export interface ProduceData {
+  /**
+   * STRING: a string; JSON: any JSON; BYTES: a base64 string; AVRO, PROTOBUF, JSONSCHEMA: the value
+   * as JSON (as `kafka/records/consume` shows it).
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Default: the schema's type with `schema`, else STRING for a string and JSON for anything else.
+   */
+  format?: Format | null;
+  /**
+   * The registered schema to serialize with (never registered by produce).
+   */
+  schema?: SchemaChoice | null;
+}
+/**
+ * Which registered schema: `{id}`, `{subject, version?}` (default the latest version), or by a
+ * subject name strategy (default TOPIC_NAME: `<topic>-key` or `<topic>-value`).
+ */
+export interface SchemaChoice {
+  id?: number | null;
+  /**
+   * The record's full name, for RECORD_NAME and TOPIC_RECORD_NAME (such as `com.acme.Order`).
+   */
+  record_name?: string | null;
+  subject?: string | null;
+  subject_name_strategy?: SubjectNameStrategy | null;
+  version?: number | null;
+}
+/**
+ * A header to write: `value` is text, or base64 with `base64: true`; `null` for no value.
+ */
+export interface ProduceHeader {
+  base64?: boolean;
+  key: string;
+  value?: string | null;
+}
+export interface ProduceRecord {
+  headers?: ProduceHeader[];
+  /**
+   * Absent or `null`: a null key.
+   */
+  key?: ProduceData | null;
+  /**
+   * Default: the partitioner's choice (the key's murmur2 hash, as Java clients do; any partition
+   * for a null key).
+   */
+  partition?: number | null;
+  /**
+   * ms since the epoch; default now.
+   */
+  timestamp?: number | null;
+  /**
+   * Absent or `null`: a null value (a tombstone).
+   */
+  value?: ProduceData | null;
+}
+/**
+ * Params of `kafka/records/produce`.
+ */
+export interface ProduceParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  /**
+   * Serialize and check every record, and send nothing.
+   */
+  dry_run?: boolean;
+  /**
+   * At most 10,000 records.
+   */
+  records: ProduceRecord[];
+  timeout_ms?: number | null;
+  topic: string;
+}
+/**
+ * Why one record was not written.
+ */
+export interface ProduceError {
+  message: string;
+  /**
+   * The JSON path of the field at fault in the params (`records[3].value.data.amount`), when one is.
+   */
+  source?: string | null;
+}
+/**
+ * Where a record was written, or why it was not. With `dry_run`, only `error` (or nothing) and the
+ * serialized sizes.
+ */
+export interface Produced {
+  error?: ProduceError | null;
+  /**
+   * The serialized key's and value's sizes in bytes.
+   */
+  key_size?: number | null;
+  offset?: number | null;
+  partition?: number | null;
+  timestamp?: number | null;
+  value_size?: number | null;
+}
+/**
+ * Result of `kafka/records/produce`: one entry per record, in the order given.
+ */
+export interface ProduceResult {
+  records: Produced[];
+}
+/**
+ * Params of `kafka/records/tail`.
+ */
+export interface TailParams {
+  cluster_id?: string | null;
+  connection_id: string;
+  filter?: Filter | null;
+  /**
+   * As in `kafka/records/consume`.
+   */
+  message_max_bytes?: number | null;
+  /**
+   * Default: every partition of the topic.
+   */
+  partitions?: number[] | null;
+  /**
+   * Default `{"from": "end"}`: only records written from now on.
+   */
+  start?: Start | null;
+  topic: string;
+}
+/**
+ * Result of `kafka/records/tail`.
+ */
+export interface TailResult {
+  subscription_id: string;
+}
+/**
+ * Params of `kafka/records/untail`.
+ */
+export interface UntailParams {
+  subscription_id: string;
+}
+/**
+ * The `kafka/tail/ended` notification: a tail stopped; nothing follows it.
+ */
+export interface TailEnded {
+  /**
+   * What happened, in words.
+   */
+  message: string;
+  reason: TailEndReason;
+  subscription_id: string;
+}
+/**
  * Params of `kafka/topics/alterConfigs`: incremental, so configs not named keep their values.
  */
 export interface AlterTopicConfigsParams {
@@ -1150,6 +1551,10 @@ export const Methods = {
   resetGroupOffsets: "kafka/groups/resetOffsets",
   watchLag: "kafka/lag/watch",
   unwatchLag: "kafka/lag/unwatch",
+  consumeRecords: "kafka/records/consume",
+  tailRecords: "kafka/records/tail",
+  untailRecords: "kafka/records/untail",
+  produceRecords: "kafka/records/produce",
   listSubjects: "schemas/subjects/list",
   listSchemaVersions: "schemas/versions/list",
   getSchema: "schemas/get",
@@ -1165,6 +1570,8 @@ export const Notifications = {
   connectionsEvent: "connections/event",
   lagChanged: "kafka/lag",
   lagWatchEnded: "kafka/lag/ended",
+  tailBatch: "kafka/records",
+  tailStopped: "kafka/tail/ended",
 } as const;
 
 export const EVENT_NOTIFICATION = Notifications.connectionsEvent;
@@ -1194,6 +1601,8 @@ export const ErrorCodes = {
   kafkaInvalid: -32038,
   kafkaRefused: -32039,
   watchNotFound: -32040,
+  tailNotFound: -32041,
+  tooManyTails: -32042,
   noSchemaRegistry: -32050,
   schemaRegistryUnavailable: -32051,
   subjectNotFound: -32052,

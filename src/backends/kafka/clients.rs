@@ -143,14 +143,18 @@ impl ClientContext for Monitor {
 }
 
 impl ProducerContext for Monitor {
-    type DeliveryOpaque = ();
+    type DeliveryOpaque = Box<super::records::Delivery>;
 
-    fn delivery(&self, _: &DeliveryResult<'_>, _: Self::DeliveryOpaque) {}
+    fn delivery(&self, result: &DeliveryResult<'_>, delivery: Self::DeliveryOpaque) {
+        delivery.report(result);
+    }
 }
 
 /// One long-lived client, its polling thread, and the state its checks share.
 pub struct SharedClient {
     producer: Arc<BaseProducer<Monitor>>,
+    /// The configuration the client was made with: the data plane's readers are made from it.
+    config: ClientConfig,
     stop: Arc<AtomicBool>,
     poller: Option<JoinHandle<()>>,
     subject: Subject,
@@ -170,7 +174,10 @@ impl SharedClient {
         target: &ValidKafkaCluster,
         permit: OwnedSemaphorePermit,
     ) -> Result<Self, KafkaError> {
-        let producer: Arc<BaseProducer<Monitor>> = Arc::new(config.create_with_context(Monitor::new())?);
+        // Records produced without a partition go where Java clients put them (murmur2 of the key).
+        let mut producer_config = config.clone();
+        producer_config.set("partitioner", "murmur2_random");
+        let producer: Arc<BaseProducer<Monitor>> = Arc::new(producer_config.create_with_context(Monitor::new())?);
         let stop = Arc::new(AtomicBool::new(false));
         let poller = {
             let (producer, stop) = (producer.clone(), stop.clone());
@@ -187,6 +194,7 @@ impl SharedClient {
         };
         Ok(Self {
             producer,
+            config: config.clone(),
             stop,
             poller: Some(poller),
             subject: Subject::new(target, config.get("ssl.ca.pem")),
@@ -327,6 +335,18 @@ impl SharedClient {
             // SAFETY: librdkafka writes a NUL-terminated message into the buffer.
             Err(unsafe { std::ffi::CStr::from_ptr(error.as_ptr()) }.to_string_lossy().into_owned())
         }
+    }
+
+    /// The configuration the client was made with (secrets included: never log it).
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The client as a producer, for `kafka/records/produce`; its delivery reports arrive on the
+    /// client's polling thread.
+    pub(super) fn producer(&self) -> &BaseProducer<Monitor> {
+        self.touch();
+        &self.producer
     }
 
     /// The bootstrap servers the client was made for, for messages.

@@ -68,11 +68,11 @@ type Result<T> = std::result::Result<T, KafkaDataError>;
 
 /// What the request was, for messages and for `data.operation`.
 #[derive(Clone, Copy)]
-struct Op {
+pub(super) struct Op {
     /// Kafka's name for the request, such as `CreateTopics`.
-    name: &'static str,
+    pub(super) name: &'static str,
     /// What the user asked for, in words: "create topic 'orders'".
-    doing: &'static str,
+    pub(super) doing: &'static str,
 }
 
 /// Turns an admin failure into what the user reads: unreachable (said as a check says it), or the
@@ -121,7 +121,7 @@ fn unavailable(client: &SharedClient, op: Op, subject: &str, detail: &str) -> Ka
 }
 
 /// A failure of one of rdkafka's own calls (metadata, group list).
-fn fail_kafka(client: &SharedClient, op: Op, subject: &str, error: KafkaError) -> KafkaDataError {
+pub(super) fn fail_kafka(client: &SharedClient, op: Op, subject: &str, error: KafkaError) -> KafkaDataError {
     let code = error.rdkafka_error_code().unwrap_or(RDKafkaErrorCode::Fail);
     let admin = AdminError { code, name: format!("{code:?}"), message: error.to_string() };
     fail(client, op, subject, admin)

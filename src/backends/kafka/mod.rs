@@ -13,6 +13,7 @@ pub mod data;
 mod explain;
 #[cfg(feature = "kerberos")]
 mod kerberos;
+pub mod records;
 
 use std::sync::Arc;
 use std::time::Duration;

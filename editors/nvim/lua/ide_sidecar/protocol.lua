@@ -25,6 +25,10 @@ M.methods = {
   resetGroupOffsets = "kafka/groups/resetOffsets",
   watchLag = "kafka/lag/watch",
   unwatchLag = "kafka/lag/unwatch",
+  consumeRecords = "kafka/records/consume",
+  tailRecords = "kafka/records/tail",
+  untailRecords = "kafka/records/untail",
+  produceRecords = "kafka/records/produce",
   listSubjects = "schemas/subjects/list",
   listSchemaVersions = "schemas/versions/list",
   getSchema = "schemas/get",
@@ -40,6 +44,8 @@ M.notifications = {
   connectionsEvent = "connections/event",
   lagChanged = "kafka/lag",
   lagWatchEnded = "kafka/lag/ended",
+  tailBatch = "kafka/records",
+  tailStopped = "kafka/tail/ended",
 }
 
 --- JSON-RPC error codes, by name.
@@ -67,6 +73,8 @@ M.errors = {
   kafkaInvalid = -32038, -- Kafka: the request is invalid (partition count, replication factor, config); data has Kafka's error
   kafkaRefused = -32039, -- Kafka refused the request; data has Kafka's error name and message
   watchNotFound = -32040, -- no lag watch has this id
+  tailNotFound = -32041, -- no tail has this subscription id
+  tooManyTails = -32042, -- this session already runs the most tails it may (16); untail one first
   noSchemaRegistry = -32050, -- the connection has no Schema Registry
   schemaRegistryUnavailable = -32051, -- the Schema Registry could not be reached; the message says why, as the connection's status does
   subjectNotFound = -32052, -- Schema Registry: the subject does not exist (40401)

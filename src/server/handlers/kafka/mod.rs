@@ -2,4 +2,5 @@
 
 mod groups;
 mod lag;
+mod records;
 mod topics;

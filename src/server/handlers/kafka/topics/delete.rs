@@ -15,6 +15,10 @@ impl Handler for DeleteTopic {
         problems.topic("topic", &params.topic);
         problems.into_result()?;
         let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
+        // Readers still assigned to a deleted topic can crash librdkafka on some brokers (tansu answers
+        // metadata for it without a name): end the topic's tails and close its idle readers first.
+        sidecar.tails.topic_deleted(&params.connection_id, &params.topic).await;
+        sidecar.data_plane()?.readers().close_topic(&params.topic);
         kafka.run(move |client, timeout| data::delete_topic(client, &params.topic, timeout)).await
     }
 }
