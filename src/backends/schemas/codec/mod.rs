@@ -8,7 +8,8 @@
 //! # JSON conventions
 //!
 //! Avro:
-//! - records are objects in field order of the schema; maps are objects; arrays are arrays
+//! - records are objects (keys in serde_json's order, which is sorted unless its `preserve_order`
+//!   feature is on); maps are objects; arrays are arrays
 //! - a union is the plain value of its branch (no `{"type": value}` wrapper). Encode takes the plain
 //!   value (the first branch it fits; `null` for null) and also the wrapped form
 //!   `{"<branch full name or type>": value}`
