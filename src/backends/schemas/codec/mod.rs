@@ -211,6 +211,13 @@ mod tests {
         assert_eq!(SchemaType::from_registry(Some("XML")), None);
     }
 
+    /// The caller caches compiled schemas in an `Arc` shared by tasks.
+    #[test]
+    fn compiled_schemas_can_be_shared_across_threads() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<Compiled>();
+    }
+
     /// A record framed for the wire and read back through `Compiled`, for each kind of schema.
     #[test]
     fn compiled_schemas_frame_and_read_back() {
