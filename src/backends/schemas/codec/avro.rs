@@ -1302,6 +1302,21 @@ mod tests {
         assert!(fixed.encode(&json!("999999.9")).unwrap_err().message.contains("precision"));
     }
 
+    /// Writers may split an array or map into blocks, and give a block's byte size with a negative
+    /// count (Java's BlockingBinaryEncoder does).
+    #[test]
+    fn blocks_and_sized_blocks_are_read() {
+        let array = codec(json!({"type": "array", "items": "int"}));
+        // A block of 2 (1, 2), a sized block of 1 (-1 items, 1 byte: 3), the end.
+        assert_eq!(array.decode(&[0x04, 0x02, 0x04, 0x01, 0x02, 0x06, 0x00]).unwrap(), json!([1, 2, 3]));
+        let map = codec(json!({"type": "map", "values": "boolean"}));
+        assert_eq!(
+            map.decode(&[0x02, 0x02, b'a', 0x01, 0x01, 0x08, 0x02, b'b', 0x00, 0x00]).unwrap(),
+            json!({"a": true, "b": false})
+        );
+        assert_eq!(array.decode(&[0x04, 0x02]).unwrap_err(), "the bytes end early in field '[1]'");
+    }
+
     #[test]
     fn uuid_on_fixed_is_its_text() {
         let codec = codec(json!({"type": "fixed", "name": "Id", "size": 16, "logicalType": "uuid"}));
