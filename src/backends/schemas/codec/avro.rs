@@ -527,7 +527,7 @@ impl AvroCodec {
                 Ok(text) => Value::String(text.to_owned()),
                 Err(_) => return Err(DecodeFail::bad("the string is not UTF-8")),
             },
-            Node::Decimal(decimal) => Value::String(decimal_text(r.sized()?, decimal.scale)),
+            Node::Decimal(decimal) => Value::String(decimal_text(decimal_sized(r.sized()?)?, decimal.scale)),
             Node::Array(items) => {
                 r.enter()?;
                 let mut array = Vec::new();
@@ -605,7 +605,9 @@ impl AvroCodec {
                     let bytes = r.take(fixed.size)?;
                     match fixed.logical {
                         FixedLogical::Plain => Value::String(STANDARD.encode(bytes)),
-                        FixedLogical::Decimal(decimal) => Value::String(decimal_text(bytes, decimal.scale)),
+                        FixedLogical::Decimal(decimal) => {
+                            Value::String(decimal_text(decimal_sized(bytes)?, decimal.scale))
+                        }
                         FixedLogical::Uuid => Value::String(uuid_text(bytes)),
                     }
                 }
@@ -628,6 +630,17 @@ fn double_json(value: f64) -> Value {
         None if value.is_nan() => Value::String("NaN".to_owned()),
         None if value > 0.0 => Value::String("Infinity".to_owned()),
         None => Value::String("-Infinity".to_owned()),
+    }
+}
+
+/// Decimals longer than this are garbage, not data (it is over 300 digits), and turning them into
+/// text takes time that grows with the square of their length.
+const MAX_DECIMAL_BYTES: usize = 128;
+
+fn decimal_sized(bytes: &[u8]) -> Result<&[u8], DecodeFail> {
+    match bytes.len() > MAX_DECIMAL_BYTES {
+        true => Err(DecodeFail::bad(format!("a decimal of {} bytes is longer than any precision", bytes.len()))),
+        false => Ok(bytes),
     }
 }
 
@@ -1081,6 +1094,9 @@ fn unscaled_digits(text: &str, decimal: Decimal) -> Result<(bool, Vec<u8>), Opti
         Some((mantissa, exponent)) => (mantissa, exponent.parse::<i64>().map_err(|_| None)?),
         None => (text, 0),
     };
+    if mantissa.len() > 2 * MAX_DECIMAL_BYTES {
+        return Err(Some("has more digits than any decimal".to_owned()));
+    }
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     if whole.is_empty() && fraction.is_empty() {
         return Err(None);
@@ -1286,6 +1302,21 @@ mod tests {
         assert!(fixed.encode(&json!("999999.9")).unwrap_err().message.contains("precision"));
     }
 
+    /// Writers may split an array or map into blocks, and give a block's byte size with a negative
+    /// count (Java's BlockingBinaryEncoder does).
+    #[test]
+    fn blocks_and_sized_blocks_are_read() {
+        let array = codec(json!({"type": "array", "items": "int"}));
+        // A block of 2 (1, 2), a sized block of 1 (-1 items, 1 byte: 3), the end.
+        assert_eq!(array.decode(&[0x04, 0x02, 0x04, 0x01, 0x02, 0x06, 0x00]).unwrap(), json!([1, 2, 3]));
+        let map = codec(json!({"type": "map", "values": "boolean"}));
+        assert_eq!(
+            map.decode(&[0x02, 0x02, b'a', 0x01, 0x01, 0x08, 0x02, b'b', 0x00, 0x00]).unwrap(),
+            json!({"a": true, "b": false})
+        );
+        assert_eq!(array.decode(&[0x04, 0x02]).unwrap_err(), "the bytes end early in field '[1]'");
+    }
+
     #[test]
     fn uuid_on_fixed_is_its_text() {
         let codec = codec(json!({"type": "fixed", "name": "Id", "size": 16, "logicalType": "uuid"}));
@@ -1434,6 +1465,14 @@ mod tests {
         let mut huge = Vec::new();
         write_long(1 << 62, &mut huge);
         assert!(array.decode(&huge).unwrap_err().contains("more than the 0 bytes left"));
+        let decimal = super::tests::codec(json!({"type": "bytes", "logicalType": "decimal", "precision": 4}));
+        let mut long_decimal = Vec::new();
+        write_long(100_000, &mut long_decimal);
+        long_decimal.extend(std::iter::repeat_n(0x7f, 100_000));
+        assert_eq!(
+            decimal.decode(&long_decimal).unwrap_err(),
+            "a decimal of 100000 bytes is longer than any precision"
+        );
         let string = super::tests::codec(json!("string"));
         assert_eq!(string.decode(&[0x03]).unwrap_err(), "a length of -2 is negative");
         assert_eq!(string.decode(&[0x04, 0xff, 0xfe]).unwrap_err(), "the string is not UTF-8");

@@ -103,3 +103,94 @@ fn path_in<'a>(value: &Value, pointer: impl Iterator<Item = LocationSegment<'a>>
     }
     render(segments.iter())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn order_schema() -> Value {
+        json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "title": "Order",
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "customer": {"$ref": "customer.json"},
+                "lines": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {"sku": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1}},
+                    "required": ["sku", "quantity"]
+                }}
+            },
+            "required": ["id"],
+            "additionalProperties": false
+        })
+    }
+
+    fn customer() -> Referenced {
+        Referenced {
+            name: "customer.json".into(),
+            schema_type: SchemaType::Json,
+            schema: json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})
+                .to_string(),
+        }
+    }
+
+    fn codec() -> JsonCodec {
+        JsonCodec::compile(&order_schema().to_string(), &[customer()]).unwrap()
+    }
+
+    #[test]
+    fn valid_values_are_compact_json() {
+        let codec = codec();
+        assert_eq!(codec.record_name().as_deref(), Some("Order"));
+        let value = json!({"id": 1, "customer": {"name": "Ann"}, "lines": [{"sku": "a", "quantity": 2}]});
+        let bytes = codec.encode(&value).unwrap();
+        assert_eq!(bytes, br#"{"customer":{"name":"Ann"},"id":1,"lines":[{"quantity":2,"sku":"a"}]}"#);
+        assert_eq!(codec.decode(&bytes).unwrap(), value);
+    }
+
+    #[test]
+    fn invalid_values_say_where() {
+        let codec = codec();
+        let error =
+            codec.encode(&json!({"id": 1, "lines": [{"sku": "a", "quantity": 2}, {"sku": "b", "quantity": "x"}]}));
+        let error = error.unwrap_err();
+        assert_eq!(error.path, "lines[1].quantity");
+        assert_eq!(error.message, r#""x" is not of type "integer""#);
+        let error = codec.encode(&json!({"id": 1, "customer": {}})).unwrap_err();
+        assert_eq!((error.path.as_str(), error.message.as_str()), ("customer", r#""name" is a required property"#));
+        let error = codec.encode(&json!({"lines": []})).unwrap_err();
+        assert_eq!(error.path, "");
+        let error = codec.encode(&json!({"id": 1, "extra": true})).unwrap_err();
+        assert!(error.message.contains("extra"), "{error}");
+    }
+
+    #[test]
+    fn object_keys_that_look_like_numbers_are_fields() {
+        let codec =
+            JsonCodec::compile(&json!({"type": "object", "properties": {"7": {"type": "string"}}}).to_string(), &[])
+                .unwrap();
+        assert_eq!(codec.encode(&json!({"7": 7})).unwrap_err().path, "[\"7\"]");
+    }
+
+    #[test]
+    fn references_resolve_by_id_and_nothing_is_fetched() {
+        let schema = json!({"$id": "https://example.com/order.json", "properties": {"c": {"$ref": "customer.json"}}});
+        let codec = JsonCodec::compile(&schema.to_string(), &[customer()]).unwrap();
+        assert!(codec.encode(&json!({"c": {"name": "x"}})).is_ok());
+        assert!(codec.encode(&json!({"c": {}})).is_err());
+        let error = JsonCodec::compile(&order_schema().to_string(), &[]).unwrap_err();
+        assert!(error.starts_with("the JSON schema is not valid"), "{error}");
+        let remote = json!({"$ref": "https://example.com/elsewhere.json"});
+        assert!(JsonCodec::compile(&remote.to_string(), &[]).is_err());
+    }
+
+    #[test]
+    fn decode_errors_are_sentences() {
+        assert!(codec().decode(b"{\"id\":").unwrap_err().starts_with("the payload is not JSON"));
+        assert!(JsonCodec::compile("{", &[]).unwrap_err().starts_with("the JSON schema is not JSON"));
+    }
+}

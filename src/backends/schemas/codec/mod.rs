@@ -8,7 +8,8 @@
 //! # JSON conventions
 //!
 //! Avro:
-//! - records are objects in field order of the schema; maps are objects; arrays are arrays
+//! - records are objects (keys in serde_json's order, which is sorted unless its `preserve_order`
+//!   feature is on); maps are objects; arrays are arrays
 //! - a union is the plain value of its branch (no `{"type": value}` wrapper). Encode takes the plain
 //!   value (the first branch it fits; `null` for null) and also the wrapped form
 //!   `{"<branch full name or type>": value}`
@@ -192,5 +193,49 @@ fn describe(value: &serde_json::Value) -> String {
         }
         Value::Array(_) => "an array".to_owned(),
         Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn schema_types_follow_the_registry_names() {
+        assert_eq!(SchemaType::from_registry(None), Some(SchemaType::Avro));
+        for t in [SchemaType::Avro, SchemaType::Protobuf, SchemaType::Json] {
+            assert_eq!(SchemaType::from_registry(Some(t.registry_name())), Some(t));
+        }
+        assert_eq!(SchemaType::from_registry(Some("XML")), None);
+    }
+
+    /// The caller caches compiled schemas in an `Arc` shared by tasks.
+    #[test]
+    fn compiled_schemas_can_be_shared_across_threads() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<Compiled>();
+    }
+
+    /// A record framed for the wire and read back through `Compiled`, for each kind of schema.
+    #[test]
+    fn compiled_schemas_frame_and_read_back() {
+        let cases = [
+            (SchemaType::Avro, r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#, Some("R")),
+            (SchemaType::Protobuf, "syntax = \"proto3\"; package p; message R { int32 a = 1; }", Some("p.R")),
+            (SchemaType::Json, r#"{"type":"object","properties":{"a":{"type":"integer"}}}"#, None),
+        ];
+        for (schema_type, schema, record_name) in cases {
+            let compiled = Compiled::compile(schema_type, schema, &[]).unwrap();
+            assert_eq!(compiled.schema_type(), schema_type);
+            assert_eq!(compiled.record_name().as_deref(), record_name);
+            let framed = wire::frame(42, &compiled.encode(&json!({"a": 5})).unwrap());
+            let (id, payload) = wire::split(&framed).unwrap();
+            assert_eq!(id, 42);
+            assert_eq!(compiled.decode(payload).unwrap(), json!({"a": 5}), "{schema_type}");
+            let error = compiled.encode(&json!({"a": "x"})).unwrap_err();
+            assert_eq!(error.path, "a", "{schema_type}: {error}");
+        }
     }
 }

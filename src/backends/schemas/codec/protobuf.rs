@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 
 use prost::Message as _;
-use prost_reflect::{DeserializeOptions, DynamicMessage, FileDescriptor, MessageDescriptor, SerializeOptions};
+use prost_reflect::{
+    DeserializeOptions, DynamicMessage, FieldDescriptor, FileDescriptor, Kind, MessageDescriptor, SerializeOptions,
+};
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 use serde_json::Value;
 
 use super::path::{render, Segment};
-use super::{wire, EncodeError, Referenced, SchemaType};
+use super::{describe, wire, EncodeError, Referenced, SchemaType};
 
 #[derive(Debug)]
 pub struct ProtobufCodec {
@@ -136,7 +138,26 @@ impl ProtobufCodec {
                             serde_path_to_error::Segment::Unknown => None,
                         })
                         .collect();
-                    EncodeError { path: render(segments.iter()), message: serde_message(&e.to_string()) }
+                    let mut segments = segments;
+                    let message = match serde_message(&e.to_string()) {
+                        message if message.starts_with("expected") => message,
+                        message if message.starts_with("unrecognized field name '") => {
+                            let owner = match field_at(&self.first, &segments).map(|f| f.kind()) {
+                                Some(Kind::Message(owner)) => owner,
+                                _ => self.first.clone(),
+                            };
+                            let name = message.trim_start_matches("unrecognized field name '").trim_end_matches('\'');
+                            segments.push(Segment::Field(name.to_owned()));
+                            format!("the message '{}' has no such field", owner.full_name())
+                        }
+                        message => match (kind_at(&self.first, &segments), value_at(value, &segments)) {
+                            (Some(kind), Some(found)) => {
+                                format!("expected {kind}, found {}: {message}", describe(found))
+                            }
+                            _ => message,
+                        },
+                    };
+                    EncodeError { path: render(segments.iter()), message }
                 })?;
         let mut out = Vec::with_capacity(message.encoded_len() + 1);
         wire::write_message_indexes(&[0], &mut out);
@@ -145,11 +166,248 @@ impl ProtobufCodec {
     }
 }
 
+/// The field a path leads to; None for the root or a path the schema does not have.
+fn field_at(message: &MessageDescriptor, segments: &[Segment]) -> Option<FieldDescriptor> {
+    let mut message = message.clone();
+    let mut field: Option<FieldDescriptor> = None;
+    let mut segments = segments.iter().peekable();
+    while let Some(segment) = segments.next() {
+        if let Some(Kind::Message(inner)) = field.as_ref().map(FieldDescriptor::kind) {
+            message = inner;
+        }
+        let Segment::Field(name) = segment else { return None };
+        let found = message.get_field_by_name(name).or_else(|| message.get_field_by_json_name(name))?;
+        // A list's index or a map's key leads to the element's type.
+        if found.is_list() && matches!(segments.peek(), Some(Segment::Index(_))) {
+            segments.next();
+        }
+        let found = match (found.kind(), found.is_map()) {
+            (Kind::Message(entry), true) if segments.next().is_some() => entry.map_entry_value_field(),
+            _ => found,
+        };
+        field = Some(found);
+    }
+    field
+}
+
+/// The type of the field a path leads to, named for a person ("a uint32", "an object (the message
+/// 'shop.Order.Line')").
+fn kind_at(message: &MessageDescriptor, segments: &[Segment]) -> Option<String> {
+    let name = match field_at(message, segments)?.kind() {
+        Kind::Double => "a double".to_owned(),
+        Kind::Float => "a float".to_owned(),
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => "an int32".to_owned(),
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => "an int64".to_owned(),
+        Kind::Uint32 | Kind::Fixed32 => "a uint32".to_owned(),
+        Kind::Uint64 | Kind::Fixed64 => "a uint64".to_owned(),
+        Kind::Bool => "a boolean".to_owned(),
+        Kind::String => "a string".to_owned(),
+        Kind::Bytes => "base64 text".to_owned(),
+        Kind::Message(m) => format!("an object (the message '{}')", m.full_name()),
+        Kind::Enum(e) => format!("a value name of the enum '{}'", e.full_name()),
+    };
+    Some(name)
+}
+
+fn value_at<'a>(value: &'a Value, segments: &[Segment]) -> Option<&'a Value> {
+    segments.iter().try_fold(value, |value, segment| match segment {
+        Segment::Index(i) => value.get(i),
+        Segment::Field(name) | Segment::Key(name) => value.get(name),
+    })
+}
+
 /// serde's "invalid type: string \"x\", expected an integer" in the order the other codecs use.
 fn serde_message(message: &str) -> String {
     let message = message.split(" at line ").next().unwrap_or(message);
     match message.strip_prefix("invalid type: ").and_then(|rest| rest.rsplit_once(", expected ")) {
         Some((found, expected)) => format!("expected {expected}, found {found}"),
         None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const ORDER: &str = r#"
+        syntax = "proto3";
+        package shop;
+        import "google/protobuf/timestamp.proto";
+        import "common/money.proto";
+
+        message Order {
+          message Line {
+            string sku = 1;
+            uint32 quantity = 2;
+          }
+          enum Status {
+            NEW = 0;
+            PAID = 1;
+          }
+          int64 id = 1;
+          Status status = 2;
+          repeated Line lines = 3;
+          map<string, int32> counts = 4;
+          oneof payment {
+            string card = 5;
+            string iban = 6;
+          }
+          google.protobuf.Timestamp placed = 7;
+          common.Money total = 8;
+          bytes blob = 9;
+          string customer_name = 10;
+        }
+
+        message Refund {
+          string order_id = 1;
+          double amount = 2;
+        }
+    "#;
+
+    fn money() -> Referenced {
+        Referenced {
+            name: "common/money.proto".into(),
+            schema_type: SchemaType::Protobuf,
+            schema: "syntax = \"proto3\"; package common; message Money { string currency = 1; int64 units = 2; }"
+                .into(),
+        }
+    }
+
+    fn codec() -> ProtobufCodec {
+        ProtobufCodec::compile(ORDER, &[money()]).unwrap()
+    }
+
+    #[test]
+    fn messages_round_trip_in_the_proto3_json_mapping() {
+        let codec = codec();
+        assert_eq!(codec.record_name().as_deref(), Some("shop.Order"));
+        let value = json!({
+            "id": "9007199254740993",
+            "status": "PAID",
+            "lines": [{"sku": "a", "quantity": 2}, {"sku": "b", "quantity": 0}],
+            "counts": {"x": 1},
+            "card": "4242",
+            "placed": "2024-05-01T12:00:00Z",
+            "total": {"currency": "EUR", "units": "12"},
+            "blob": "AAH/",
+            "customer_name": "Ann"
+        });
+        let bytes = codec.encode(&value).unwrap();
+        assert_eq!(bytes[0], 0x00, "the message indexes [0] are the single byte 0");
+        assert_eq!(codec.decode(&bytes).unwrap(), value);
+    }
+
+    #[test]
+    fn decode_shows_default_values() {
+        let codec = codec();
+        let decoded = codec.decode(&codec.encode(&json!({})).unwrap()).unwrap();
+        assert_eq!(
+            decoded,
+            json!({
+                "id": "0", "status": "NEW", "lines": [], "counts": {}, "blob": "", "customer_name": ""
+            })
+        );
+    }
+
+    #[test]
+    fn encode_takes_json_names_too() {
+        let codec = codec();
+        let bytes = codec.encode(&json!({"customerName": "Bo", "id": 5})).unwrap();
+        assert_eq!(codec.decode(&bytes).unwrap()["customer_name"], json!("Bo"));
+        assert_eq!(codec.decode(&bytes).unwrap()["id"], json!("5"));
+    }
+
+    #[test]
+    fn message_indexes_select_other_and_nested_messages() {
+        let codec = codec();
+        // [1]: Refund { order_id: "o1", amount: 2.5 }.
+        let mut refund = vec![0x02, 0x02, 0x0a, 0x02, b'o', b'1', 0x11];
+        refund.extend_from_slice(&2.5f64.to_le_bytes());
+        assert_eq!(codec.decode(&refund).unwrap(), json!({"order_id": "o1", "amount": 2.5}));
+        // [0, 0]: Order.Line { sku: "z", quantity: 3 }.
+        let line = [0x04, 0x00, 0x00, 0x0a, 0x01, b'z', 0x10, 0x03];
+        assert_eq!(codec.decode(&line).unwrap(), json!({"sku": "z", "quantity": 3}));
+        let error = codec.decode(&[0x02, 0x04]).unwrap_err();
+        assert!(error.contains("[2] point to no message"), "{error}");
+    }
+
+    #[test]
+    fn encode_errors_say_which_field() {
+        let codec = codec();
+        let error = codec.encode(&json!({"lines": [{"sku": "a"}, {"quantity": "x"}]})).unwrap_err();
+        assert_eq!(error.path, "lines[1].quantity");
+        assert_eq!(error.message, "expected a uint32, found the string \"x\": invalid digit found in string");
+        let error = codec.encode(&json!({"status": "LOST"})).unwrap_err();
+        assert_eq!((error.path.as_str(), error.message.as_str()), (
+                "status",
+                "expected a value name of the enum 'shop.Order.Status', found the string \"LOST\": unrecognized enum value 'LOST'"
+            ));
+        let error = codec.encode(&json!({"counts": {"a": true}})).unwrap_err();
+        assert_eq!(
+            (error.path.as_str(), error.message.as_str()),
+            ("counts.a", "expected a 32-bit signed integer, found boolean `true`")
+        );
+        let error = codec.encode(&json!({"colour": "red"})).unwrap_err();
+        assert_eq!(
+            (error.path.as_str(), error.message.as_str()),
+            ("colour", "the message 'shop.Order' has no such field")
+        );
+        let error = codec.encode(&json!({"lines": [{"sku": "a", "size": 1}]})).unwrap_err();
+        assert_eq!(
+            (error.path.as_str(), error.message.as_str()),
+            ("lines[0].size", "the message 'shop.Order.Line' has no such field")
+        );
+        assert_eq!(codec.encode(&json!([1])).unwrap_err().path, "");
+    }
+
+    #[test]
+    fn corrupt_payloads_are_errors() {
+        let codec = codec();
+        let bytes = codec.encode(&json!({"customer_name": "Ann", "lines": [{"sku": "abc"}]})).unwrap();
+        // Cut inside the last string.
+        let error = codec.decode(&bytes[..bytes.len() - 1]).unwrap_err();
+        assert!(error.starts_with("the bytes are not a 'shop.Order' message"), "{error}");
+        assert!(codec.decode(&[]).is_err());
+        assert!(codec.decode(&[0x00, 0x0f]).is_err(), "field number 1 with wire type 7");
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2000 {
+            let garbage: Vec<u8> = (0..(seed % 48))
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect();
+            let _ = codec.decode(&garbage);
+        }
+    }
+
+    #[test]
+    fn confluent_imports_resolve_without_references() {
+        let schema = r#"
+            syntax = "proto3";
+            import "confluent/meta.proto";
+            import "confluent/type/decimal.proto";
+            message Price {
+              confluent.type.Decimal amount = 1 [(confluent.field_meta) = { params: [{key: "precision", value: "8"}] }];
+            }
+        "#;
+        let codec = ProtobufCodec::compile(schema, &[]).unwrap();
+        let bytes = codec.encode(&json!({"amount": {"value": "BNI=", "scale": 2}})).unwrap();
+        assert_eq!(codec.decode(&bytes).unwrap(), json!({"amount": {"value": "BNI=", "precision": 0, "scale": 2}}));
+    }
+
+    #[test]
+    fn bad_schemas_are_sentences() {
+        let missing = ProtobufCodec::compile(ORDER, &[]).unwrap_err();
+        assert!(missing.starts_with("the Protobuf schema is not valid"), "{missing}");
+        assert!(missing.contains("common/money.proto"), "{missing}");
+        let error = ProtobufCodec::compile("syntax = \"proto3\"; message {", &[]).unwrap_err();
+        assert!(error.starts_with("the Protobuf schema is not valid"), "{error}");
+        let error = ProtobufCodec::compile("syntax = \"proto3\"; enum E { A = 0; }", &[]).unwrap_err();
+        assert_eq!(error, "the Protobuf schema defines no message");
     }
 }
