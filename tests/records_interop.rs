@@ -115,10 +115,15 @@ fn values_the_sidecar_serializes_read_back_in_confluents_deserializers() {
         ("out-protobuf", "seed-protobuf-value", values("seed-protobuf")),
         ("out-json", "seed-json-value", values("seed-json")),
     ] {
+        // The Protobuf schema's file holds shop.Line before shop.Order: name the message to write.
+        let schema = match topic {
+            "out-protobuf" => json!({"subject": subject, "record_name": "shop.Order"}),
+            _ => json!({"subject": subject}),
+        };
         let records: Vec<Value> = values
             .iter()
             .enumerate()
-            .map(|(n, value)| json!({"key": {"data": format!("s{n}")}, "value": {"data": value, "schema": {"subject": subject}}}))
+            .map(|(n, value)| json!({"key": {"data": format!("s{n}")}, "value": {"data": value, "schema": schema}}))
             .collect();
         let result = setup.call("kafka/records/produce", json!({"topic": topic, "records": records}));
         for written in result["records"].as_array().unwrap() {
@@ -140,7 +145,7 @@ fn values_the_sidecar_serializes_read_back_in_confluents_deserializers() {
     let records = json!([
         {"value": {"data": {"id": "x", "amount": "lots"}, "schema": {"subject": "seed-json-value"}}},
         {"value": {"data": {"id": "y", "amount": 1.5}, "schema": {"subject": "seed-json-value"}}},
-        {"value": {"data": {"order_id": "z", "total_cents": "not a number"}, "schema": {"subject": "seed-protobuf-value"}}},
+        {"value": {"data": {"order_id": "z", "total_cents": "not a number"}, "schema": {"subject": "seed-protobuf-value", "record_name": "shop.Order"}}},
         {"value": {"data": {"id": 1}, "schema": {"subject": "no-such-subject"}}}
     ]);
     let result = setup.call("kafka/records/produce", json!({"topic": "out-json", "records": records}));

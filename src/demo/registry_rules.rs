@@ -28,7 +28,18 @@ pub fn invalid(schema_type: &str, text: &str) -> Option<String> {
             let words: Vec<&str> = text.split_whitespace().collect();
             let looks_like_proto = words.iter().any(|word| matches!(*word, "syntax" | "message" | "enum" | "package"))
                 || text.contains("syntax=");
-            (!looks_like_proto).then(|| "a Protobuf schema is a .proto file (syntax, package, message...)".into())
+            // Confluent's registry also takes a serialized FileDescriptorProto in base64, which is what
+            // confluent-kafka's Python ProtobufSerializer registers.
+            let descriptor = || {
+                use base64::Engine;
+                use prost_reflect::prost::Message;
+                base64::engine::general_purpose::STANDARD.decode(text.trim()).ok().is_some_and(|bytes| {
+                    prost_reflect::prost_types::FileDescriptorProto::decode(bytes.as_slice()).is_ok()
+                })
+            };
+            (!looks_like_proto && !descriptor()).then(|| {
+                "a Protobuf schema is a .proto file (syntax, package, message...) or a serialized descriptor".into()
+            })
         }
         other => Some(format!("unknown schema type '{other}'")),
     }

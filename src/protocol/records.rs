@@ -351,7 +351,8 @@ pub struct SchemaChoice {
     pub version: Option<i32>,
     #[serde(default)]
     pub subject_name_strategy: Option<SubjectNameStrategy>,
-    /// The record's full name, for RECORD_NAME and TOPIC_RECORD_NAME (such as `com.acme.Order`).
+    /// The record's full name (such as `com.acme.Order`): the subject of RECORD_NAME and
+    /// TOPIC_RECORD_NAME, and for a Protobuf schema the message to write (default the file's first).
     #[serde(default)]
     pub record_name: Option<String>,
 }

@@ -1021,7 +1021,8 @@ export interface ProduceData {
 export interface SchemaChoice {
   id?: number | null;
   /**
-   * The record's full name, for RECORD_NAME and TOPIC_RECORD_NAME (such as `com.acme.Order`).
+   * The record's full name (such as `com.acme.Order`): the subject of RECORD_NAME and
+   * TOPIC_RECORD_NAME, and for a Protobuf schema the message to write (default the file's first).
    */
   record_name?: string | null;
   subject?: string | null;

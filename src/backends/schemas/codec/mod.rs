@@ -135,9 +135,15 @@ impl Compiled {
     /// JSON -> the payload after the 5-byte header (Protobuf: with the message indexes of the first
     /// message).
     pub fn encode(&self, value: &serde_json::Value) -> Result<Vec<u8>, EncodeError> {
+        self.encode_message(value, None)
+    }
+
+    /// [`Self::encode`], writing the Protobuf message with this full name (`shop.Order`, any message of
+    /// the schema's file, nested ones too) instead of the first; Avro and JSON Schema have one type.
+    pub fn encode_message(&self, value: &serde_json::Value, message: Option<&str>) -> Result<Vec<u8>, EncodeError> {
         match &self.codec {
             Codec::Avro(codec) => codec.encode(value),
-            Codec::Protobuf(codec) => codec.encode(value),
+            Codec::Protobuf(codec) => codec.encode_as(value, message),
             Codec::Json(codec) => codec.encode(value),
         }
     }

@@ -62,10 +62,26 @@ struct InMemory(HashMap<String, String>);
 impl FileResolver for InMemory {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
         match self.0.get(name) {
-            Some(source) => File::from_source(name, source),
+            Some(source) => match serialized_descriptor(source) {
+                Some(mut descriptor) => {
+                    // Imports name files by the reference's name, whatever the descriptor calls itself.
+                    descriptor.name = Some(name.to_owned());
+                    Ok(File::from_file_descriptor_proto(descriptor))
+                }
+                None => File::from_source(name, source),
+            },
             None => Err(protox::Error::file_not_found(name)),
         }
     }
+}
+
+/// A schema registered as a serialized `FileDescriptorProto` in base64 (what confluent-kafka's Python
+/// ProtobufSerializer registers, and what a registry answers with `?format=serialized`). .proto text is
+/// never valid base64 (it has spaces and semicolons), so the two cannot be confused.
+fn serialized_descriptor(source: &str) -> Option<prost_reflect::prost_types::FileDescriptorProto> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(source.trim()).ok()?;
+    prost_reflect::prost_types::FileDescriptorProto::decode(bytes.as_slice()).ok()
 }
 
 impl ProtobufCodec {
@@ -122,45 +138,79 @@ impl ProtobufCodec {
             .map_err(|e| format!("the '{}' message has no JSON form: {e}", descriptor.full_name()))
     }
 
+    #[cfg(test)]
     pub fn encode(&self, value: &Value) -> Result<Vec<u8>, EncodeError> {
+        self.encode_as(value, None)
+    }
+
+    /// A message of the file by its full name, with the message indexes that select it.
+    fn named(&self, name: &str) -> Option<(MessageDescriptor, Vec<i32>)> {
+        fn walk(
+            messages: impl Iterator<Item = MessageDescriptor>,
+            name: &str,
+            path: &mut Vec<i32>,
+        ) -> Option<(MessageDescriptor, Vec<i32>)> {
+            for (index, message) in messages.enumerate() {
+                path.push(index as i32);
+                if message.full_name() == name {
+                    return Some((message, path.clone()));
+                }
+                if let Some(found) = walk(message.child_messages(), name, path) {
+                    return Some(found);
+                }
+                path.pop();
+            }
+            None
+        }
+        walk(self.file.messages(), name.trim_start_matches('.'), &mut Vec::new())
+    }
+
+    /// Writes `value` as the message named `message` (default the file's first).
+    pub fn encode_as(&self, value: &Value, message: Option<&str>) -> Result<Vec<u8>, EncodeError> {
+        let (descriptor, indexes) = match message {
+            None => (self.first.clone(), vec![0]),
+            Some(name) => self.named(name).ok_or_else(|| {
+                let names: Vec<String> = self.file.messages().map(|m| m.full_name().to_owned()).collect();
+                EncodeError::root(format!("the schema has no message '{name}'; its messages are {}", names.join(", ")))
+            })?,
+        };
         let mut track = serde_path_to_error::Track::new();
         let deserializer = serde_path_to_error::Deserializer::new(value, &mut track);
-        let message =
-            DynamicMessage::deserialize_with_options(self.first.clone(), deserializer, &DeserializeOptions::new())
-                .map_err(|e| {
-                    let segments: Vec<Segment> = track
-                        .path()
-                        .iter()
-                        .filter_map(|segment| match segment {
-                            serde_path_to_error::Segment::Seq { index } => Some(Segment::Index(*index)),
-                            serde_path_to_error::Segment::Map { key } => Some(Segment::Field(key.clone())),
-                            serde_path_to_error::Segment::Enum { variant } => Some(Segment::Field(variant.clone())),
-                            serde_path_to_error::Segment::Unknown => None,
-                        })
-                        .collect();
-                    let mut segments = segments;
-                    let message = match serde_message(&e.to_string()) {
-                        message if message.starts_with("expected") => message,
-                        message if message.starts_with("unrecognized field name '") => {
-                            let owner = match field_at(&self.first, &segments).map(|f| f.kind()) {
-                                Some(Kind::Message(owner)) => owner,
-                                _ => self.first.clone(),
-                            };
-                            let name = message.trim_start_matches("unrecognized field name '").trim_end_matches('\'');
-                            segments.push(Segment::Field(name.to_owned()));
-                            format!("the message '{}' has no such field", owner.full_name())
+        let message = DynamicMessage::deserialize_with_options(descriptor, deserializer, &DeserializeOptions::new())
+            .map_err(|e| {
+                let segments: Vec<Segment> = track
+                    .path()
+                    .iter()
+                    .filter_map(|segment| match segment {
+                        serde_path_to_error::Segment::Seq { index } => Some(Segment::Index(*index)),
+                        serde_path_to_error::Segment::Map { key } => Some(Segment::Field(key.clone())),
+                        serde_path_to_error::Segment::Enum { variant } => Some(Segment::Field(variant.clone())),
+                        serde_path_to_error::Segment::Unknown => None,
+                    })
+                    .collect();
+                let mut segments = segments;
+                let message = match serde_message(&e.to_string()) {
+                    message if message.starts_with("expected") => message,
+                    message if message.starts_with("unrecognized field name '") => {
+                        let owner = match field_at(&self.first, &segments).map(|f| f.kind()) {
+                            Some(Kind::Message(owner)) => owner,
+                            _ => self.first.clone(),
+                        };
+                        let name = message.trim_start_matches("unrecognized field name '").trim_end_matches('\'');
+                        segments.push(Segment::Field(name.to_owned()));
+                        format!("the message '{}' has no such field", owner.full_name())
+                    }
+                    message => match (kind_at(&self.first, &segments), value_at(value, &segments)) {
+                        (Some(kind), Some(found)) => {
+                            format!("expected {kind}, found {}: {message}", describe(found))
                         }
-                        message => match (kind_at(&self.first, &segments), value_at(value, &segments)) {
-                            (Some(kind), Some(found)) => {
-                                format!("expected {kind}, found {}: {message}", describe(found))
-                            }
-                            _ => message,
-                        },
-                    };
-                    EncodeError { path: render(segments.iter()), message }
-                })?;
+                        _ => message,
+                    },
+                };
+                EncodeError { path: render(segments.iter()), message }
+            })?;
         let mut out = Vec::with_capacity(message.encoded_len() + 1);
-        wire::write_message_indexes(&[0], &mut out);
+        wire::write_message_indexes(&indexes, &mut out);
         message.encode(&mut out).map_err(|e| EncodeError::root(format!("the message could not be written: {e}")))?;
         Ok(out)
     }
@@ -297,6 +347,34 @@ mod tests {
         let bytes = codec.encode(&value).unwrap();
         assert_eq!(bytes[0], 0x00, "the message indexes [0] are the single byte 0");
         assert_eq!(codec.decode(&bytes).unwrap(), value);
+    }
+
+    #[test]
+    fn serialized_descriptors_in_base64_compile_like_their_text() {
+        use base64::Engine;
+        // What confluent-kafka's Python serializer registers: the file's descriptor, base64.
+        let descriptor = codec().file.file_descriptor_proto().clone();
+        let base64 = base64::engine::general_purpose::STANDARD.encode(descriptor.encode_to_vec());
+        let from_descriptor = ProtobufCodec::compile(&base64, &[money()]).unwrap();
+        assert_eq!(from_descriptor.record_name().as_deref(), Some("shop.Order"));
+        let value = json!({"id": "7", "customer_name": "Ann"});
+        let bytes = codec().encode(&value).unwrap();
+        assert_eq!(from_descriptor.decode(&bytes).unwrap(), codec().decode(&bytes).unwrap());
+        assert_eq!(from_descriptor.encode(&value).unwrap(), bytes);
+        assert!(ProtobufCodec::compile("bm90IGEgZGVzY3JpcHRvcg==", &[]).is_err(), "base64 of something else");
+    }
+
+    #[test]
+    fn encode_writes_the_named_message_with_its_indexes() {
+        let codec = codec();
+        let first = codec.first.full_name().to_owned();
+        assert_eq!(codec.encode_as(&json!({}), Some(&first)).unwrap(), codec.encode(&json!({})).unwrap());
+        let second = codec.file.messages().nth(1).expect("a second message");
+        let bytes = codec.encode_as(&json!({}), Some(second.full_name())).unwrap();
+        assert_eq!(&bytes[..2], [0x02, 0x02], "[1] is a count of one, then 1, zigzag");
+        assert!(codec.decode(&bytes).is_ok());
+        let missing = codec.encode_as(&json!({}), Some("shop.Nothing")).unwrap_err();
+        assert!(missing.message.contains("no message 'shop.Nothing'"), "{}", missing.message);
     }
 
     #[test]

@@ -196,7 +196,7 @@ impl Serializer<'_> {
                 format!("The schema (id {id}) is {expected:?}, not {format:?}: leave `format` out or make them agree"),
             ));
         }
-        let payload = compiled.encode(&data.data).map_err(|error| {
+        let payload = compiled.encode_message(&data.data, choice.record_name.as_deref()).map_err(|error| {
             let path = match error.path.as_str() {
                 "" => "data".to_string(),
                 path if path.starts_with('[') => format!("data{path}"),
