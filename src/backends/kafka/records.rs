@@ -626,6 +626,17 @@ pub struct Outgoing {
     pub value: Option<Vec<u8>>,
 }
 
+/// Where Kafka wrote a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp: i64,
+}
+
+/// A record's delivery: where it was written, or why it was not.
+pub type Delivered = std::result::Result<Written, String>;
+
 /// Where a produced record's delivery report goes: its slot in its batch.
 pub struct Delivery {
     batch: Arc<Batch>,
@@ -633,7 +644,7 @@ pub struct Delivery {
 }
 
 struct Batch {
-    results: Mutex<Vec<Option<std::result::Result<(i32, i64, i64), String>>>>,
+    results: Mutex<Vec<Option<Delivered>>>,
     pending: AtomicUsize,
     done: Condvar,
 }
@@ -642,7 +653,11 @@ impl Delivery {
     /// Called on the client's polling thread with the broker's answer.
     pub fn report(&self, result: &DeliveryResult<'_>) {
         let outcome = match result {
-            Ok(message) => Ok((message.partition(), message.offset(), message.timestamp().to_millis().unwrap_or(-1))),
+            Ok(message) => Ok(Written {
+                partition: message.partition(),
+                offset: message.offset(),
+                timestamp: message.timestamp().to_millis().unwrap_or(-1),
+            }),
             Err((error, _)) => Err(error.to_string()),
         };
         let mut results = lock(&self.batch.results);
@@ -660,7 +675,7 @@ pub fn produce(
     topic: &str,
     records: Vec<Outgoing>,
     deadline: Instant,
-) -> Result<Vec<std::result::Result<(i32, i64, i64), String>>> {
+) -> Result<Vec<Delivered>> {
     let count = records.len();
     let batch = Arc::new(Batch {
         results: Mutex::new(vec![None; count]),

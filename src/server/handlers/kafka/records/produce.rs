@@ -93,11 +93,11 @@ impl Handler for ProduceRecords {
             kafka.run(move |client, timeout| records::produce(client, &topic, records, started + timeout)).await?;
         for (index, outcome) in indexes.into_iter().zip(written) {
             match outcome {
-                Ok((partition, offset, timestamp)) => {
+                Ok(written) => {
                     let result = &mut results[index];
-                    result.partition = Some(partition);
-                    result.offset = Some(offset);
-                    result.timestamp = Some(timestamp);
+                    result.partition = Some(written.partition);
+                    result.offset = Some(written.offset);
+                    result.timestamp = Some(written.timestamp);
                 }
                 Err(message) => results[index].error = Some(ProduceError { source: None, message }),
             }
@@ -106,11 +106,14 @@ impl Handler for ProduceRecords {
     }
 }
 
+/// A schema choice as looked up: id, subject, version.
+type Choice = (Option<u32>, String, Option<i32>);
+
 /// Serializes keys and values, remembering the schemas it looked up.
 struct Serializer<'a> {
     topic: &'a str,
     registry: Option<Arc<RegistrySchemas>>,
-    chosen: HashMap<(Option<u32>, String, Option<i32>), (u32, Arc<Compiled>)>,
+    chosen: HashMap<Choice, (u32, Arc<Compiled>)>,
 }
 
 impl Serializer<'_> {
