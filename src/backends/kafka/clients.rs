@@ -161,8 +161,9 @@ pub struct SharedClient {
     /// Single flight: a check waits here while another runs, then reuses its result.
     flight: tokio::sync::Mutex<Option<(Instant, Outcome)>>,
     last_used: Mutex<Instant>,
-    /// The OAuth token currently handed to the client, to hand over a renewed one.
-    token: Mutex<Option<String>>,
+    /// The OAuth token currently handed to the client (with the credentials it came from), to hand
+    /// over a renewed one, and to hand the same to the data plane's readers.
+    token: Mutex<Option<(Token, OAuthCredentials)>>,
     /// The pool's permit for this client, given back when the client is closed. Last, so that
     /// it is dropped after the producer, once librdkafka's threads have ended.
     _permit: OwnedSemaphorePermit,
@@ -291,49 +292,23 @@ impl SharedClient {
     }
 
     /// Hands a (renewed) OAuth token to the client, with the Confluent Cloud extensions when given.
-    /// rdkafka's own token callback cannot send extensions, so this calls librdkafka directly.
     pub fn hand_token(&self, token: &Token, credentials: &OAuthCredentials) -> Result<(), String> {
-        use std::ffi::CString;
         let mut current = self.token.lock().unwrap_or_else(|p| p.into_inner());
-        if current.as_deref() == Some(token.access_token.as_str()) {
+        if current.as_ref().is_some_and(|(handed, _)| handed.access_token == token.access_token) {
             return Ok(());
         }
-        let lifetime_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |now| (now + token.lifetime).as_millis() as i64);
-        let extensions: Vec<(&str, &String)> = [
-            ("logicalCluster", credentials.ccloud_logical_cluster_id.as_ref()),
-            ("identityPoolId", credentials.ccloud_identity_pool_id.as_ref()),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| value.map(|value| (key, value)))
-        .collect();
-        let to_c = |text: &str| CString::new(text).map_err(|_| "a value contains a NUL character".to_string());
-        let value = to_c(&token.access_token)?;
-        let principal = to_c(&credentials.client_id)?;
-        let owned: Vec<CString> = extensions.iter().flat_map(|(k, v)| [to_c(k), to_c(v)]).collect::<Result<_, _>>()?;
-        let pointers: Vec<*const std::os::raw::c_char> = owned.iter().map(|c| c.as_ptr()).collect();
-        let mut error = vec![0 as std::os::raw::c_char; 512];
-        // SAFETY: every pointer is valid for the duration of the call, librdkafka copies what it
-        // keeps, and the error buffer's length is passed along with it.
-        let code = unsafe {
-            rdkafka::bindings::rd_kafka_oauthbearer_set_token(
-                self.producer.client().native_ptr(),
-                value.as_ptr(),
-                lifetime_ms,
-                principal.as_ptr(),
-                if pointers.is_empty() { std::ptr::null_mut() } else { pointers.as_ptr() as *mut _ },
-                pointers.len(),
-                error.as_mut_ptr(),
-                error.len(),
-            )
-        };
-        if code == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-            *current = Some(token.access_token.clone());
-            Ok(())
-        } else {
-            // SAFETY: librdkafka writes a NUL-terminated message into the buffer.
-            Err(unsafe { std::ffi::CStr::from_ptr(error.as_ptr()) }.to_string_lossy().into_owned())
+        set_token(self.producer.client().native_ptr(), token, credentials)?;
+        *current = Some((token.clone(), credentials.clone()));
+        Ok(())
+    }
+
+    /// Hands the client's current OAuth token, if it has one, to another client of the same cluster
+    /// (a reader made from [`Self::config`], which has no token of its own).
+    pub(super) fn share_token(&self, other: *mut rdkafka::types::RDKafka) -> Result<(), String> {
+        let current = self.token.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match current {
+            Some((token, credentials)) => set_token(other, &token, &credentials),
+            None => Ok(()),
         }
     }
 
@@ -391,6 +366,52 @@ impl SharedClient {
     /// Asks the polling thread to end, without waiting for it.
     fn stop_polling(&self) {
         self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Hands an OAuth token to a librdkafka client, with the Confluent Cloud extensions when given.
+/// rdkafka's own token callback cannot send extensions, so this calls librdkafka directly.
+fn set_token(
+    client: *mut rdkafka::types::RDKafka,
+    token: &Token,
+    credentials: &OAuthCredentials,
+) -> Result<(), String> {
+    use std::ffi::CString;
+    let lifetime_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |now| (now + token.lifetime).as_millis() as i64);
+    let extensions: Vec<(&str, &String)> = [
+        ("logicalCluster", credentials.ccloud_logical_cluster_id.as_ref()),
+        ("identityPoolId", credentials.ccloud_identity_pool_id.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.map(|value| (key, value)))
+    .collect();
+    let to_c = |text: &str| CString::new(text).map_err(|_| "a value contains a NUL character".to_string());
+    let value = to_c(&token.access_token)?;
+    let principal = to_c(&credentials.client_id)?;
+    let owned: Vec<CString> = extensions.iter().flat_map(|(k, v)| [to_c(k), to_c(v)]).collect::<Result<_, _>>()?;
+    let pointers: Vec<*const std::os::raw::c_char> = owned.iter().map(|c| c.as_ptr()).collect();
+    let mut error = vec![0 as std::os::raw::c_char; 512];
+    // SAFETY: the caller owns the live client handle, every pointer is valid for the duration of the
+    // call, librdkafka copies what it keeps, and the error buffer's length is passed along with it.
+    let code = unsafe {
+        rdkafka::bindings::rd_kafka_oauthbearer_set_token(
+            client,
+            value.as_ptr(),
+            lifetime_ms,
+            principal.as_ptr(),
+            if pointers.is_empty() { std::ptr::null_mut() } else { pointers.as_ptr() as *mut _ },
+            pointers.len(),
+            error.as_mut_ptr(),
+            error.len(),
+        )
+    };
+    if code == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        Ok(())
+    } else {
+        // SAFETY: librdkafka writes a NUL-terminated message into the buffer.
+        Err(unsafe { std::ffi::CStr::from_ptr(error.as_ptr()) }.to_string_lossy().into_owned())
     }
 }
 

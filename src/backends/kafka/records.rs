@@ -97,6 +97,10 @@ impl Reader {
             .set("check.crcs", "false");
         config.remove("partitioner");
         let consumer: BaseConsumer = config.create().map_err(|error| fail_kafka(client, READ, topic, error))?;
+        // An OAUTHBEARER cluster: the reader authenticates with the shared client's current token.
+        if let Err(reason) = client.share_token(consumer.client().native_ptr()) {
+            tracing::warn!(topic, "the OAuth token could not be handed to a reader: {reason}");
+        }
         Ok(Self { consumer, topic: topic.to_string(), positions: BTreeMap::new(), last_used: Instant::now() })
     }
 
