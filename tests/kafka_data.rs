@@ -12,21 +12,8 @@ use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use serde_json::{json, Value};
 use support::*;
 
-const CALL: Duration = Duration::from_secs(30);
-
 fn options() -> Value {
     json!({"check_timeout_seconds": 10, "direct": {"refresh_interval_seconds": 1}})
-}
-
-fn call(sidecar: &mut SidecarProcess, method: &str, params: Value) -> Value {
-    sidecar.request(method, params.clone(), CALL).unwrap_or_else(|error| panic!("{method} {params} failed: {error}"))
-}
-
-fn refused(sidecar: &mut SidecarProcess, method: &str, params: Value) -> Value {
-    match sidecar.request(method, params.clone(), CALL) {
-        Ok(result) => panic!("{method} {params} succeeded: {result}"),
-        Err(error) => error,
-    }
 }
 
 /// Writes records one batch each: tansu 0.6 reports a partition's high watermark as its last batch's

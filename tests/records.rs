@@ -15,19 +15,6 @@ use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use serde_json::{json, Value};
 use support::*;
 
-const CALL: Duration = Duration::from_secs(30);
-
-fn call(sidecar: &mut SidecarProcess, method: &str, params: Value) -> Value {
-    sidecar.request(method, params.clone(), CALL).unwrap_or_else(|error| panic!("{method} {params} failed: {error}"))
-}
-
-fn refused(sidecar: &mut SidecarProcess, method: &str, params: Value) -> Value {
-    match sidecar.request(method, params.clone(), CALL) {
-        Ok(result) => panic!("{method} {params} succeeded: {result}"),
-        Err(error) => error,
-    }
-}
-
 /// A broker, a sidecar and a DIRECT connection to the broker.
 struct Setup {
     broker: Tansu,

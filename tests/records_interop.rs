@@ -7,12 +7,9 @@
 mod support;
 
 use std::process::Command;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::*;
-
-const CALL: Duration = Duration::from_secs(30);
 
 /// Runs the Python side; its stdout as JSON lines.
 fn script(args: &[&str]) -> Vec<Value> {

@@ -5,12 +5,8 @@
 
 mod support;
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 use support::*;
-
-const CALL: Duration = Duration::from_secs(20);
 
 const ORDER_V1: &str = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"string"}]}"#;
 const ORDER_V2: &str = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"string"},{"name":"amount","type":"double","default":0}]}"#;
@@ -19,17 +15,6 @@ const ORDER_BAD: &str =
 const COMMON_PROTO: &str =
     "syntax = \"proto3\";\npackage shop;\nmessage Money { string currency = 1; int64 units = 2; }\n";
 const PRICE_PROTO: &str = "syntax = \"proto3\";\npackage shop;\nimport \"common.proto\";\nmessage Price { string sku = 1; shop.Money money = 2; }\n";
-
-fn call(sidecar: &mut SidecarProcess, method: &str, params: Value) -> Value {
-    sidecar.request(method, params.clone(), CALL).unwrap_or_else(|error| panic!("{method} {params} failed: {error}"))
-}
-
-fn refused(sidecar: &mut SidecarProcess, method: &str, params: Value) -> Value {
-    match sidecar.request(method, params.clone(), CALL) {
-        Ok(result) => panic!("{method} {params} succeeded: {result}"),
-        Err(error) => error,
-    }
-}
 
 /// `params` with `connection_id` added.
 fn on(connection_id: &str, params: Value) -> Value {

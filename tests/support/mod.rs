@@ -169,6 +169,22 @@ pub fn registry_spec(name: &str, uri: &str) -> Value {
     json!({"name": name, "type": "DIRECT", "schema_registry": {"uri": uri}})
 }
 
+/// How long a data-plane request in a test may take.
+pub const CALL: Duration = Duration::from_secs(30);
+
+/// A request that must succeed; its result.
+pub fn call(sidecar: &mut SidecarProcess, method: &str, params: Value) -> Value {
+    sidecar.request(method, params.clone(), CALL).unwrap_or_else(|error| panic!("{method} {params} failed: {error}"))
+}
+
+/// A request that must fail; its error.
+pub fn refused(sidecar: &mut SidecarProcess, method: &str, params: Value) -> Value {
+    match sidecar.request(method, params.clone(), CALL) {
+        Ok(result) => panic!("{method} {params} succeeded: {result}"),
+        Err(error) => error,
+    }
+}
+
 pub fn create(sidecar: &mut SidecarProcess, spec: Value) -> Value {
     sidecar.request("connections/create", json!({"spec": spec}), WAIT).expect("create succeeds")
 }

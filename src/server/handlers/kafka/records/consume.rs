@@ -26,7 +26,13 @@ impl Drop for CancelOnDrop {
 impl Handler for ConsumeRecords {
     async fn handle(sidecar: &Sidecar, params: ConsumeParams) -> Result<ConsumePage> {
         let mut problems = Problems::default();
-        problems.topic("topic", &params.topic);
+        let message_max_bytes = check_reading(
+            &mut problems,
+            &params.topic,
+            params.partitions.as_deref(),
+            params.filter.as_ref(),
+            params.message_max_bytes,
+        );
         let max_records = bounded(
             &mut problems,
             "max_records",
@@ -35,15 +41,6 @@ impl Handler for ConsumeRecords {
             MAX_RECORDS.into(),
         );
         let max_bytes = bounded(&mut problems, "max_bytes", params.max_bytes, DEFAULT_MAX_BYTES, MAX_BYTES);
-        let message_max_bytes = bounded(
-            &mut problems,
-            "message_max_bytes",
-            params.message_max_bytes,
-            DEFAULT_MESSAGE_MAX_BYTES,
-            MAX_MESSAGE_MAX_BYTES,
-        );
-        check_partitions(&mut problems, params.partitions.as_deref());
-        check_filter(&mut problems, params.filter.as_ref());
         match (&params.start, &params.cursor) {
             (Some(_), Some(_)) => {
                 problems.add("cursor", "Give `start` for the first page or `cursor` for the next, not both")

@@ -39,6 +39,21 @@ fn bounded(problems: &mut Problems, source: &str, value: Option<u64>, default: u
     }
 }
 
+/// The checks a page and a tail share: the topic, the partitions, the filter and the longest key
+/// or value shown (returned, or its default).
+fn check_reading(
+    problems: &mut Problems,
+    topic: &str,
+    partitions: Option<&[i32]>,
+    filter: Option<&Filter>,
+    message_max_bytes: Option<u64>,
+) -> u64 {
+    problems.topic("topic", topic);
+    check_partitions(problems, partitions);
+    check_filter(problems, filter);
+    bounded(problems, "message_max_bytes", message_max_bytes, DEFAULT_MESSAGE_MAX_BYTES, MAX_MESSAGE_MAX_BYTES)
+}
+
 fn check_start(problems: &mut Problems, source: &str, start: &Start) {
     match start.from {
         StartFrom::Timestamp if start.timestamp.is_none() => {

@@ -15,16 +15,13 @@ use crate::server::tails::{TailPlan, MAX_TAILS};
 impl Handler for TailRecords {
     async fn handle(sidecar: &Sidecar, params: TailParams) -> Result<TailResult> {
         let mut problems = Problems::default();
-        problems.topic("topic", &params.topic);
-        let message_max_bytes = bounded(
+        let message_max_bytes = check_reading(
             &mut problems,
-            "message_max_bytes",
+            &params.topic,
+            params.partitions.as_deref(),
+            params.filter.as_ref(),
             params.message_max_bytes,
-            DEFAULT_MESSAGE_MAX_BYTES,
-            MAX_MESSAGE_MAX_BYTES,
         );
-        check_partitions(&mut problems, params.partitions.as_deref());
-        check_filter(&mut problems, params.filter.as_ref());
         if let Some(start) = &params.start {
             check_start(&mut problems, "start", start);
         }
