@@ -297,6 +297,30 @@ fn tails_push_new_records_and_end_with_a_reason() {
 }
 
 #[test]
+fn a_session_runs_at_most_sixteen_tails_and_a_changed_connection_ends_them() {
+    let mut setup = setup();
+    setup.topic("busy", 1);
+    let id = setup.id.clone();
+    let mut tails = Vec::new();
+    for _ in 0..16 {
+        let tail = call(&mut setup.sidecar, "kafka/records/tail", json!({"connection_id": id, "topic": "busy"}));
+        tails.push(tail["subscription_id"].as_str().unwrap().to_string());
+    }
+    let seventeenth = refused(&mut setup.sidecar, "kafka/records/tail", json!({"connection_id": id, "topic": "busy"}));
+    assert_eq!(seventeenth["code"], -32042, "{seventeenth}");
+    call(&mut setup.sidecar, "kafka/records/untail", json!({"subscription_id": tails[0]}));
+    next_notification(&mut setup.sidecar, "kafka/tail/ended", &tails[0]);
+    let again = call(&mut setup.sidecar, "kafka/records/tail", json!({"connection_id": id, "topic": "busy"}));
+    tails[0] = again["subscription_id"].as_str().unwrap().to_string();
+    // A changed spec ends every tail of the connection, each saying so.
+    call(&mut setup.sidecar, "connections/patch", json!({"id": id, "patch": {"name": "renamed"}}));
+    for tail in &tails {
+        let ended = next_notification(&mut setup.sidecar, "kafka/tail/ended", tail);
+        assert_eq!(ended["reason"], "CONNECTION_UPDATED", "{ended}");
+    }
+}
+
+#[test]
 fn produce_writes_what_a_real_consumer_reads_and_reports_each_record() {
     let mut setup = setup();
     setup.topic("written", 3);
@@ -408,6 +432,11 @@ fn bad_requests_are_refused_with_the_field_and_change_nothing() {
         ("kafka/records/consume", json!({"topic": "bad name!"}), "topic"),
         ("kafka/records/tail", json!({"topic": "checked", "partitions": [0, 0]}), "partitions[1]"),
         ("kafka/records/produce", json!({"topic": "checked", "records": []}), "records"),
+        (
+            "kafka/records/produce",
+            json!({"topic": "checked", "records": vec![json!({"value": {"data": "x"}}); 10_001]}),
+            "records",
+        ),
         ("kafka/records/produce", json!({"topic": "checked", "records": [{"partition": -2}]}), "records[0].partition"),
         (
             "kafka/records/produce",

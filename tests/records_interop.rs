@@ -143,7 +143,8 @@ fn values_the_sidecar_serializes_read_back_in_confluents_deserializers() {
         {"value": {"data": {"id": "x", "amount": "lots"}, "schema": {"subject": "seed-json-value"}}},
         {"value": {"data": {"id": "y", "amount": 1.5}, "schema": {"subject": "seed-json-value"}}},
         {"value": {"data": {"order_id": "z", "total_cents": "not a number"}, "schema": {"subject": "seed-protobuf-value", "record_name": "shop.Order"}}},
-        {"value": {"data": {"id": 1}, "schema": {"subject": "no-such-subject"}}}
+        {"value": {"data": {"id": 1}, "schema": {"subject": "no-such-subject"}}},
+        {"value": {"data": {"id": "w", "amount": 1}, "schema": {"subject": "seed-json-value", "version": 99}}}
     ]);
     let result = setup.call("kafka/records/produce", json!({"topic": "out-json", "records": records}));
     let results = result["records"].as_array().unwrap();
@@ -156,4 +157,5 @@ fn values_the_sidecar_serializes_read_back_in_confluents_deserializers() {
     assert!(results[2]["error"]["source"].as_str().unwrap().starts_with("records[2].value.data"), "{}", results[2]);
     assert_eq!(results[3]["error"]["source"], "records[3].value.schema");
     assert!(results[3]["error"]["message"].as_str().unwrap().contains("no-such-subject"), "{}", results[3]);
+    assert!(results[4]["error"]["message"].as_str().unwrap().contains("no version 99"), "{}", results[4]);
 }

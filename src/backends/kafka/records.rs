@@ -256,48 +256,61 @@ pub fn plan_starts(
             .client()
             .fetch_watermarks(topic, partition, timeout)
             .map_err(|error| fail_kafka(client, READ, topic, error))?;
-        let mut start = PartitionStart {
-            partition,
-            offset: high,
-            not_before: None,
-            clamped_from: None,
-            low,
-            high,
-            nothing_after: false,
-        };
-        let wanted = match begin {
-            Begin::Cursor(cursor) => {
-                let at = cursor.partitions.iter().find(|p| p.partition == partition);
-                start.not_before = at.and_then(|p| p.not_before);
-                at.map_or(high, |p| p.offset)
-            }
-            Begin::Start { start: None, .. } => (high - max_records as i64).max(low),
-            Begin::Start { start: Some(given), .. } => match given.from {
-                StartFrom::Beginning => low,
-                StartFrom::End => high,
-                StartFrom::Offsets => {
-                    given.offsets.iter().flatten().find(|o| o.partition == partition).map_or(high, |o| o.offset)
-                }
-                StartFrom::Timestamp => {
-                    start.not_before = given.timestamp;
-                    match by_time.as_ref().and_then(|found| found.get(&partition)) {
-                        Some(Some(offset)) => *offset,
-                        _ => {
-                            start.nothing_after = true;
-                            high
-                        }
-                    }
-                }
-            },
-        };
-        start.offset = wanted.min(high);
-        if wanted < low {
-            start.clamped_from = Some(wanted);
-            start.offset = low;
-        }
-        starts.push(start);
+        starts.push(start_at(begin, partition, (low, high), by_time.as_ref(), max_records));
     }
     Ok(starts)
+}
+
+/// Where a partition with these watermarks starts: a start before the log start is clamped to it
+/// (and says so), one past the end starts at the end. `by_time`: the cluster's answer to a timestamp
+/// start (None in a partition: nothing at or after the time).
+fn start_at(
+    begin: &Begin<'_>,
+    partition: i32,
+    (low, high): (i64, i64),
+    by_time: Option<&HashMap<i32, Option<i64>>>,
+    max_records: usize,
+) -> PartitionStart {
+    let mut start = PartitionStart {
+        partition,
+        offset: high,
+        not_before: None,
+        clamped_from: None,
+        low,
+        high,
+        nothing_after: false,
+    };
+    let wanted = match begin {
+        Begin::Cursor(cursor) => {
+            let at = cursor.partitions.iter().find(|p| p.partition == partition);
+            start.not_before = at.and_then(|p| p.not_before);
+            at.map_or(high, |p| p.offset)
+        }
+        Begin::Start { start: None, .. } => (high - max_records as i64).max(low),
+        Begin::Start { start: Some(given), .. } => match given.from {
+            StartFrom::Beginning => low,
+            StartFrom::End => high,
+            StartFrom::Offsets => {
+                given.offsets.iter().flatten().find(|o| o.partition == partition).map_or(high, |o| o.offset)
+            }
+            StartFrom::Timestamp => {
+                start.not_before = given.timestamp;
+                match by_time.and_then(|found| found.get(&partition)) {
+                    Some(Some(offset)) => *offset,
+                    _ => {
+                        start.nothing_after = true;
+                        high
+                    }
+                }
+            }
+        },
+    };
+    start.offset = wanted.min(high);
+    if wanted < low {
+        start.clamped_from = Some(wanted);
+        start.offset = low;
+    }
+    start
 }
 
 /// The first offset at or after `at` per partition (None: nothing there), as the cluster says.
@@ -767,4 +780,66 @@ pub fn produce(
         })
         .collect();
     Ok(answered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::kafka::PartitionOffset;
+
+    fn from(start: Start) -> PartitionStart {
+        let times = HashMap::from([(0, Some(42)), (1, None)]);
+        start_at(&Begin::Start { partitions: None, start: Some(&start) }, 0, (10, 100), Some(&times), 500)
+    }
+
+    fn plain(from: StartFrom) -> Start {
+        Start { from, timestamp: None, offsets: None }
+    }
+
+    #[test]
+    fn starts_are_clamped_to_what_the_partition_holds() {
+        assert_eq!(from(plain(StartFrom::Beginning)).offset, 10);
+        assert_eq!(from(plain(StartFrom::End)).offset, 100);
+        let offsets = |offset| Start {
+            offsets: Some(vec![PartitionOffset { partition: 0, offset }]),
+            ..plain(StartFrom::Offsets)
+        };
+        let before = from(offsets(3));
+        assert_eq!((before.offset, before.clamped_from), (10, Some(3)), "deleted by retention: clamped, and said");
+        let past = from(offsets(1000));
+        assert_eq!((past.offset, past.clamped_from), (100, None), "past the end: the end");
+        assert_eq!(from(offsets(50)).offset, 50);
+        let unnamed =
+            Start { offsets: Some(vec![PartitionOffset { partition: 7, offset: 1 }]), ..plain(StartFrom::Offsets) };
+        assert_eq!(from(unnamed).offset, 100, "a partition not named starts at its end");
+    }
+
+    #[test]
+    fn the_default_is_the_last_records_of_each_partition() {
+        let last = |max, (low, high)| {
+            start_at(&Begin::Start { partitions: None, start: None }, 0, (low, high), None, max).offset
+        };
+        assert_eq!(last(500, (10, 100)), 10, "fewer than asked: from the log start");
+        assert_eq!(last(20, (10, 100)), 80);
+    }
+
+    #[test]
+    fn timestamp_starts_keep_the_time_and_say_when_nothing_is_after_it() {
+        let at = Start { timestamp: Some(1_000), ..plain(StartFrom::Timestamp) };
+        let found = from(at.clone());
+        assert_eq!((found.offset, found.not_before, found.nothing_after), (42, Some(1_000), false));
+        let times = HashMap::from([(1, None)]);
+        let none = start_at(&Begin::Start { partitions: None, start: Some(&at) }, 1, (0, 9), Some(&times), 500);
+        assert_eq!((none.offset, none.nothing_after), (9, true));
+    }
+
+    #[test]
+    fn cursors_carry_their_offsets_and_pending_times() {
+        let cursor = Cursor {
+            topic: "t".into(),
+            partitions: vec![CursorPartition { partition: 0, offset: 5, not_before: Some(7) }],
+        };
+        let next = start_at(&Begin::Cursor(&cursor), 0, (10, 100), None, 500);
+        assert_eq!((next.offset, next.clamped_from, next.not_before), (10, Some(5), Some(7)));
+    }
 }
