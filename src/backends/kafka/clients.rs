@@ -155,6 +155,8 @@ pub struct SharedClient {
     producer: Arc<BaseProducer<Monitor>>,
     /// The configuration the client was made with: the data plane's readers are made from it.
     config: ClientConfig,
+    /// The pool's key for that configuration.
+    key: String,
     stop: Arc<AtomicBool>,
     poller: Option<JoinHandle<()>>,
     subject: Subject,
@@ -196,6 +198,7 @@ impl SharedClient {
         Ok(Self {
             producer,
             config: config.clone(),
+            key: ClientPool::key(config),
             stop,
             poller: Some(poller),
             subject: Subject::new(target, config.get("ssl.ca.pem")),
@@ -315,6 +318,11 @@ impl SharedClient {
     /// The configuration the client was made with (secrets included: never log it).
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    /// What tells this client's configuration apart from every other (a digest; no secret in it).
+    pub fn key(&self) -> &str {
+        &self.key
     }
 
     /// The client as a producer, for `kafka/records/produce`; its delivery reports arrive on the
@@ -563,7 +571,7 @@ impl ClientPool {
 
     /// A digest of the whole configuration, secrets included (`config_map` masks them, so the values
     /// come from `get`): two specs share a client only when every setting is the same.
-    fn key(config: &ClientConfig) -> String {
+    pub(super) fn key(config: &ClientConfig) -> String {
         let mut hasher = openssl::sha::Sha256::new();
         for key in config.config_map().keys() {
             hasher.update(key.as_bytes());

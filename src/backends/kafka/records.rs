@@ -125,12 +125,12 @@ impl Reader {
 /// Idle readers, by cluster (the shared client's configuration) and topic.
 #[derive(Default)]
 pub struct Readers {
-    idle: Mutex<HashMap<(usize, String), Vec<Reader>>>,
+    idle: Mutex<HashMap<(String, String), Vec<Reader>>>,
 }
 
 impl Readers {
-    fn key(client: &SharedClient, topic: &str) -> (usize, String) {
-        (client as *const SharedClient as usize, topic.to_string())
+    fn key(client: &SharedClient, topic: &str) -> (String, String) {
+        (client.key().to_string(), topic.to_string())
     }
 
     /// A reader positioned at `starts`: a warm one that continues there, or any idle one of the
