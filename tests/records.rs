@@ -481,3 +481,32 @@ fn a_cancelled_search_stops() {
     let page = setup.consume(json!({"topic": "haystack", "max_records": 1}));
     assert_eq!(page["records"][0]["offset"], 19_999);
 }
+
+#[test]
+fn a_topic_the_credentials_may_not_read_is_refused_in_kafkas_words() {
+    use rdkafka::mocking::MockCluster;
+    use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
+    let cluster = MockCluster::new(1).unwrap();
+    cluster.create_topic("secret", 1, 1).unwrap();
+    cluster.create_topic("fenced", 1, 1).unwrap();
+    let producer: BaseProducer =
+        ClientConfig::new().set("bootstrap.servers", cluster.bootstrap_servers()).create().unwrap();
+    producer.send(BaseRecord::to("fenced").key("k").payload("v")).unwrap();
+    flush(&producer);
+    let mut sidecar = start(json!({"check_timeout_seconds": 5}));
+    let id = create(&mut sidecar, kafka_spec("mock", &cluster.bootstrap_servers()))["id"].as_str().unwrap().to_string();
+    // The metadata says so.
+    cluster.topic_error("secret", RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED).unwrap();
+    let denied = refused(&mut sidecar, "kafka/records/consume", json!({"connection_id": id, "topic": "secret"}));
+    assert_eq!(denied["code"], -32037, "{denied}");
+    assert!(denied["message"].as_str().unwrap().contains("ACL"), "{denied}");
+    // The fetch says so.
+    cluster.request_errors(RDKafkaApiKey::Fetch, &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED; 20]);
+    let denied = refused(
+        &mut sidecar,
+        "kafka/records/consume",
+        json!({"connection_id": id, "topic": "fenced", "start": {"from": "beginning"}}),
+    );
+    assert_eq!(denied["code"], -32037, "{denied}");
+    assert!(sidecar.is_running());
+}

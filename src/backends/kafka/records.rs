@@ -197,14 +197,18 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The partitions of `topic`, or `TopicNotFound`.
 pub fn partitions_of(client: &SharedClient, topic: &str, timeout: Duration) -> Result<Vec<i32>> {
     let metadata = client.metadata(timeout).map_err(|error| fail_kafka(client, READ, topic, error))?;
-    let found = metadata.topics().iter().find(|t| t.name() == topic && t.error().is_none());
-    match found {
-        Some(found) => {
+    let found = metadata.topics().iter().find(|t| t.name() == topic);
+    match found.map(|found| (found, found.error().map(RDKafkaErrorCode::from))) {
+        Some((found, None)) => {
             let mut partitions: Vec<i32> = found.partitions().iter().map(|p| p.id()).collect();
             partitions.sort_unstable();
             Ok(partitions)
         }
-        None => Err(not_found(topic)),
+        None | Some((_, Some(RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic))) => {
+            Err(not_found(topic))
+        }
+        // Denied (TOPIC_AUTHORIZATION_FAILED) and the rest, each in Kafka's words.
+        Some((_, Some(code))) => Err(fail_kafka(client, READ, topic, KafkaError::MetadataFetch(code))),
     }
 }
 
