@@ -331,7 +331,8 @@ fn produce_writes_what_a_real_consumer_reads_and_reports_each_record() {
         {"key": {"data": "AAEC", "format": "BYTES"}, "value": null},
         {"value": {"data": "not base64!", "format": "BYTES"}},
         {"value": {"data": {"x": 1}, "format": "AVRO"}},
-        {"value": {"data": 42, "format": "STRING"}}
+        {"value": {"data": 42, "format": "STRING"}},
+        {"partition": 3, "value": {"data": "nowhere"}}
     ]);
     let dry = call(
         &mut setup.sidecar,
@@ -346,7 +347,7 @@ fn produce_writes_what_a_real_consumer_reads_and_reports_each_record() {
         json!({"connection_id": id, "topic": "written", "records": records}),
     );
     let results = result["records"].as_array().unwrap();
-    assert_eq!(results.len(), 6);
+    assert_eq!(results.len(), 7);
     for written in &results[0..3] {
         assert!(written["offset"].as_i64().is_some() && written["error"].is_null(), "{written}");
     }
@@ -356,6 +357,13 @@ fn produce_writes_what_a_real_consumer_reads_and_reports_each_record() {
     assert_eq!(results[4]["error"]["source"], "records[4].value.schema");
     assert!(results[4]["error"]["message"].as_str().unwrap().contains("no Schema Registry"));
     assert_eq!(results[5]["error"]["source"], "records[5].value.data");
+    assert_eq!(results[6]["error"]["source"], "records[6].partition");
+    let missing = refused(
+        &mut setup.sidecar,
+        "kafka/records/produce",
+        json!({"connection_id": id, "topic": "no-such-topic", "records": [{"value": {"data": "x"}}]}),
+    );
+    assert_eq!(missing["code"], -32033, "{missing}");
 
     // A real consumer reads exactly what was written, where the reply said.
     let consumer: BaseConsumer = ClientConfig::new()

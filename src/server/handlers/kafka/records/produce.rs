@@ -42,6 +42,9 @@ impl Handler for ProduceRecords {
         problems.into_result()?;
         let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
         let started = Instant::now();
+        // An unknown topic is refused at once, rather than after the producer's own wait for it.
+        let topic = params.topic.clone();
+        let partitions = kafka.run(move |client, timeout| records::partitions_of(client, &topic, timeout)).await?;
         let registry = match &kafka.schema_registry {
             Some(registry) => Some(sidecar.data_plane()?.registry_schemas(registry, kafka.timeout()).await),
             None => None,
@@ -52,6 +55,16 @@ impl Handler for ProduceRecords {
         for (index, record) in params.records.into_iter().enumerate() {
             let source = format!("records[{index}]");
             let prepared = async {
+                if let Some(partition) = record.partition.filter(|p| !partitions.contains(p)) {
+                    return Err(ProduceError {
+                        source: Some(format!("{source}.partition")),
+                        message: format!(
+                            "Topic '{}' has partitions 0 to {}; it has no partition {partition}",
+                            serializer.topic,
+                            partitions.len().saturating_sub(1)
+                        ),
+                    });
+                }
                 let mut headers = Vec::with_capacity(record.headers.len());
                 for (h, header) in record.headers.iter().enumerate() {
                     let value = match (&header.value, header.base64) {
