@@ -424,10 +424,10 @@ pub fn read_page(
                 }
                 last_record = Some(Instant::now());
                 state.next = offset + 1;
+                // The end is librdkafka's end-of-partition event, not the watermark read before the
+                // page: a broker's high watermark can lag the records it serves (tansu reports the last
+                // batch's first offset + 1), and a page must not stop inside a batch.
                 state.high = state.high.max(offset + 1);
-                if state.next >= state.high {
-                    state.done = true;
-                }
                 scanned += 1;
                 let timestamp = message.timestamp().to_millis().unwrap_or(-1);
                 if let Some(not_before) = state.not_before {
