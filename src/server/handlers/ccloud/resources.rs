@@ -1,0 +1,36 @@
+//! `ccloud/resources`: a signed-in CCLOUD connection's organizations, environments, Kafka clusters,
+//! Schema Registries and Flink compute pools, read from the control plane and cached 30 s.
+
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+use tower_lsp_server::jsonrpc::Result;
+
+use crate::connections::ccloud::date::rfc3339;
+use crate::protocol::ccloud::{ResourcesParams, ResourcesResult};
+use crate::protocol::methods::ListCloudResources;
+use crate::server::handlers::Handler;
+use crate::server::kafka::request_timeout;
+use crate::server::Sidecar;
+
+impl Handler for ListCloudResources {
+    async fn handle(sidecar: &Sidecar, params: ResourcesParams) -> Result<ResourcesResult> {
+        let ResourcesParams { connection_id, refresh, timeout_ms } = params;
+        // Checked before anything else, so a bad value is reported whatever the connection's state.
+        let asked = request_timeout(timeout_ms, Duration::ZERO)?;
+        let access = sidecar.manager()?.ccloud_access(&connection_id)?;
+        let timeout = if timeout_ms.is_some() { asked } else { access.check_timeout };
+        if !refresh {
+            if let Some(cached) = sidecar.ccloud_resources.get(&connection_id, access.session) {
+                return Ok(cached);
+            }
+        }
+        let client = sidecar.control_plane()?;
+        let (read, read_at) = (Instant::now(), rfc3339(SystemTime::now()));
+        let resources = client.resources(&access.control_plane, access.organization_id.as_deref(), timeout).await?;
+        let result =
+            ResourcesResult { organizations: resources.organizations, environments: resources.environments, read_at };
+        sidecar.ccloud_resources.put(&connection_id, access.session, read, result.clone());
+        Ok(result)
+    }
+}
