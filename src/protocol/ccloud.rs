@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Params of `ccloud/resources`.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
-pub struct ResourcesParams {
+pub struct CloudResourcesParams {
     /// The signed-in CCLOUD connection.
     pub connection_id: String,
     /// Read the control plane again instead of answering from the cache (results are kept 30 s).
@@ -19,7 +19,7 @@ pub struct ResourcesParams {
 
 /// Result of `ccloud/resources`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ResourcesResult {
+pub struct CloudResourcesResult {
     /// The organizations the user belongs to; `current` marks the session's.
     pub organizations: Vec<CloudOrganization>,
     /// The current organization's environments, in the order Confluent Cloud lists them.

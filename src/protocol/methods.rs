@@ -55,7 +55,7 @@ impl MethodResult for Connection {
 }
 impl MethodResult for ListResult {}
 impl MethodResult for SignInResult {}
-impl MethodResult for ResourcesResult {}
+impl MethodResult for CloudResourcesResult {}
 impl MethodResult for TopicsListResult {}
 impl MethodResult for TopicDescription {}
 impl MethodResult for CreateTopicResult {}
@@ -105,7 +105,7 @@ macro_rules! method_table {
             SignOut = "ccloud/signOut": IdParams => Connection;
             /// A signed-in CCLOUD connection's organizations, and the current one's environments with
             /// their Kafka clusters, Schema Registry and Flink compute pools (cached 30 s).
-            ListCloudResources = "ccloud/resources": ResourcesParams => ResourcesResult;
+            ListCloudResources = "ccloud/resources": CloudResourcesParams => CloudResourcesResult;
             /// The topics of a connection's Kafka cluster, sorted by name.
             ListTopics = "kafka/topics/list": TopicsListParams => TopicsListResult;
             /// A topic's partitions (leader, replicas, in-sync replicas, earliest and latest offsets)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::protocol::ccloud::ResourcesResult;
+use crate::protocol::ccloud::CloudResourcesResult;
 
 /// How long an answer of `ccloud/resources` is reused (`refresh: true` reads again at once).
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
@@ -16,7 +16,7 @@ pub const CACHE_TTL: Duration = Duration::from_secs(30);
 struct Cached {
     session: (u64, u64),
     read: Instant,
-    result: ResourcesResult,
+    result: CloudResourcesResult,
 }
 
 /// Answers by connection id. A plain mutex, held only to look up or insert, never across an `.await`.
@@ -27,14 +27,14 @@ pub(super) struct ResourceCache {
 
 impl ResourceCache {
     /// The answer read for `session` less than [`CACHE_TTL`] ago, if any.
-    pub fn get(&self, connection_id: &str, session: (u64, u64)) -> Option<ResourcesResult> {
+    pub fn get(&self, connection_id: &str, session: (u64, u64)) -> Option<CloudResourcesResult> {
         let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let cached = entries.get(connection_id)?;
         (cached.session == session && cached.read.elapsed() < CACHE_TTL).then(|| cached.result.clone())
     }
 
     /// Keeps an answer read at `read`, dropping every answer past its time.
-    pub fn put(&self, connection_id: &str, session: (u64, u64), read: Instant, result: ResourcesResult) {
+    pub fn put(&self, connection_id: &str, session: (u64, u64), read: Instant, result: CloudResourcesResult) {
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         entries.retain(|_, cached| cached.read.elapsed() < CACHE_TTL);
         entries.insert(connection_id.to_string(), Cached { session, read, result });
@@ -45,8 +45,8 @@ impl ResourceCache {
 mod tests {
     use super::*;
 
-    fn result(read_at: &str) -> ResourcesResult {
-        ResourcesResult { organizations: vec![], environments: vec![], read_at: read_at.into() }
+    fn result(read_at: &str) -> CloudResourcesResult {
+        CloudResourcesResult { organizations: vec![], environments: vec![], read_at: read_at.into() }
     }
 
     #[tokio::test(start_paused = true)]

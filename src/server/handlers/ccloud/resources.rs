@@ -7,15 +7,15 @@ use tokio::time::Instant;
 use tower_lsp_server::jsonrpc::Result;
 
 use crate::connections::ccloud::date::rfc3339;
-use crate::protocol::ccloud::{ResourcesParams, ResourcesResult};
+use crate::protocol::ccloud::{CloudResourcesParams, CloudResourcesResult};
 use crate::protocol::methods::ListCloudResources;
 use crate::server::handlers::Handler;
 use crate::server::kafka::request_timeout;
 use crate::server::Sidecar;
 
 impl Handler for ListCloudResources {
-    async fn handle(sidecar: &Sidecar, params: ResourcesParams) -> Result<ResourcesResult> {
-        let ResourcesParams { connection_id, refresh, timeout_ms } = params;
+    async fn handle(sidecar: &Sidecar, params: CloudResourcesParams) -> Result<CloudResourcesResult> {
+        let CloudResourcesParams { connection_id, refresh, timeout_ms } = params;
         // Checked before anything else, so a bad value is reported whatever the connection's state.
         let asked = request_timeout(timeout_ms, Duration::ZERO)?;
         let access = sidecar.manager()?.ccloud_access(&connection_id)?;
@@ -28,8 +28,11 @@ impl Handler for ListCloudResources {
         let client = sidecar.control_plane()?;
         let (read, read_at) = (Instant::now(), rfc3339(SystemTime::now()));
         let resources = client.resources(&access.control_plane, access.organization_id.as_deref(), timeout).await?;
-        let result =
-            ResourcesResult { organizations: resources.organizations, environments: resources.environments, read_at };
+        let result = CloudResourcesResult {
+            organizations: resources.organizations,
+            environments: resources.environments,
+            read_at,
+        };
         sidecar.ccloud_resources.put(&connection_id, access.session, read, result.clone());
         Ok(result)
     }
