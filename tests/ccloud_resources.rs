@@ -18,9 +18,18 @@ struct Cloud {
 }
 
 fn start_cloud() -> Cloud {
+    start_cloud_checking_every(None)
+}
+
+/// With `check_interval_seconds`, the session is checked that often instead of every 0.2 s.
+fn start_cloud_checking_every(check_interval_seconds: Option<f64>) -> Cloud {
     let port = free_port();
     let fake = FakeCCloud::start(port);
-    let sidecar = start(json!({"check_timeout_seconds": 5, "ccloud": fake.options(port)}));
+    let mut ccloud = fake.options(port);
+    if let Some(seconds) = check_interval_seconds {
+        ccloud["refresh_interval_seconds"] = json!(seconds);
+    }
+    let sidecar = start(json!({"check_timeout_seconds": 5, "ccloud": ccloud}));
     Cloud { sidecar, fake }
 }
 
@@ -179,6 +188,24 @@ fn connections_without_a_session_are_refused_in_the_words_of_their_status() {
 }
 
 #[test]
+fn a_refused_token_checks_the_session_at_once() {
+    // Checked hourly: only the check the refusal starts can notice the revoked session.
+    let mut cloud = start_cloud_checking_every(Some(3600.0));
+    cloud.signed_in("cloud");
+    let checks = cloud.fake.check_jwt_calls();
+    cloud.fake.set(|b| b.sessions_invalid = true);
+    let error = cloud.resources(json!({"connection_id": "cloud"})).unwrap_err();
+    assert_eq!(code(&error), -32022, "{error}");
+    assert!(message(&error).contains("answered HTTP 401: The access token is expired or was revoked"), "{error}");
+    assert!(message(&error).ends_with("sign in again with ccloud/signIn"), "{error}");
+    let expired = cloud.until("cloud", "EXPIRED");
+    assert!(cloud.fake.check_jwt_calls() > checks, "the session was checked");
+    assert_eq!(expired["status"]["authentication"]["status"], "INVALID_TOKEN");
+    let error = cloud.resources(json!({"connection_id": "cloud"})).unwrap_err();
+    assert!(message(&error).starts_with("The Confluent Cloud session of connection 'cloud' has expired"), "{error}");
+}
+
+#[test]
 fn throttling_honours_retry_after_once_and_refusals_say_what_to_do() {
     let mut cloud = start_cloud();
     cloud.signed_in("cloud");
@@ -209,14 +236,14 @@ fn throttling_honours_retry_after_once_and_refusals_say_what_to_do() {
         ("/api/srcm/v3/clusters", 404, -32023, "with HTTP 404: the fake answers 404"),
     ];
     for (path, status, expected, words) in cases {
-        cloud.fake.set(|b| b.list_errors = vec![ListError { path, status, retry_after: None }]);
+        cloud.fake.set(|b| b.failing_lists = vec![(path, status)]);
         let error = cloud.resources(json!({"connection_id": "cloud", "refresh": true})).unwrap_err();
         assert_eq!(code(&error), expected, "{path} {status}: {error}");
         assert!(message(&error).contains(words), "{path} {status}: {error}");
         assert!(message(&error).contains(path), "the message names the call: {error}");
     }
     // The control plane came back: the failures left nothing behind.
-    cloud.fake.set(|b| b.list_errors.clear());
+    cloud.fake.set(|b| b.failing_lists.clear());
     cloud.resources(json!({"connection_id": "cloud", "refresh": true})).expect("reads again");
 
     let wire =
@@ -250,11 +277,17 @@ fn malformed_answers_and_endless_paging_are_clear_errors() {
         b.malformed_lists = false;
         b.endless_paging = true;
     });
+    let before = cloud.fake.list_calls().len();
     let error = cloud.resources(json!({"connection_id": "cloud", "timeout_ms": 60000})).unwrap_err();
     assert_eq!(code(&error), -32024, "{error}");
     assert!(message(&error).contains("after 100 pages"), "{error}");
-    let pages = cloud.fake.list_calls().iter().filter(|call| call.starts_with("/api/org/v2/organizations")).count();
-    assert!(pages <= 100, "the listing stops at its bound: {pages} pages");
+    // Pages after the first only (a first page may still arrive from the listing abandoned above).
+    let calls = cloud.fake.list_calls().split_off(before);
+    let pages =
+        |list: &str| calls.iter().filter(|call| call.starts_with(list) && !call.ends_with("page_token=")).count();
+    let (organizations, environments) = (pages("/api/org/v2/organizations?"), pages("/api/org/v2/environments?"));
+    assert_eq!(organizations.max(environments), 99, "the list that failed was read to its bound, and no further");
+    assert!(organizations <= 99 && environments <= 99, "{organizations} and {environments} further pages");
 
     cloud.fake.set(|b| b.endless_paging = false);
     cloud.resources(json!({"connection_id": "cloud"})).expect("nothing failed was cached");

@@ -50,6 +50,9 @@ pub struct Behaviour {
     pub check_unavailable: bool,
     /// Answers for the resource lists, each used once by the first list request whose path it names.
     pub list_errors: Vec<ListError>,
+    /// Statuses that every request to a list's path gets while they are set (unlike `list_errors`, a
+    /// request still in flight from an earlier, abandoned listing cannot use them up).
+    pub failing_lists: Vec<(&'static str, u16)>,
     /// The resource lists always name a next page.
     pub endless_paging: bool,
     /// The resource lists answer `data` that is not a list.
@@ -82,6 +85,8 @@ struct State {
     catalog: resources::Catalog,
     /// Every resource list request answered with a page: path, environment and page token.
     list_calls: Vec<String>,
+    /// The `page_token`s handed out in `metadata.next`: the only ones the lists take.
+    page_tokens: HashSet<String>,
     /// Every secret issued or received (codes, verifiers, tokens), for the leak scans.
     secrets: Vec<String>,
     /// Organization asked for by each `POST /api/sessions` that succeeded.

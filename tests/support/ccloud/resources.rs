@@ -151,6 +151,9 @@ pub(super) fn list(request: &Request, state: &mut State) -> Response {
     if state.behaviour.sessions_invalid {
         return Response::json(401, failure(401, "The access token is expired or was revoked"));
     }
+    if let Some((_, status)) = state.behaviour.failing_lists.iter().find(|(failing, _)| *failing == path) {
+        return Response::json(*status, failure(*status, &format!("the fake answers {status}")));
+    }
     if let Some(at) = state.behaviour.list_errors.iter().position(|error| error.path == path) {
         let error = state.behaviour.list_errors.remove(at);
         let mut response =
@@ -201,9 +204,10 @@ pub(super) fn list(request: &Request, state: &mut State) -> Response {
         }
     };
     let token = request.query.get("page_token").cloned();
-    let start = match token.as_deref().map(|token| token.strip_prefix("p").and_then(|n| n.parse::<usize>().ok())) {
+    let issued = token.as_ref().is_some_and(|token| state.page_tokens.contains(token));
+    let start = match token.as_deref().map(|token| token.strip_prefix('p').and_then(|n| n.parse::<usize>().ok())) {
         None => 0,
-        Some(Some(start)) if start <= items.len() || state.behaviour.endless_paging => start,
+        Some(Some(start)) if issued => start,
         Some(_) => {
             let response = Response::json(400, failure(400, "invalid page_token"));
             return refuse(state, format!("{path}: page_token"), response);
@@ -230,7 +234,9 @@ pub(super) fn list(request: &Request, state: &mut State) -> Response {
     };
     let mut metadata = json!({"first": link(None), "total_size": items.len()});
     if end < items.len() || state.behaviour.endless_paging {
-        metadata["next"] = json!(link(Some(end.max(start + 1))));
+        let next = end.max(start + 1);
+        state.page_tokens.insert(format!("p{next}"));
+        metadata["next"] = json!(link(Some(next)));
     }
     let (api_version, kind) = match path {
         "/api/org/v2/organizations" => ("org/v2", "OrganizationList"),

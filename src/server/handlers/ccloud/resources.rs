@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 use tower_lsp_server::jsonrpc::Result;
 
+use crate::backends::ccloud::resources::ResourcesError;
 use crate::connections::ccloud::date::rfc3339;
 use crate::protocol::ccloud::{CloudResourcesParams, CloudResourcesResult};
 use crate::protocol::methods::ListCloudResources;
@@ -18,7 +19,8 @@ impl Handler for ListCloudResources {
         let CloudResourcesParams { connection_id, refresh, timeout_ms } = params;
         // Checked before anything else, so a bad value is reported whatever the connection's state.
         let asked = request_timeout(timeout_ms, Duration::ZERO)?;
-        let access = sidecar.manager()?.ccloud_access(&connection_id)?;
+        let manager = sidecar.manager()?;
+        let access = manager.ccloud_access(&connection_id)?;
         let timeout = if timeout_ms.is_some() { asked } else { access.check_timeout };
         if !refresh {
             if let Some(cached) = sidecar.ccloud_resources.get(&connection_id, access.session) {
@@ -27,7 +29,23 @@ impl Handler for ListCloudResources {
         }
         let client = sidecar.control_plane()?;
         let (read, read_at) = (Instant::now(), rfc3339(SystemTime::now()));
-        let resources = client.resources(&access.control_plane, access.organization_id.as_deref(), timeout).await?;
+        let resources = match client.resources(&access.control_plane, access.organization_id.as_deref(), timeout).await
+        {
+            Ok(resources) => resources,
+            Err(failure) => {
+                if matches!(failure, ResourcesError::SignedOut(_)) {
+                    // Confluent Cloud refused the token: check the session now (check_jwt), so the
+                    // connection's status says so too instead of waiting for the next scheduled check.
+                    let (manager, id) = (manager.clone(), connection_id.clone());
+                    tokio::spawn(async move {
+                        if let Err(error) = manager.refresh(&id).await {
+                            tracing::debug!(connection = id, %error, "the session check after a refused token did not run");
+                        }
+                    });
+                }
+                return Err(failure.into());
+            }
+        };
         let result = CloudResourcesResult {
             organizations: resources.organizations,
             environments: resources.environments,
