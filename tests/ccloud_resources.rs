@@ -315,8 +315,12 @@ fn many_environments_are_listed_concurrently_within_the_bound() {
         });
     }
     cloud.fake.set_catalog(catalog);
+    // Each answer takes a while, so that calls the sidecar makes at once are answered at once.
+    cloud.fake.set(|b| b.list_delay = Some(Duration::from_millis(20)));
     cloud.signed_in("cloud");
-    let result = cloud.resources(json!({"connection_id": "cloud"})).unwrap();
+    let result = cloud.resources(json!({"connection_id": "cloud", "timeout_ms": 60_000})).unwrap();
+    let most = cloud.fake.most_lists_in_flight();
+    assert!(most <= 8, "at most 8 calls in flight, not {most}");
     let environments = result["environments"].as_array().unwrap();
     assert_eq!(environments.len(), 20);
     assert!(environments.iter().all(|env| env["kafka_clusters"].as_array().unwrap().len() == 5));

@@ -57,6 +57,8 @@ pub struct Behaviour {
     pub endless_paging: bool,
     /// The resource lists answer `data` that is not a list.
     pub malformed_lists: bool,
+    /// How long each list request takes to answer, so that requests made at once overlap here.
+    pub list_delay: Option<Duration>,
 }
 
 /// One answer a resource list gives instead of its page.
@@ -87,6 +89,9 @@ struct State {
     list_calls: Vec<String>,
     /// The `page_token`s handed out in `metadata.next`: the only ones the lists take.
     page_tokens: HashSet<String>,
+    /// List requests being answered now, and the most there ever were at once.
+    lists_in_flight: usize,
+    most_lists_in_flight: usize,
     /// Every secret issued or received (codes, verifiers, tokens), for the leak scans.
     secrets: Vec<String>,
     /// Organization asked for by each `POST /api/sessions` that succeeded.
@@ -192,6 +197,11 @@ impl FakeCCloud {
         self.state().list_calls.clone()
     }
 
+    /// The most list requests that were ever being answered at once.
+    pub fn most_lists_in_flight(&self) -> usize {
+        self.state().most_lists_in_flight
+    }
+
     /// The resources the lists serve (by default [`resources::Catalog::standard`]).
     pub fn set_catalog(&self, catalog: resources::Catalog) {
         self.state().catalog = catalog;
@@ -261,8 +271,25 @@ fn read_request(stream: &mut TcpStream) -> Option<Request> {
 fn serve(mut stream: TcpStream, state: &Mutex<State>, redirect_uri: &str) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let Some(request) = read_request(&mut stream) else { return };
+    let listing = resources::is_list(&request.path);
+    let delay = {
+        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        if listing {
+            state.lists_in_flight += 1;
+            state.most_lists_in_flight = state.most_lists_in_flight.max(state.lists_in_flight);
+        }
+        state.behaviour.list_delay.filter(|_| listing)
+    };
+    if let Some(delay) = delay {
+        std::thread::sleep(delay);
+    }
     let response = {
         let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        // Counted until the answer is ready, not written: the client may send its next request as
+        // soon as it has read this one, before this thread gets to run again.
+        if listing {
+            state.lists_in_flight -= 1;
+        }
         route(&request, &mut state, redirect_uri)
     };
     let reason = match response.status {
@@ -314,9 +341,7 @@ fn route(request: &Request, state: &mut State, redirect_uri: &str) -> Response {
         ("POST", "/api/sessions") => sessions(request, state),
         ("POST", "/api/access_tokens") => access_tokens(request, state),
         ("GET", "/api/check_jwt") => check_jwt(request, state),
-        ("GET", path) if path.starts_with("/api/org/") || resources::ENVIRONMENT_LISTS.contains(&path) => {
-            resources::list(request, state)
-        }
+        ("GET", path) if resources::is_list(path) => resources::list(request, state),
         (method, path) => refuse(state, format!("{method} {path}"), Response::text(404, "not found")),
     }
 }

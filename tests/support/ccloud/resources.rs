@@ -13,6 +13,11 @@ use super::{bearer, refuse, Request, Response, State, ORG_DEFAULT, ORG_OTHER};
 pub const ENVIRONMENT_LISTS: [&str; 3] =
     ["/api/cmk/v2/clusters", "/api/srcm/v3/clusters", "/api/fcpm/v2/compute-pools"];
 
+/// Whether `path` is one of the lists.
+pub fn is_list(path: &str) -> bool {
+    path == "/api/org/v2/organizations" || path == "/api/org/v2/environments" || ENVIRONMENT_LISTS.contains(&path)
+}
+
 /// The fake serves at most this many items a page, whatever `page_size` asks, so that small lists
 /// already span pages.
 pub const PAGE_SIZE: usize = 2;
