@@ -46,6 +46,12 @@ impl Handler for ListCloudResources {
                 return Err(failure.into());
             }
         };
+        tracing::debug!(
+            connection = connection_id,
+            organizations = resources.organizations.len(),
+            environments = resources.environments.len(),
+            "read the Confluent Cloud resources"
+        );
         let result = CloudResourcesResult {
             organizations: resources.organizations,
             environments: resources.environments,
