@@ -549,6 +549,7 @@ fn tokens_never_reach_responses_events_or_logs() {
     let uri = cloud.sign_in("cloud");
     follow_sign_in(&uri);
     wire.extend(cloud.until("cloud", "SUCCESS"));
+    wire.push(cloud.sidecar.request("ccloud/resources", json!({"connection_id": "cloud"}), WAIT).unwrap());
     wait_until("two refreshes", WAIT, || cloud.fake.refresh_grants() >= 2);
     let switched = cloud
         .sidecar

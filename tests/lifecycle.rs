@@ -36,6 +36,7 @@ fn initialize_reports_server_info_and_what_this_build_supports() {
         "connections/refresh",
         "ccloud/signIn",
         "ccloud/signOut",
+        "ccloud/resources",
         "kafka/topics/list",
         "kafka/topics/describe",
         "kafka/topics/create",
@@ -65,8 +66,8 @@ fn initialize_reports_server_info_and_what_this_build_supports() {
         json!(["connections/event", "kafka/lag", "kafka/lag/ended", "kafka/records", "kafka/tail/ended"])
     );
     let codes = supported["error_codes"].as_object().unwrap();
-    let mut expected =
-        vec![-32700, -32600, -32601, -32602, -32603, -32800, -32002, -32010, -32011, -32012, -32020, -32021];
+    let mut expected = vec![-32700, -32600, -32601, -32602, -32603, -32800, -32002, -32010, -32011, -32012];
+    expected.extend(-32024..=-32020);
     expected.extend(-32042..=-32030);
     expected.extend(-32057..=-32050);
     for code in &expected {

@@ -64,6 +64,7 @@ fn protocol_json_lists_every_method_with_its_schema_files() {
             "connections/refresh",
             "ccloud/signIn",
             "ccloud/signOut",
+            "ccloud/resources",
             "kafka/topics/list",
             "kafka/topics/describe",
             "kafka/topics/create",

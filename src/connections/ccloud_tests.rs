@@ -168,6 +168,7 @@ impl CCloud for FakeCCloud {
                             username: Some("alice@example.com".into()),
                             ..Default::default()
                         },
+                        organization_id: None,
                     })
                 }
             };

@@ -52,6 +52,9 @@ pub enum ManagerError {
     /// A sign-in could not start, or an organization switch could not complete.
     #[error("{0}")]
     SignIn(String),
+    /// A Confluent Cloud request on a CCLOUD connection without a session: why, as its status says.
+    #[error("{0}")]
+    SignedOut(String),
 }
 
 /// The manager's settings, read from `initializationOptions`.

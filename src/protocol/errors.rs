@@ -65,6 +65,18 @@ error_codes! {
         "Confluent Cloud sign-in could not start (the callback port is in use) or an organization switch failed";
     /// `ccloud/signIn` or `ccloud/signOut` on a connection whose type is not CCLOUD.
     NotCcloud = -32021, "notCcloud", "the connection is not a CCLOUD connection";
+    /// A Confluent Cloud request on a CCLOUD connection that is not signed in, whose session expired or
+    /// failed, or whose token Confluent Cloud refused (HTTP 401); the message says why, as the status does.
+    CcloudSignedOut = -32022, "ccloudSignedOut",
+        "the CCLOUD connection is not signed in, or its session expired or was refused; sign in with ccloud/signIn";
+    /// Confluent Cloud refused a request of a signed-in session: HTTP 403 (no permission), 429 (too many
+    /// requests, after honouring `Retry-After` once) or another 4xx.
+    CcloudRefused = -32023, "ccloudRefused",
+        "Confluent Cloud refused the request (permission denied, too many requests); the message says why";
+    /// Confluent Cloud could not be read: unreachable, timed out, HTTP 5xx, an answer that is not what
+    /// its API documents, or paging that does not end.
+    CcloudUnavailable = -32024, "ccloudUnavailable",
+        "Confluent Cloud could not be read (unreachable, HTTP 5xx, a malformed answer, endless paging); the message says why";
     /// A data-plane request could not reach the connection's Kafka cluster; the message says why in the
     /// words of the connection's status.
     KafkaUnavailable = -32030, "kafkaUnavailable",

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::ccloud::*;
 use super::errors::ErrorCode;
 use super::kafka::*;
 use super::messages::*;
@@ -54,6 +55,7 @@ impl MethodResult for Connection {
 }
 impl MethodResult for ListResult {}
 impl MethodResult for SignInResult {}
+impl MethodResult for CloudResourcesResult {}
 impl MethodResult for TopicsListResult {}
 impl MethodResult for TopicDescription {}
 impl MethodResult for CreateTopicResult {}
@@ -101,6 +103,9 @@ macro_rules! method_table {
             SignIn = "ccloud/signIn": SignInParams => SignInResult;
             /// Forgets a Confluent Cloud session.
             SignOut = "ccloud/signOut": IdParams => Connection;
+            /// A signed-in CCLOUD connection's organizations, and the current one's environments with
+            /// their Kafka clusters, Schema Registry and Flink compute pools (cached 30 s).
+            ListCloudResources = "ccloud/resources": CloudResourcesParams => CloudResourcesResult;
             /// The topics of a connection's Kafka cluster, sorted by name.
             ListTopics = "kafka/topics/list": TopicsListParams => TopicsListResult;
             /// A topic's partitions (leader, replicas, in-sync replicas, earliest and latest offsets)

@@ -1,6 +1,7 @@
 //! The wire contract: methods, params, results, notifications, options and error codes.
 //! serde and schemars live here only; `schema/` is generated from these types.
 
+pub mod ccloud;
 pub mod errors;
 pub mod kafka;
 pub mod messages;

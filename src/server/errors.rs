@@ -3,6 +3,7 @@
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{self, Error};
 
+use crate::backends::ccloud::resources::ResourcesError;
 use crate::backends::kafka::data::{KafkaDataError, Refusal};
 use crate::backends::schemas::registry::{explain_status, RegistryError};
 use crate::connections::ManagerError;
@@ -56,6 +57,7 @@ impl From<ManagerError> for Error {
             ManagerError::Conflict(_) => error(ErrorCode::PatchConflict, message),
             ManagerError::NotCCloud(_) => error(ErrorCode::NotCcloud, message),
             ManagerError::SignIn(_) => error(ErrorCode::CcloudSignInFailed, message),
+            ManagerError::SignedOut(_) => error(ErrorCode::CcloudSignedOut, message),
         }
     }
 }
@@ -87,6 +89,17 @@ impl From<KafkaDataError> for Error {
                 Error { code: code.into(), message: message.into(), data: serde_json::to_value(data).ok() }
             }
         }
+    }
+}
+
+impl From<ResourcesError> for Error {
+    fn from(failure: ResourcesError) -> Self {
+        let code = match &failure {
+            ResourcesError::SignedOut(_) => ErrorCode::CcloudSignedOut,
+            ResourcesError::Refused(_) => ErrorCode::CcloudRefused,
+            ResourcesError::Unavailable(_) => ErrorCode::CcloudUnavailable,
+        };
+        error(code, failure.to_string())
     }
 }
 

@@ -2,6 +2,7 @@
 //! protocol's table (in [`handlers`]), params decoding (in [`decode`]), errors turned into codes (in
 //! [`errors`], one place), and events forwarded to the client in the order the manager queued them.
 
+mod ccloud;
 mod decode;
 mod errors;
 pub mod framing;
@@ -83,11 +84,19 @@ pub struct Sidecar {
     lag: lag::LagWatches,
     /// The session's tails.
     tails: tails::Tails,
+    /// Confluent Cloud's control plane, set by `initialize` (its endpoints are options).
+    control_plane: OnceLock<CCloudClient>,
+    /// Answers of `ccloud/resources`, by connection.
+    ccloud_resources: ccloud::ResourceCache,
 }
 
 impl Sidecar {
     fn manager(&self) -> Result<&ConnectionManager> {
         self.manager.get().ok_or_else(errors::not_initialized)
+    }
+
+    fn control_plane(&self) -> Result<&CCloudClient> {
+        self.control_plane.get().ok_or_else(errors::not_initialized)
     }
 }
 
@@ -106,7 +115,9 @@ impl LanguageServer for Sidecar {
         self.show_document.store(show_document, Ordering::SeqCst);
         if self.manager.get().is_none() {
             let (events_tx, events_rx) = mpsc::unbounded_channel();
-            let ccloud = Arc::new(real_ccloud(&options)?);
+            let client = real_ccloud(&options)?;
+            let _ = self.control_plane.set(client.clone());
+            let ccloud = Arc::new(client);
             let manager = ConnectionManager::new(Settings::from(&options), self.checks.clone(), ccloud, events_tx);
             if self.manager.set(manager).is_ok() {
                 tokio::spawn(forward_events(self.client.clone(), events_rx, self.lag.clone(), self.tails.clone()));
@@ -278,6 +289,8 @@ where
         manager: OnceLock::new(),
         show_document: AtomicBool::new(false),
         data_plane,
+        control_plane: OnceLock::new(),
+        ccloud_resources: ccloud::ResourceCache::default(),
     });
     let (service, socket) = handlers::register(builder).finish();
     transport::run(input, output, service, socket, config.max_concurrent_requests, &lifecycle).await;

@@ -3,8 +3,9 @@
 //! with a code; token endpoint that checks the client id, the redirect URI and the PKCE verifier
 //! against the S256 challenge, refuses a code used twice, and rotates refresh tokens), and the
 //! control plane (`POST /api/sessions` with the `auth_token` cookie and the user's organizations,
-//! `POST /api/access_tokens`, `GET /api/check_jwt`). Each failure mode the sidecar must explain can
-//! be switched on. Also: a tiny HTTP client that follows the sign-in URI as a browser would.
+//! `POST /api/access_tokens`, `GET /api/check_jwt`), and the resource lists of the public API that
+//! `ccloud/resources` reads (in [`resources`]). Each failure mode the sidecar must explain can be
+//! switched on. Also: a tiny HTTP client that follows the sign-in URI as a browser would.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -16,6 +17,8 @@ use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{json, Value};
+
+pub mod resources;
 
 pub const CLIENT_ID: &str = "test-client-id";
 pub const CALLBACK_PATH: &str = "/gateway/v1/callback-vscode-docs";
@@ -45,6 +48,26 @@ pub struct Behaviour {
     pub sessions_invalid: bool,
     /// `GET /api/check_jwt` answers HTTP 503.
     pub check_unavailable: bool,
+    /// Answers for the resource lists, each used once by the first list request whose path it names.
+    pub list_errors: Vec<ListError>,
+    /// Statuses that every request to a list's path gets while they are set (unlike `list_errors`, a
+    /// request still in flight from an earlier, abandoned listing cannot use them up).
+    pub failing_lists: Vec<(&'static str, u16)>,
+    /// The resource lists always name a next page.
+    pub endless_paging: bool,
+    /// The resource lists answer `data` that is not a list.
+    pub malformed_lists: bool,
+    /// How long each list request takes to answer, so that requests made at once overlap here.
+    pub list_delay: Option<Duration>,
+}
+
+/// One answer a resource list gives instead of its page.
+#[derive(Clone, Debug)]
+pub struct ListError {
+    /// Such as `/api/org/v2/environments`.
+    pub path: &'static str,
+    pub status: u16,
+    pub retry_after: Option<u64>,
 }
 
 struct Grant {
@@ -59,7 +82,16 @@ struct State {
     codes: HashMap<String, Grant>,
     id_tokens: HashSet<String>,
     refresh_tokens: HashSet<String>,
-    control_plane_tokens: HashSet<String>,
+    /// Each control-plane token with the organization of its session.
+    control_plane_tokens: HashMap<String, String>,
+    catalog: resources::Catalog,
+    /// Every resource list request answered with a page: path, environment and page token.
+    list_calls: Vec<String>,
+    /// The `page_token`s handed out in `metadata.next`: the only ones the lists take.
+    page_tokens: HashSet<String>,
+    /// List requests being answered now, and the most there ever were at once.
+    lists_in_flight: usize,
+    most_lists_in_flight: usize,
     /// Every secret issued or received (codes, verifiers, tokens), for the leak scans.
     secrets: Vec<String>,
     /// Organization asked for by each `POST /api/sessions` that succeeded.
@@ -88,7 +120,8 @@ impl FakeCCloud {
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
         let redirect_uri = format!("http://127.0.0.1:{callback_port}{CALLBACK_PATH}");
-        let state = Arc::new(Mutex::new(State::default()));
+        let base = format!("http://127.0.0.1:{port}");
+        let state = Arc::new(Mutex::new(State { catalog: resources::Catalog::standard(&base), ..State::default() }));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (state, stop, redirect_uri) = (state.clone(), stop.clone(), redirect_uri.clone());
@@ -158,6 +191,21 @@ impl FakeCCloud {
     pub fn refusals(&self) -> Vec<String> {
         self.state().refusals.clone()
     }
+
+    /// The resource list pages served so far, as `path?environment=..&page_token=..`.
+    pub fn list_calls(&self) -> Vec<String> {
+        self.state().list_calls.clone()
+    }
+
+    /// The most list requests that were ever being answered at once.
+    pub fn most_lists_in_flight(&self) -> usize {
+        self.state().most_lists_in_flight
+    }
+
+    /// The resources the lists serve (by default [`resources::Catalog::standard`]).
+    pub fn set_catalog(&self, catalog: resources::Catalog) {
+        self.state().catalog = catalog;
+    }
 }
 
 impl Drop for FakeCCloud {
@@ -223,8 +271,25 @@ fn read_request(stream: &mut TcpStream) -> Option<Request> {
 fn serve(mut stream: TcpStream, state: &Mutex<State>, redirect_uri: &str) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let Some(request) = read_request(&mut stream) else { return };
+    let listing = resources::is_list(&request.path);
+    let delay = {
+        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        if listing {
+            state.lists_in_flight += 1;
+            state.most_lists_in_flight = state.most_lists_in_flight.max(state.lists_in_flight);
+        }
+        state.behaviour.list_delay.filter(|_| listing)
+    };
+    if let Some(delay) = delay {
+        std::thread::sleep(delay);
+    }
     let response = {
         let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        // Counted until the answer is ready, not written: the client may send its next request as
+        // soon as it has read this one, before this thread gets to run again.
+        if listing {
+            state.lists_in_flight -= 1;
+        }
         route(&request, &mut state, redirect_uri)
     };
     let reason = match response.status {
@@ -276,6 +341,7 @@ fn route(request: &Request, state: &mut State, redirect_uri: &str) -> Response {
         ("POST", "/api/sessions") => sessions(request, state),
         ("POST", "/api/access_tokens") => access_tokens(request, state),
         ("GET", "/api/check_jwt") => check_jwt(request, state),
+        ("GET", path) if resources::is_list(path) => resources::list(request, state),
         (method, path) => refuse(state, format!("{method} {path}"), Response::text(404, "not found")),
     }
 }
@@ -405,9 +471,9 @@ fn sessions(request: &Request, state: &mut State) -> Response {
         return Response::text(201, "invalid_json");
     }
     let token = issue(state, "cptoken");
-    state.control_plane_tokens.insert(token.clone());
     state.session_organizations.push(organization.clone());
     let org_id = organization.unwrap_or_else(|| ORG_DEFAULT.to_string());
+    state.control_plane_tokens.insert(token.clone(), org_id.clone());
     let mut response = Response::json(
         201,
         json!({
@@ -430,7 +496,7 @@ fn sessions(request: &Request, state: &mut State) -> Response {
 }
 
 fn access_tokens(request: &Request, state: &mut State) -> Response {
-    let known = bearer(request).is_some_and(|token| state.control_plane_tokens.contains(&token));
+    let known = bearer(request).is_some_and(|token| state.control_plane_tokens.contains_key(&token));
     if !known {
         let response = Response::json(401, control_plane_error(401, "Unauthorized"));
         return refuse(state, "access_tokens: unknown bearer".into(), response);
@@ -456,7 +522,7 @@ fn check_jwt(request: &Request, state: &mut State) -> Response {
     if state.behaviour.check_unavailable {
         return Response::text(503, "<html>Service Unavailable</html>");
     }
-    if state.behaviour.sessions_invalid || !state.control_plane_tokens.contains(&token) {
+    if state.behaviour.sessions_invalid || !state.control_plane_tokens.contains_key(&token) {
         return Response::json(401, control_plane_error(401, "token is expired or was revoked"));
     }
     Response::json(200, json!({"error": null, "claims": {"sub": USER_ID}}))

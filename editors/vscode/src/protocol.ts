@@ -65,6 +65,13 @@ export type Compatibility =
  * Every type of the sidecar's protocol, by name
  */
 export interface SidecarProtocol {
+  CloudResourcesParams?: CloudResourcesParams;
+  CloudEnvironment?: CloudEnvironment;
+  CloudKafkaCluster?: CloudKafkaCluster;
+  CloudOrganization?: CloudOrganization;
+  CloudSchemaRegistry?: CloudSchemaRegistry;
+  FlinkComputePool?: FlinkComputePool;
+  CloudResourcesResult?: CloudResourcesResult;
   SignInParams?: SignInParams;
   SignInResult?: SignInResult;
   IdParams?: IdParams;
@@ -185,6 +192,107 @@ export interface SidecarProtocol {
   SubjectsListResult?: SubjectsListResult;
   VersionsListParams?: VersionsListParams;
   VersionsListResult?: VersionsListResult;
+}
+/**
+ * Params of `ccloud/resources`.
+ */
+export interface CloudResourcesParams {
+  /**
+   * The signed-in CCLOUD connection.
+   */
+  connection_id: string;
+  /**
+   * Read the control plane again instead of answering from the cache (results are kept 30 s).
+   */
+  refresh?: boolean;
+  /**
+   * How long the request may take; default the check timeout.
+   */
+  timeout_ms?: number | null;
+}
+export interface CloudEnvironment {
+  flink_compute_pools: FlinkComputePool[];
+  /**
+   * Such as `env-a1b2c3`.
+   */
+  id: string;
+  kafka_clusters: CloudKafkaCluster[];
+  name: string;
+  /**
+   * The environment's Schema Registry; absent when the environment has none.
+   */
+  schema_registry?: CloudSchemaRegistry | null;
+}
+export interface FlinkComputePool {
+  /**
+   * Such as `lfcp-a1b2c3`.
+   */
+  id: string;
+  /**
+   * The most Confluent Flink Units the pool may use.
+   */
+  max_cfu: number;
+  name: string;
+  provider: string;
+  region: string;
+}
+export interface CloudKafkaCluster {
+  /**
+   * `host:port`, as a Kafka client takes it (the protocol prefix such as `SASL_SSL://` removed).
+   */
+  bootstrap_servers: string;
+  /**
+   * Such as `lkc-a1b2c3`: the `cluster_id` data-plane requests name.
+   */
+  id: string;
+  name: string;
+  /**
+   * The cloud provider, such as `AWS`, `GCP` or `AZURE`.
+   */
+  provider: string;
+  /**
+   * Such as `us-east-2`.
+   */
+  region: string;
+  /**
+   * The cluster's Kafka REST v3 endpoint, such as `https://pkc-x.us-east-2.aws.confluent.cloud:443`.
+   */
+  rest_endpoint: string;
+}
+export interface CloudSchemaRegistry {
+  /**
+   * Such as `lsrc-a1b2c3`.
+   */
+  id: string;
+  /**
+   * Such as `https://psrc-x.us-east-2.aws.confluent.cloud`.
+   */
+  uri: string;
+}
+export interface CloudOrganization {
+  /**
+   * Whether this is the organization of the connection's session.
+   */
+  current: boolean;
+  id: string;
+  name: string;
+}
+/**
+ * Result of `ccloud/resources`.
+ */
+export interface CloudResourcesResult {
+  /**
+   * The current organization's environments, in the order Confluent Cloud lists them.
+   */
+  environments: CloudEnvironment[];
+  /**
+   * The organizations the user belongs to; `current` marks the session's.
+   */
+  organizations: CloudOrganization[];
+  /**
+   * When Confluent Cloud was read (RFC 3339, UTC): a cached answer keeps the time it was read.
+   */
+  read_at: string;
 }
 /**
  * Params of `ccloud/signIn`.
@@ -1542,6 +1650,7 @@ export const Methods = {
   refreshConnection: "connections/refresh",
   signIn: "ccloud/signIn",
   signOut: "ccloud/signOut",
+  listCloudResources: "ccloud/resources",
   listTopics: "kafka/topics/list",
   describeTopic: "kafka/topics/describe",
   createTopic: "kafka/topics/create",
@@ -1591,6 +1700,9 @@ export const ErrorCodes = {
   patchConflict: -32012,
   ccloudSignInFailed: -32020,
   notCcloud: -32021,
+  ccloudSignedOut: -32022,
+  ccloudRefused: -32023,
+  ccloudUnavailable: -32024,
   kafkaUnavailable: -32030,
   noKafkaCluster: -32031,
   notSupported: -32032,

@@ -7,6 +7,7 @@
 //! Every message says which call failed and what the server said. Tokens are never logged.
 
 mod callback;
+pub mod resources;
 
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
@@ -194,19 +195,19 @@ impl CCloudClient {
             message: format!("Cannot reach Confluent Cloud: {reason}"),
             transient: true,
         })?;
-        let (control_plane, user) = self.create_session(&http, &id_token, organization_id).await?;
+        let (control_plane, user, organization_id) = self.create_session(&http, &id_token, organization_id).await?;
         let data_plane = self.access_token(&http, &control_plane).await?;
-        Ok(SignedIn { control_plane, data_plane, user })
+        Ok(SignedIn { control_plane, data_plane, user, organization_id })
     }
 
     /// `POST /api/sessions {id_token, org_resource_id?}`: the control-plane token arrives in the
-    /// `auth_token` cookie, the user in the body.
+    /// `auth_token` cookie, the user and the organization (`organization.resource_id`) in the body.
     async fn create_session(
         &self,
         http: &reqwest::Client,
         id_token: &SecretToken,
         organization_id: Option<String>,
-    ) -> Result<(SecretToken, UserInfo), CCloudError> {
+    ) -> Result<(SecretToken, UserInfo, Option<String>), CCloudError> {
         let url = format!("{}/api/sessions", self.control_plane);
         let call = format!("POST {url}");
         let mut body = serde_json::json!({ "id_token": id_token.expose() });
@@ -244,7 +245,8 @@ impl CCloudClient {
                 ),
                 transient: false,
             })?;
-        Ok((SecretToken::new(token), user_info(body.get("user"))))
+        let organization_id = body.pointer("/organization/resource_id").and_then(Value::as_str).map(str::to_string);
+        Ok((SecretToken::new(token), user_info(body.get("user")), organization_id))
     }
 
     /// `POST /api/access_tokens {}` with the control-plane token: the data-plane token.

@@ -177,8 +177,12 @@ async fn on_callback(shared: &Shared, query: CallbackQuery) -> CallbackOutcome {
                 user: signed_in.user,
                 requires_authentication_at: date::rfc3339(ends),
             };
-            let tokens =
-                Tokens { refresh_token, control_plane: signed_in.control_plane, data_plane: signed_in.data_plane };
+            let tokens = Tokens {
+                refresh_token,
+                control_plane: signed_in.control_plane,
+                data_plane: signed_in.data_plane,
+                organization_id: signed_in.organization_id,
+            };
             let left = shared.drive(id, entry, event, Fresh::Opened(tokens), next_epoch);
             store.perform(&left);
             tracing::info!(connection = id, "signed in to Confluent Cloud");

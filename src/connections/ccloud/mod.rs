@@ -16,8 +16,9 @@
 //! `callback` (sign-in, sign-out, the browser's redirect), `session` (refresh, `check_jwt`, the
 //! end of the session) and `organization` (switching the session to another organization).
 
+mod access;
 mod callback;
-mod date;
+pub mod date;
 pub mod machine;
 mod organization;
 pub mod schedule;
@@ -28,6 +29,7 @@ mod status;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use access::CCloudAccess;
 pub use machine::MAX_FAILED_REFRESHES;
 use machine::{Effect, Event};
 pub(super) use organization::{
@@ -82,6 +84,8 @@ struct Tokens {
     /// Held for the data-plane calls to come (Kafka and Schema Registry in Confluent Cloud).
     #[allow(dead_code)]
     data_plane: SecretToken,
+    /// The session's organization, as Confluent Cloud reported it when the session opened.
+    organization_id: Option<String>,
 }
 
 impl Tokens {
@@ -89,6 +93,7 @@ impl Tokens {
     fn renew(&mut self, signed_in: &SignedIn) {
         self.control_plane = signed_in.control_plane.clone();
         self.data_plane = signed_in.data_plane.clone();
+        self.organization_id = signed_in.organization_id.clone();
     }
 }
 

@@ -87,6 +87,8 @@ pub struct SignedIn {
     pub control_plane: SecretToken,
     pub data_plane: SecretToken,
     pub user: UserInfo,
+    /// The organization the session is in, as Confluent Cloud reported it (`None` when it did not).
+    pub organization_id: Option<String>,
 }
 
 /// Which call of the chain a [`CCloudError`] comes from.

@@ -1,4 +1,5 @@
-//! `ccloud/*`: Confluent Cloud sign-in and sign-out, one method per file.
+//! `ccloud/*`: Confluent Cloud sign-in, sign-out and resources, one method per file.
 
+mod resources;
 mod sign_in;
 mod sign_out;
