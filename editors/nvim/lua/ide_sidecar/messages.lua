@@ -405,8 +405,7 @@ function M.produce(bufnr, connection_id, topic)
     return
   end
   local where = params.topic .. " @ " .. params.connection_id
-  local dry = vim.deepcopy(params)
-  dry.dry_run = true
+  local dry = vim.tbl_extend("force", {}, params, { dry_run = true })
   notify("checking " .. plural(#params.records, "record", "records") .. " for " .. where .. " (a dry run)…")
   sidecar().produce(dry, function(err, result)
     if err then

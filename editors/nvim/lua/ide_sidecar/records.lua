@@ -183,7 +183,11 @@ function M.produce_params(text, target)
   if type(document.records) ~= "table" or next(document.records) == nil then
     return nil, "the document has no records: write {\"records\": [{\"key\": ..., \"value\": ...}]}"
   end
-  local params = vim.deepcopy(document)
+  -- A shallow copy: vim.deepcopy cannot copy vim.NIL (a tombstone's null) on Neovim 0.7.
+  local params = {}
+  for key, value in pairs(document) do
+    params[key] = value
+  end
   params.dry_run = nil
   for _, field in ipairs({ "connection_id", "topic" }) do
     if params[field] == nil or params[field] == vim.NIL then
