@@ -457,7 +457,7 @@ function M.produce_template(connection_id, topic)
   vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, {
     "{",
     '  "records": [',
-    '    { "key": "key-1", "value": { "hello": "world" }, "headers": [{ "key": "source", "value": "nvim" }] }',
+    '    { "key": { "data": "key-1" }, "value": { "data": { "hello": "world" } }, "headers": [{ "key": "source", "value": "nvim" }] }',
     "  ]",
     "}",
   })

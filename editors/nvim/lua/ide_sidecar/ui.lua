@@ -57,6 +57,14 @@ local function list_buffer()
   return nil
 end
 
+--- Stops an expanded connection's lag watch.
+local function stop_watch(entry)
+  if entry.watch_id then
+    sidecar().unwatch_lag(entry.watch_id)
+    entry.watch_id = nil
+  end
+end
+
 --- Redraws the list buffer, if there is one.
 function M.rerender()
   -- A deleted connection (or every one, when the sidecar stopped) is no longer expanded. Its watch is stopped only
@@ -120,13 +128,6 @@ function M.children(connection)
     return records.group_line(group, entry.lag[group.group_id])
   end, function(group) return { group = group.group_id } end)
   return out
-end
-
-local function stop_watch(entry)
-  if entry.watch_id then
-    sidecar().unwatch_lag(entry.watch_id)
-    entry.watch_id = nil
-  end
 end
 
 --- Reads an expanded connection's topics and groups, and watches the groups' lag while it stays expanded.
