@@ -619,6 +619,20 @@ local function main()
     check_lines()
     eq(vim.tbl_count(seen), 12, "every record once, paged with the cursor")
     assert(noted("at the end of " .. topic), "the end is said")
+    -- The cap drops the oldest lines (10,000 in use; 10 here).
+    local all = messages_lines()
+    messages.MAX_RECORDS = 10
+    vim.cmd("IdeSidecarFrom beginning")
+    while not messages.state().at_end or messages.state().loading do
+      wait_for("a page under the cap", function() return not messages.state().loading end)
+      if not messages.state().at_end then vim.cmd("normal ]p") end
+    end
+    messages.MAX_RECORDS = 10000
+    local kept, known = messages_lines(), {}
+    for _, line in ipairs(all) do known[line] = true end
+    eq(#kept, 10, "lines under the cap")
+    for _, line in ipairs(kept) do assert(known[line], "a record seen before: " .. line) end
+    eq(messages.state().dropped, 2, "the two oldest lines dropped")
     local wanted = vim.json.decode(messages_lines()[2])
     vim.cmd("IdeSidecarFrom " .. wanted.partition .. ":" .. wanted.offset)
     wait_for("the page from an offset", function() return not messages.state().loading end)

@@ -312,6 +312,7 @@ function M.open(connection_id, topic, opts)
       vim.keymap.set("n", lhs, fn, { buffer = bufnr, nowait = true, silent = true, desc = desc })
     end
     map("]p", function() M.next_page(bufnr) end, "ide-sidecar: the next page of records")
+    map("T", function() M.toggle_tail(bufnr) end, "ide-sidecar: start or stop following new records")
     map("q", function() vim.cmd("bwipeout " .. bufnr) end, "ide-sidecar: close the message buffer (ends its tail)")
     map("P", function() M.produce_template(connection_id, topic) end, "ide-sidecar: a buffer to produce records to this topic")
     local group = vim.api.nvim_create_augroup("ide_sidecar_messages_" .. bufnr, { clear = true })
