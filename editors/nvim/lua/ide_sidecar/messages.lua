@@ -289,6 +289,23 @@ local function use_statusline(win)
   vim.wo[win].statusline = "%!v:lua.require'ide_sidecar.messages'.statusline()"
 end
 
+--- Shows a buffer for reading: from the connections list, in the window above it (taking the place of an empty
+--- buffer there, else splitting it), so that the list stays as it is; elsewhere in a new split.
+local function show_above_list(bufnr)
+  if vim.bo.filetype == "ide-sidecar" and vim.fn.winnr("k") ~= vim.fn.winnr() then
+    vim.cmd("wincmd k")
+    local shown = vim.api.nvim_get_current_buf()
+    local empty = vim.api.nvim_buf_get_name(shown) == "" and not vim.bo[shown].modified and vim.api.nvim_buf_line_count(shown) == 1
+      and vim.api.nvim_buf_get_lines(shown, 0, 1, false)[1] == ""
+    if not empty then
+      vim.cmd("split")
+    end
+  else
+    vim.cmd("split")
+  end
+  vim.api.nvim_win_set_buf(0, bufnr)
+end
+
 --- Opens (or shows again) the message buffer of a topic and loads its latest records. opts.start: what
 --- :IdeSidecarFrom takes. Returns the buffer.
 function M.open(connection_id, topic, opts)
@@ -335,8 +352,7 @@ function M.open(connection_id, topic, opts)
   if #wins > 0 then
     vim.api.nvim_set_current_win(wins[1])
   else
-    vim.cmd(vim.bo.filetype == "ide-sidecar" and "topleft split" or "split")
-    vim.api.nvim_win_set_buf(0, bufnr)
+    show_above_list(bufnr)
   end
   use_statusline(vim.api.nvim_get_current_win())
   if opts.start then
@@ -447,8 +463,8 @@ end
 
 --- A new buffer to write records for a topic, holding an example document; :IdeSidecarProduce sends it.
 function M.produce_template(connection_id, topic)
-  vim.cmd("new")
-  local bufnr = vim.api.nvim_get_current_buf()
+  local bufnr = vim.api.nvim_create_buf(false, true)
+  show_above_list(bufnr)
   vim.bo[bufnr].buftype = "nofile"
   vim.bo[bufnr].bufhidden = "wipe"
   vim.bo[bufnr].swapfile = false
