@@ -729,6 +729,11 @@ local function main()
     local page = call("kafka/records/consume", { connection_id = "nvim-test", topic = topic .. "-in", start = { from = "beginning" } })
     -- (tansu's high watermark counts one batch as one offset, so only the first record is read back here.)
     eq({ page.records[1].key.data, page.records[1].value.data }, { "a", { id = 1 } }, "the record written")
+    -- A document the sidecar refuses whole (a key that is not {data, ...}): its problem with the path, nothing written.
+    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, { '{"records": [{"key": "a"}]}' })
+    vim.cmd("IdeSidecarProduce")
+    wait_for("the refusal", function() return noted("Could not produce to " .. topic .. "-in @ nvim-test: records[0].key") ~= nil end)
+    contains(messages.result_lines()[1], "refused, nothing was written", "the result window says so")
     -- A buffer that is not JSON: nothing is sent, the message says what to write.
     vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, { "{records" })
     vim.cmd("IdeSidecarProduce")

@@ -5,7 +5,7 @@ local spec_builder = require("ide_sidecar.spec")
 local M = {}
 
 local LIST_NAME = "ide-sidecar://connections"
-local HELP = "<CR> details/messages  o topics  p produce  a add  c Confluent Cloud  e edit/rename  t test  r refresh  d delete  s sign in  R reload  q close"
+local HELP = "<CR> details/records  o topics  p produce  a add  c cloud  e edit  t test  r refresh  d delete  s sign in  R reload  q close"
 -- Line number -> connection id, for the list buffer's keys.
 local line_ids = {}
 -- Line number -> what a line under an expanded connection is about: { topic = name } or { group = id }.
