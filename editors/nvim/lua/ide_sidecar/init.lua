@@ -51,6 +51,8 @@ local state = {
   -- Notifications for an id whose request has not been answered yet (the reply and the first batch race through
   -- the scheduler): handed over when the reply registers the id.
   early = {},
+  -- Ids of streams this client stopped: a notification still on its way for one is dropped, not kept as early.
+  closed = {},
 }
 
 -- Client methods became `client:request(...)` in 0.11; before that they are plain functions.
@@ -230,6 +232,9 @@ end
 --- Hands a data-plane notification to whoever holds its id; keeps it for a moment when nobody does yet.
 local function route(id, kind, params)
   local stream = state.streams[id]
+  if not stream and state.closed[id] then
+    return
+  end
   if stream then
     if kind == "ended" then
       state.streams[id] = nil
@@ -272,7 +277,7 @@ end
 --- Ends every stream when the sidecar stops: their notifications will not come.
 local function end_streams(why)
   local streams = state.streams
-  state.streams, state.early = {}, {}
+  state.streams, state.early, state.closed = {}, {}, {}
   for id, stream in pairs(streams) do
     if stream.on_ended then
       pcall(stream.on_ended, { subscription_id = id, watch_id = id, reason = "SIDECAR_STOPPED", message = why })
@@ -672,8 +677,10 @@ end
 
 --- Stops a tail; its kafka/tail/ended (reason UNTAIL) still reaches on_ended. callback(err).
 function M.untail(subscription_id, callback)
+  state.closed[subscription_id] = true
   M.request(protocol.methods.untailRecords, { subscription_id = subscription_id }, function(err)
-    if err and err.code == protocol.errors.tailNotFound then
+    if err then
+      -- Already ended (or never known): no kafka/tail/ended will come for it.
       state.streams[subscription_id] = nil
     end
     if callback then
@@ -698,6 +705,7 @@ end
 --- Stops a lag watch (kafka/lag/unwatch); callback(err).
 function M.unwatch_lag(watch_id, callback)
   state.streams[watch_id] = nil
+  state.closed[watch_id] = true
   M.request(protocol.methods.unwatchLag, { watch_id = watch_id }, function(err)
     if callback then
       callback(err)
