@@ -440,6 +440,11 @@ function M.produce(bufnr, connection_id, topic)
     end
     local refused = #result.records - ok
     local prompt = string.format("Write %s to %s?%s", plural(ok, "record", "records"), where, refused > 0 and string.format(" (%d with errors will not be)", refused) or "")
+    -- The question may cover the result window (inputlist scrolls the screen): it names the errors itself.
+    local errors = vim.tbl_filter(function(line) return line:find("^records%[%d+%]: error") ~= nil end, lines)
+    if #errors > 0 then
+      prompt = prompt .. " " .. table.concat(vim.list_slice(errors, 1, 3), "; ") .. (#errors > 3 and "; …" or "")
+    end
     confirm(prompt, "Write them", function(yes)
       if not yes then
         notify("nothing was written to " .. where)
