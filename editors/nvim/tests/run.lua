@@ -576,6 +576,18 @@ local function main()
     call("kafka/groups/resetOffsets", { connection_id = "nvim-test", group_id = "nvim-group", topic = topic, to = "latest" })
     ok = pcall(wait_for, "the new lag", function() return list():find("nvim-group  Empty, 0 members, lag 0", 1, true) ~= nil end)
     assert(ok, "timed out waiting for the new lag in the list:\n" .. list())
+    -- <CR> on the group: its partitions' offsets and lag.
+    for index, line in ipairs(require("ide_sidecar.ui").list_lines()) do
+      if line:find("      nvim-group", 1, true) then row = index end
+    end
+    vim.api.nvim_win_set_cursor(0, { row, 0 })
+    vim.cmd("execute \"normal \\<CR>\"")
+    wait_for("the group's details", function() return vim.api.nvim_buf_get_lines(0, 0, 1, false)[1]:find("^Consumer group nvim%-group") ~= nil end)
+    local details = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+    contains(details, "Consumer group nvim-group  Empty  total lag 0", "the heading")
+    contains(details, topic .. "  0  ", "a partition's line")
+    vim.cmd("normal q")
+    eq(vim.api.nvim_buf_get_name(0), "ide-sidecar://connections", "back in the list")
   end)
 
   local message_buffer

@@ -292,6 +292,50 @@ function M.details(id)
   vim.wo.wrap = true
 end
 
+--- The lines of a consumer group's details (kafka/groups/describe): state, members, and per partition the committed
+--- offset, the latest offset and the lag.
+function M.group_lines(group)
+  local records = require("ide_sidecar.records")
+  local lines = {
+    string.format("Consumer group %s  %s  total lag %s", group.group_id, tostring(group.state), records.encode(group.total_lag)),
+    "",
+    string.format("Members (%d):", #(group.members or {})),
+  }
+  for _, member in ipairs(group.members or {}) do
+    local assigned = {}
+    for _, assignment in ipairs(member.assignments or {}) do
+      table.insert(assigned, assignment.topic .. " " .. table.concat(vim.tbl_map(tostring, assignment.partitions or {}), ","))
+    end
+    table.insert(lines, string.format("  %s  %s  %s  %s", member.client_id or "", member.host or "", member.member_id or "", table.concat(assigned, "; ")))
+  end
+  table.insert(lines, "")
+  table.insert(lines, "topic  partition  committed  latest  lag")
+  for _, partition in ipairs(group.partitions or {}) do
+    table.insert(lines, string.format("%s  %s  %s  %s  %s", partition.topic, records.encode(partition.partition), records.encode(partition.committed_offset),
+      records.encode(partition.latest_offset), records.encode(partition.lag)))
+  end
+  return lines
+end
+
+--- <CR> on a consumer group: its details in a window (q closes it).
+function M.group_details(id, group_id)
+  sidecar().request(require("ide_sidecar.protocol").methods.describeGroup, { connection_id = id, group_id = group_id }, function(err, group)
+    if err then
+      notify(status.describe_error("describe the group '" .. group_id .. "'", err), vim.log.levels.ERROR)
+      return
+    end
+    local bufnr = vim.api.nvim_create_buf(false, true)
+    vim.bo[bufnr].buftype = "nofile"
+    vim.bo[bufnr].bufhidden = "wipe"
+    vim.bo[bufnr].swapfile = false
+    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, M.group_lines(group))
+    vim.bo[bufnr].modifiable = false
+    vim.keymap.set("n", "q", close_window, { buffer = bufnr, nowait = true, silent = true })
+    vim.cmd("belowright split")
+    vim.api.nvim_win_set_buf(0, bufnr)
+  end)
+end
+
 function M.open_list()
   local bufnr = list_buffer()
   if not bufnr then
@@ -324,6 +368,8 @@ function M.open_list()
       local id, target = target_under_cursor()
       if id and target and target.topic then
         require("ide_sidecar.messages").open(id, target.topic)
+      elseif id and target and target.group then
+        M.group_details(id, target.group)
       elseif id then
         M.details(id)
       else
