@@ -187,7 +187,9 @@ local function child_nvim(init_lines)
 end
 
 local function main()
-  local binary = os.getenv("IDE_SIDECAR_BIN") or (repo .. "/target/debug/ide-sidecar")
+  -- IDE_SIDECAR_BIN, else the build of CARGO_TARGET_DIR when set, else the repository's target/debug.
+  local target_dir = os.getenv("CARGO_TARGET_DIR")
+  local binary = os.getenv("IDE_SIDECAR_BIN") or ((target_dir and target_dir ~= "" and target_dir or (repo .. "/target")) .. "/debug/ide-sidecar")
   assert(executable_file(binary), "no sidecar binary at " .. binary .. ": run `cargo build` or set IDE_SIDECAR_BIN")
   say("nvim " .. tostring(vim.version().major) .. "." .. tostring(vim.version().minor) .. "." .. tostring(vim.version().patch) .. ", sidecar " .. binary)
 
@@ -346,6 +348,9 @@ local function main()
     local report = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
     contains(report, "the sidecar binary: " .. binary, "the binary")
     contains(report, "running: ide-sidecar", "the sidecar")
+    contains(report, "(ide-sidecar ", "the binary's version")
+    contains(report, "kafka/records/consume", "the methods it announces")
+    contains(report, "the sidecar has every method the plugin calls", "nothing missing")
     assert(not report:find("ERROR", 1, true), "no error in " .. report)
     vim.cmd("bwipeout!")
   end)
@@ -490,6 +495,263 @@ local function main()
     -- Back to what the sidecar last said, newer than anything injected, for the steps that follow.
     sidecar.handle_event(event("CONNECTED", 1002, current.status.kafka_cluster))
     eq(sidecar.get("nvim-test").status.kafka_cluster.state, "SUCCESS", "restored")
+  end)
+
+  step("records as JSON lines, starts, produce documents and results (pure functions)", function()
+    local records = require("ide_sidecar.records")
+    local record = vim.json.decode([[{"value":{"format":"BYTES","data":"AAE=","error":"unknown schema id 7"},"key":{"format":"NULL"},
+      "headers":[],"timestamp_type":"CREATE_TIME","timestamp":1765000000123,"offset":42,"partition":1}]], { luanil = { object = true } })
+    eq(records.line(record), '{"partition":1,"offset":42,"timestamp":1765000000123,"timestamp_type":"CREATE_TIME",'
+      .. '"key":{"format":"NULL","data":null},"value":{"format":"BYTES","data":"AAE=","error":"unknown schema id 7"},"headers":[]}', "a record's line")
+    eq(records.encode({ b = 1, a = { 2.5, "x" }, c = vim.empty_dict() }), '{"a":[2.5,"x"],"b":1,"c":{}}', "sorted keys")
+    local now = 1765000000000
+    eq({ records.parse_start("beginning", now) }, { { from = "beginning" }, nil, "the beginning" }, "beginning")
+    eq(records.parse_start("", now), nil, "latest")
+    eq(records.parse_start("-15m", now), { from = "timestamp", timestamp = now - 900000 }, "a time ago")
+    eq(records.parse_start("2025-12-06T05:46:40", now), { from = "timestamp", timestamp = 1765000000000 }, "a UTC time")
+    eq(records.parse_start("1765000000000", now), { from = "timestamp", timestamp = 1765000000000 }, "epoch ms")
+    eq(records.parse_start("0:5,1:7", now), { from = "offsets", offsets = { { partition = 0, offset = 5 }, { partition = 1, offset = 7 } } }, "offsets")
+    local none, why = records.parse_start("yesterday", now)
+    eq(none, nil, "not a start")
+    contains(why, "partition:offset", "says what it takes")
+    local params = records.produce_params('{"records":[{"value":"v"}]}', { connection_id = "c", topic = "t" })
+    eq(params, { connection_id = "c", topic = "t", records = { { value = "v" } } }, "params from a document and a target")
+    eq(records.produce_params('[{"value":null}]', { connection_id = "c", topic = "t" }).records[1].value, vim.NIL, "a bare array, a tombstone")
+    local _, bad = records.produce_params("{records:", {})
+    contains(bad, "the buffer is not JSON", "not JSON")
+    local _, no_topic = records.produce_params('{"records":[{}]}', {})
+    contains(no_topic, ":IdeSidecarProduce {connection} {topic}", "no topic")
+    local lines, ok = records.produce_report({ records = { { partition = 0, offset = 7, timestamp = now, key_size = 1, value_size = 2 },
+      { error = { source = "records[1].value.data", message = "invalid base64" } } } }, false)
+    eq(ok, 1, "ok records")
+    eq(lines, { "records[0]: partition 0, offset 7, timestamp 1765000000000 (key 1 byte, value 2 bytes)", "records[1]: error at records[1].value.data: invalid base64" }, "report")
+  end)
+
+  local topic = "nvim-orders"
+  local function call(method, params)
+    local done
+    sidecar.request(method, params, function(err, result) done = { err = err, result = result } end)
+    wait_for(method, function() return done ~= nil end)
+    eq(done.err, nil, method .. " error")
+    return done.result
+  end
+  -- One request per record: tansu's high watermark counts a batch of records as one offset.
+  local function write(values)
+    for index, value in ipairs(values) do
+      call("kafka/records/produce", { connection_id = "nvim-test", topic = topic, records = { { key = { data = "k" .. index }, value = { data = value } } } })
+    end
+  end
+  local function messages_lines()
+    return vim.api.nvim_buf_get_lines(vim.fn.bufnr("ide-sidecar://messages/nvim-test/" .. topic), 0, -1, false)
+  end
+
+  step("o on a connection lists its topics with partition counts and its groups with live lag (kafka/lag)", function()
+    call("kafka/topics/create", { connection_id = "nvim-test", topic = topic, partitions = 2 })
+    local values = {}
+    for index = 1, 12 do
+      table.insert(values, { n = index, note = index % 5 == 0 and "needle here" or "hay" })
+    end
+    write(values)
+    -- A group that has committed offsets (positioned at the beginning): its lag is the 12 records.
+    call("kafka/groups/resetOffsets", { connection_id = "nvim-test", group_id = "nvim-group", topic = topic, to = "earliest" })
+    require("ide_sidecar.ui").lag_interval_ms = 500
+    vim.cmd("IdeSidecarList")
+    local row
+    for index, line in ipairs(require("ide_sidecar.ui").list_lines()) do
+      if line:find("[nvim-test]", 1, true) and not row then row = index end
+    end
+    vim.api.nvim_win_set_cursor(0, { row, 0 })
+    vim.cmd("normal o")
+    local function list()
+      return table.concat(require("ide_sidecar.ui").list_lines(), "\n")
+    end
+    wait_for("the topic in the list", function() return list():find(topic .. "  (2 partitions)", 1, true) ~= nil end)
+    contains(list(), "Topics (1)", "the topics' heading")
+    -- The lag as the sidecar computes it (tansu's offsets are its own business; the list must show the same).
+    local lag = call("kafka/groups/describe", { connection_id = "nvim-test", group_id = "nvim-group" }).total_lag
+    assert(lag > 0, "a lag to catch up: " .. tostring(lag))
+    local ok = pcall(wait_for, "the group's lag", function() return list():find("nvim-group  Empty, 0 members, lag " .. lag, 1, true) ~= nil end)
+    assert(ok, "timed out waiting for the group's lag in the list:\n" .. list())
+    -- The group catches up: the watch reports the new lag and the list follows.
+    call("kafka/groups/resetOffsets", { connection_id = "nvim-test", group_id = "nvim-group", topic = topic, to = "latest" })
+    ok = pcall(wait_for, "the new lag", function() return list():find("nvim-group  Empty, 0 members, lag 0", 1, true) ~= nil end)
+    assert(ok, "timed out waiting for the new lag in the list:\n" .. list())
+    -- <CR> on the group: its partitions' offsets and lag.
+    for index, line in ipairs(require("ide_sidecar.ui").list_lines()) do
+      if line:find("      nvim-group", 1, true) then row = index end
+    end
+    vim.api.nvim_win_set_cursor(0, { row, 0 })
+    vim.cmd("execute \"normal \\<CR>\"")
+    wait_for("the group's details", function() return vim.api.nvim_buf_get_lines(0, 0, 1, false)[1]:find("^Consumer group nvim%-group") ~= nil end)
+    local details = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+    contains(details, "Consumer group nvim-group  Empty  total lag 0", "the heading")
+    contains(details, topic .. "  0  ", "a partition's line")
+    vim.cmd("normal q")
+    eq(vim.api.nvim_buf_get_name(0), "ide-sidecar://connections", "back in the list")
+  end)
+
+  local message_buffer
+  step("<CR> on a topic opens its records as JSON lines; ]p pages on with the cursor; :IdeSidecarFrom starts again", function()
+    local messages = require("ide_sidecar.messages")
+    messages.PAGE_SIZE = 5
+    local row
+    for index, line in ipairs(require("ide_sidecar.ui").list_lines()) do
+      if line:find("      " .. topic, 1, true) then row = index end
+    end
+    assert(row, "the topic's line")
+    vim.api.nvim_win_set_cursor(0, { row, 0 })
+    vim.cmd("execute \"normal \\<CR>\"")
+    message_buffer = vim.api.nvim_get_current_buf()
+    eq(vim.api.nvim_buf_get_name(message_buffer), "ide-sidecar://messages/nvim-test/" .. topic, "the buffer's name")
+    eq({ vim.bo.buftype, vim.bo.filetype }, { "nofile", "json" }, "a JSON scratch buffer")
+    wait_for("the first page", function() return not messages.state().loading and messages.state().count > 0 end)
+    vim.cmd("IdeSidecarFrom beginning")
+    wait_for("the first page from the beginning", function() return not messages.state().loading and messages.state().count > 0 end)
+    eq(#messages_lines(), 5, "one page of 5")
+    local seen = {}
+    local function check_lines()
+      for _, line in ipairs(messages_lines()) do
+        assert(line:match('^{"partition":%d,"offset":%d+,"timestamp":%d+,"timestamp_type":"CREATE_TIME","key":{"format":"STRING","data":"k%d+"},"value":{"format":"JSON","data":{'), "a record line: " .. line)
+        local record = vim.json.decode(line)
+        seen[record.partition .. ":" .. record.offset] = true
+      end
+    end
+    check_lines()
+    eq(vim.tbl_count(seen), 5, "5 distinct records")
+    local pages = 0
+    while not messages.state().at_end do
+      pages = pages + 1
+      assert(pages < 10, "too many pages")
+      local before = messages.state().count
+      vim.cmd("normal ]p")
+      wait_for("page " .. pages, function() return not messages.state().loading end)
+      assert(messages.state().count > before or messages.state().at_end, "a page added records")
+    end
+    seen = {}
+    check_lines()
+    eq(vim.tbl_count(seen), 12, "every record once, paged with the cursor")
+    assert(noted("at the end of " .. topic), "the end is said")
+    -- The cap drops the oldest lines (10,000 in use; 10 here).
+    local all = messages_lines()
+    messages.MAX_RECORDS = 10
+    vim.cmd("IdeSidecarFrom beginning")
+    while not messages.state().at_end or messages.state().loading do
+      wait_for("a page under the cap", function() return not messages.state().loading end)
+      if not messages.state().at_end then vim.cmd("normal ]p") end
+    end
+    messages.MAX_RECORDS = 10000
+    local kept, known = messages_lines(), {}
+    for _, line in ipairs(all) do known[line] = true end
+    eq(#kept, 10, "lines under the cap")
+    for _, line in ipairs(kept) do assert(known[line], "a record seen before: " .. line) end
+    eq(messages.state().dropped, 2, "the two oldest lines dropped")
+    local wanted = vim.json.decode(messages_lines()[2])
+    vim.cmd("IdeSidecarFrom " .. wanted.partition .. ":" .. wanted.offset)
+    wait_for("the page from an offset", function() return not messages.state().loading end)
+    local first = vim.json.decode(messages_lines()[1])
+    eq({ first.partition, first.offset }, { wanted.partition, wanted.offset }, "the first record from the offset asked")
+  end)
+
+  step(":IdeSidecarSearch shows only the records containing a text (filter.contains), found by the sidecar", function()
+    local messages = require("ide_sidecar.messages")
+    messages.PAGE_SIZE = 500
+    vim.cmd("IdeSidecarFrom beginning")
+    wait_for("the page", function() return not messages.state().loading end)
+    vim.cmd("IdeSidecarSearch NEEDLE")
+    wait_for("the search's page", function() return not messages.state().loading end)
+    local lines = messages_lines()
+    eq(#lines, 2, "two records hold 'needle': " .. table.concat(lines, "\n"))
+    for _, line in ipairs(lines) do
+      contains(line, "needle here", "a match")
+    end
+    assert(noted('2 records matching "NEEDLE" in 12 records read'), "the message says what was read")
+    vim.cmd("IdeSidecarSearch")
+    wait_for("the page without a search", function() return not messages.state().loading end)
+    eq(#messages_lines(), 12, "all again")
+  end)
+
+  step(":IdeSidecarTail appends new records (kafka/records); wiping the buffer untails; kafka/tail/ended is shown", function()
+    local messages = require("ide_sidecar.messages")
+    -- At the end already: the tail continues from the page's cursor.
+    vim.cmd("IdeSidecarFrom beginning")
+    wait_for("the page", function() return not messages.state().loading end)
+    vim.cmd("IdeSidecarTail")
+    wait_for("the tail to start", function() return messages.state().tail_id ~= nil end)
+    write({ { n = 13, note = "tailed" } })
+    wait_for("the tailed record in the buffer", function()
+      local lines = messages_lines()
+      return #lines == 13 and lines[13]:find('"tailed"', 1, true) ~= nil
+    end)
+    -- Wiping the buffer untails.
+    local sent = {}
+    local real = sidecar.request
+    sidecar.request = function(method, params, callback)
+      table.insert(sent, method)
+      return real(method, params, callback)
+    end
+    vim.cmd("bwipeout " .. message_buffer)
+    sidecar.request = real
+    eq(sent, { "kafka/records/untail" }, "untail when wiped")
+    eq(messages.state(message_buffer), nil, "forgotten")
+    -- A tail that the sidecar ends is reported: the topic deleted.
+    local bufnr = messages.open("nvim-test", topic)
+    wait_for("the page", function() return not messages.state(bufnr).loading end)
+    messages.toggle_tail(bufnr)
+    wait_for("the tail to start", function() return messages.state(bufnr).tail_id ~= nil end)
+    call("kafka/topics/delete", { connection_id = "nvim-test", topic = topic })
+    wait_for("the tail's end to be shown", function() return noted("the tail of " .. topic .. " ended") ~= nil end)
+    eq(messages.state(bufnr).tail_id, nil, "no tail")
+    vim.cmd("bwipeout " .. bufnr)
+  end)
+
+  step(":IdeSidecarProduce writes the buffer's records after a dry run, showing each record's error or offset", function()
+    local messages = require("ide_sidecar.messages")
+    call("kafka/topics/create", { connection_id = "nvim-test", topic = topic .. "-in", partitions = 1 })
+    local bufnr = messages.produce_template("nvim-test", topic .. "-in")
+    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, {
+      '{"records": [',
+      '  {"key": {"data": "a"}, "value": {"data": {"id": 1}}},',
+      '  {"key": {"data": "b"}, "value": {"data": "!!! not base64", "format": "BYTES"}},',
+      '  {"key": {"data": "c"}, "value": null}',
+      "]}",
+    })
+    local dry_run
+    local asked = scripted({ { prompt = "Write 2 records to " .. topic .. "-in @ nvim-test? (1 with errors will not be)", choose = true } }, function()
+      local real_select = vim.ui.select
+      vim.ui.select = function(...)
+        dry_run = messages.result_lines()
+        return real_select(...)
+      end
+      local ok, err = pcall(function()
+        vim.cmd("IdeSidecarProduce")
+        wait_for("the result", function() return (messages.result_lines() or {})[1] and messages.result_lines()[1]:find("^Written") ~= nil end)
+      end)
+      vim.ui.select = real_select
+      assert(ok, err)
+    end)
+    eq(#asked, 1, "asked once")
+    eq(dry_run[1], "Dry run for " .. topic .. "-in @ nvim-test: 2 of 3 records can be written (nothing was written)", "the dry run's heading")
+    contains(dry_run[2], "records[0]: ok (key 1 byte, value 8 bytes)", "a good record")
+    contains(dry_run[3], "records[1]: error at records[1].value.data", "the bad record's source")
+    local result = messages.result_lines()
+    eq(result[1], "Written to " .. topic .. "-in @ nvim-test: 2 of 3 records", "the heading")
+    assert(result[2]:match("^records%[0%]: partition 0, offset 0, timestamp %d+"), "partition and offset: " .. result[2])
+    contains(result[3], "records[1]: error at records[1].value.data", "the error again")
+    assert(result[4]:match("^records%[2%]: partition 0, offset 1,"), "the tombstone: " .. result[4])
+    local page = call("kafka/records/consume", { connection_id = "nvim-test", topic = topic .. "-in", start = { from = "beginning" } })
+    -- (tansu's high watermark counts one batch as one offset, so only the first record is read back here.)
+    eq({ page.records[1].key.data, page.records[1].value.data }, { "a", { id = 1 } }, "the record written")
+    -- A document the sidecar refuses whole (a key that is not {data, ...}): its problem with the path, nothing written.
+    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, { '{"records": [{"key": "a"}]}' })
+    vim.cmd("IdeSidecarProduce")
+    wait_for("the refusal", function() return noted("Could not produce to " .. topic .. "-in @ nvim-test: records[0].key") ~= nil end)
+    contains(messages.result_lines()[1], "refused, nothing was written", "the result window says so")
+    -- A buffer that is not JSON: nothing is sent, the message says what to write.
+    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, { "{records" })
+    vim.cmd("IdeSidecarProduce")
+    contains(notes[#notes].message, "the buffer is not JSON", "not JSON")
+    vim.cmd("bwipeout! " .. bufnr)
+    call("kafka/topics/delete", { connection_id = "nvim-test", topic = topic .. "-in" })
   end)
 
   step("deleting an id that does not exist says so", function()

@@ -20,7 +20,8 @@ function M.check()
   end
   local binary = config.cmd[1]
   if vim.fn.executable(binary) == 1 then
-    ok("the sidecar binary: " .. vim.fn.exepath(binary))
+    local version = vim.trim(vim.fn.system({ binary, "--version" }))
+    ok("the sidecar binary: " .. vim.fn.exepath(binary) .. (vim.v.shell_error == 0 and (" (" .. version .. ")") or ""))
   else
     error("cannot run '" .. tostring(binary) .. "'", {
       "put ide-sidecar on PATH (cargo install --path . in the ide-sidecar repository)",
@@ -29,6 +30,28 @@ function M.check()
   end
   if sidecar.is_ready() then
     ok("running: " .. sidecar.server_version() .. ", " .. #sidecar.connections() .. " connection(s)")
+    local announced = sidecar.announced()
+    if announced and type(announced.methods) == "table" then
+      info("protocol " .. tostring(announced.protocol_version) .. ", methods: " .. table.concat(announced.methods, ", "))
+      -- What the plugin's commands call: a missing one means an older sidecar.
+      local have, missing = {}, {}
+      for _, method in ipairs(announced.methods) do
+        have[method] = true
+      end
+      for _, method in pairs(require("ide_sidecar.protocol").methods) do
+        if not have[method] then
+          table.insert(missing, method)
+        end
+      end
+      table.sort(missing)
+      if #missing == 0 then
+        ok("the sidecar has every method the plugin calls")
+      else
+        warn("this sidecar lacks " .. table.concat(missing, ", ") .. ": the commands that need them answer \"unknown method\"", { "update ide-sidecar" })
+      end
+    else
+      warn("the sidecar announced no methods (capabilities.experimental.sidecar): it may be too old for this plugin")
+    end
   elseif sidecar.problem() then
     warn(sidecar.problem())
   else

@@ -43,7 +43,16 @@ local state = {
   -- line (the README's localhost:9092 example must not greet every start with a warning to press Enter for).
   quiet = {},
   server_info = nil,
+  -- What the sidecar announced under capabilities.experimental.sidecar (methods, notifications, ...).
+  announced = nil,
   exit_code = nil,
+  -- Who gets each tail's and lag watch's notifications, by subscription or watch id: { on_data, on_ended }.
+  streams = {},
+  -- Notifications for an id whose request has not been answered yet (the reply and the first batch race through
+  -- the scheduler): handed over when the reply registers the id.
+  early = {},
+  -- Ids of streams this client stopped: a notification still on its way for one is dropped, not kept as early.
+  closed = {},
 }
 
 -- Client methods became `client:request(...)` in 0.11; before that they are plain functions.
@@ -220,6 +229,62 @@ function M.handle_event(event)
   end
 end
 
+--- Hands a data-plane notification to whoever holds its id; keeps it for a moment when nobody does yet.
+local function route(id, kind, params)
+  local stream = state.streams[id]
+  if not stream and state.closed[id] then
+    return
+  end
+  if stream then
+    if kind == "ended" then
+      state.streams[id] = nil
+    end
+    local fn = stream[kind == "ended" and "on_ended" or "on_data"]
+    if fn then
+      local ok, err = pcall(fn, params)
+      if not ok then
+        M.say("a handler of " .. tostring(id) .. " failed: " .. tostring(err), vim.log.levels.ERROR)
+      end
+    end
+    return
+  end
+  local early = state.early[id] or {}
+  -- An id nobody asks for (a reply that never came) must not grow without end.
+  if #early < 64 then
+    table.insert(early, { kind, params })
+  end
+  state.early[id] = early
+end
+
+local function stream_handler(id_field, kind)
+  return function(_, params)
+    vim.schedule(function()
+      route(params[id_field], kind, params)
+    end)
+  end
+end
+
+--- Registers the receiver of a stream's notifications and delivers those that came before the reply.
+local function open_stream(id, on_data, on_ended)
+  state.streams[id] = { on_data = on_data, on_ended = on_ended }
+  local early = state.early[id] or {}
+  state.early[id] = nil
+  for _, item in ipairs(early) do
+    route(id, item[1], item[2])
+  end
+end
+
+--- Ends every stream when the sidecar stops: their notifications will not come.
+local function end_streams(why)
+  local streams = state.streams
+  state.streams, state.early, state.closed = {}, {}, {}
+  for id, stream in pairs(streams) do
+    if stream.on_ended then
+      pcall(stream.on_ended, { subscription_id = id, watch_id = id, reason = "SIDECAR_STOPPED", message = why })
+    end
+  end
+end
+
 local function on_event(_, event)
   -- Handlers may run inside a libuv callback, where buffers cannot be changed: do the work on the main loop.
   vim.schedule(function()
@@ -288,6 +353,9 @@ end
 local function on_init(_, result)
   vim.schedule(function()
     state.server_info = result and result.serverInfo or nil
+    local capabilities = result and result.capabilities
+    local experimental = type(capabilities) == "table" and capabilities.experimental
+    state.announced = type(experimental) == "table" and experimental.sidecar or nil
     state.ready = true
     local queued = state.queue
     state.queue = {}
@@ -339,7 +407,13 @@ function M.start()
     cmd_env = { RUST_LOG = config.log_level },
     root_dir = (vim.uv or vim.loop).cwd(),
     init_options = empty_object(config.init_options),
-    handlers = { [protocol.notifications.connectionsEvent] = on_event },
+    handlers = {
+      [protocol.notifications.connectionsEvent] = on_event,
+      [protocol.notifications.tailBatch] = stream_handler("subscription_id", "data"),
+      [protocol.notifications.tailStopped] = stream_handler("subscription_id", "ended"),
+      [protocol.notifications.lagChanged] = stream_handler("watch_id", "data"),
+      [protocol.notifications.lagWatchEnded] = stream_handler("watch_id", "ended"),
+    },
     on_init = on_init,
     on_exit = function(code, signal)
       if state.client_id == this_id and state.ready and (code ~= 0 or (signal or 0) ~= 0) then
@@ -356,6 +430,7 @@ function M.start()
         state.ready = false
         state.client_id = nil
         state.connections, state.order, state.deleted, state.quiet = {}, {}, {}, {}
+        end_streams("The sidecar stopped: :IdeSidecarRestart starts it again")
         -- Killed by a signal, the exit code reads 0: the signal says it did not end on its own.
         if was_ready and (code ~= 0 or (signal or 0) ~= 0) then
           local why = (signal or 0) ~= 0 and string.format("killed by signal %s", signal) or string.format("exit code %s", code)
@@ -559,6 +634,82 @@ function M.add_ccloud(name, callback)
       return
     end
     M.sign_in(connection.id, callback)
+  end)
+end
+
+--- What the sidecar announced in `initialize` (capabilities.experimental.sidecar: methods, notifications, ...), or nil.
+function M.announced()
+  return state.announced and vim.deepcopy(state.announced) or nil
+end
+
+--- The topics of a connection (kafka/topics/list); callback(err, result) with result.data.
+function M.list_topics(connection_id, callback)
+  M.request(protocol.methods.listTopics, { connection_id = connection_id }, callback)
+end
+
+--- The consumer groups of a connection (kafka/groups/list); callback(err, result) with result.data.
+function M.list_groups(connection_id, callback)
+  M.request(protocol.methods.listGroups, { connection_id = connection_id }, callback)
+end
+
+--- One page of records (kafka/records/consume, params as the sidecar takes them); callback(err, page).
+function M.consume(params, callback)
+  M.request(protocol.methods.consumeRecords, params, callback)
+end
+
+--- Writes records (kafka/records/produce, params as the sidecar takes them); callback(err, result).
+function M.produce(params, callback)
+  M.request(protocol.methods.produceRecords, params, callback)
+end
+
+--- Starts a tail (kafka/records/tail): on_records(batch) gets every kafka/records batch, on_ended(ended) its
+--- kafka/tail/ended (reason SIDECAR_STOPPED when the sidecar stopped); callback(err, subscription_id).
+function M.tail(params, on_records, on_ended, callback)
+  M.request(protocol.methods.tailRecords, params, function(err, result)
+    if not err then
+      open_stream(result.subscription_id, on_records, on_ended)
+    end
+    if callback then
+      callback(err, result and result.subscription_id)
+    end
+  end)
+end
+
+--- Stops a tail; its kafka/tail/ended (reason UNTAIL) still reaches on_ended. callback(err).
+function M.untail(subscription_id, callback)
+  state.closed[subscription_id] = true
+  M.request(protocol.methods.untailRecords, { subscription_id = subscription_id }, function(err)
+    if err then
+      -- Already ended (or never known): no kafka/tail/ended will come for it.
+      state.streams[subscription_id] = nil
+    end
+    if callback then
+      callback(err)
+    end
+  end)
+end
+
+--- Watches consumer groups' lag (kafka/lag/watch): on_lag(event) gets every kafka/lag, on_ended(ended) its
+--- kafka/lag/ended; callback(err, watch_id).
+function M.watch_lag(params, on_lag, on_ended, callback)
+  M.request(protocol.methods.watchLag, params, function(err, result)
+    if not err then
+      open_stream(result.watch_id, on_lag, on_ended)
+    end
+    if callback then
+      callback(err, result and result.watch_id)
+    end
+  end)
+end
+
+--- Stops a lag watch (kafka/lag/unwatch); callback(err).
+function M.unwatch_lag(watch_id, callback)
+  state.streams[watch_id] = nil
+  state.closed[watch_id] = true
+  M.request(protocol.methods.unwatchLag, { watch_id = watch_id }, function(err)
+    if callback then
+      callback(err)
+    end
   end)
 end
 

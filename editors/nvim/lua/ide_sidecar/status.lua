@@ -126,11 +126,13 @@ M.highlights = {
   NONE = "IdeSidecarNotConnected",
 }
 
---- The lines of the connections list, for each line the connection id it is about, and the highlights:
---- { line (0-based), from, to (byte columns), group }: the title, and each state's symbol and label.
-function M.render(connections, title, problem)
+--- The lines of the connections list, for each line the connection id it is about, the highlights:
+--- { line (0-based), from, to (byte columns), group }: the title, and each state's symbol and label, and for each
+--- line of `children(connection)` (lines shown under an expanded connection: { text, target?, group? }) its target.
+function M.render(connections, title, problem, children)
   local lines = { title, "" }
   local ids = {}
+  local targets = {}
   local marks = { { line = 0, from = 0, to = #title, group = "IdeSidecarTitle" } }
   local function mark(from, to, state)
     table.insert(marks, { line = #lines - 1, from = from, to = to, group = M.highlights[state] or "IdeSidecarNotConnected" })
@@ -157,8 +159,16 @@ function M.render(connections, title, problem)
       mark(4, 4 + #component_symbol, component.state)
       mark(#head, #head + #(M.labels[component.state] or component.state), component.state)
     end
+    for _, child in ipairs(children and children(connection) or {}) do
+      table.insert(lines, child.text)
+      ids[#lines] = connection.id
+      targets[#lines] = child.target
+      if child.group then
+        table.insert(marks, { line = #lines - 1, from = 0, to = #child.text, group = child.group })
+      end
+    end
   end
-  return lines, ids, marks
+  return lines, ids, marks, targets
 end
 
 --- The message and vim.log.levels level for a connections/event.

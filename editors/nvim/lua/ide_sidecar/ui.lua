@@ -5,9 +5,14 @@ local spec_builder = require("ide_sidecar.spec")
 local M = {}
 
 local LIST_NAME = "ide-sidecar://connections"
-local HELP = "<CR> details  a add  c Confluent Cloud  e edit/rename  t test  r refresh  d delete  s sign in  R reload  q close"
+local HELP = "<CR> details/records  o topics  p produce  a add  c cloud  e edit  t test  r refresh  d delete  s sign in  R reload  q close"
 -- Line number -> connection id, for the list buffer's keys.
 local line_ids = {}
+-- Line number -> what a line under an expanded connection is about: { topic = name } or { group = id }.
+local line_targets = {}
+-- Connections expanded in the list (o): id -> { topics?, groups?, topics_error?, groups_error?, watch_id?,
+-- lag = { group_id -> the last kafka/lag } }.
+local expanded = {}
 
 local function sidecar()
   return require("ide_sidecar")
@@ -52,14 +57,32 @@ local function list_buffer()
   return nil
 end
 
+--- Stops an expanded connection's lag watch.
+local function stop_watch(entry)
+  if entry.watch_id then
+    sidecar().unwatch_lag(entry.watch_id)
+    entry.watch_id = nil
+  end
+end
+
 --- Redraws the list buffer, if there is one.
 function M.rerender()
+  -- A deleted connection (or every one, when the sidecar stopped) is no longer expanded. Its watch is stopped only
+  -- while the sidecar runs: a request now would start a stopped one.
+  for id, entry in pairs(expanded) do
+    if not sidecar().get(id) then
+      if sidecar().is_ready() then
+        stop_watch(entry)
+      end
+      expanded[id] = nil
+    end
+  end
   local bufnr = list_buffer()
   if not bufnr then
     return
   end
-  local lines, ids, marks = status.render(sidecar().connections(), "Kafka connections (" .. sidecar().server_version() .. ")   " .. HELP, sidecar().problem())
-  line_ids = ids
+  local lines, ids, marks, targets = status.render(sidecar().connections(), "Kafka connections (" .. sidecar().server_version() .. ")   " .. HELP, sidecar().problem(), M.children)
+  line_ids, line_targets = ids, targets
   vim.bo[bufnr].modifiable = true
   vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
   vim.bo[bufnr].modifiable = false
@@ -77,6 +100,113 @@ end
 
 local function id_under_cursor()
   return line_ids[vim.api.nvim_win_get_cursor(0)[1]]
+end
+
+--- The lines under an expanded connection: its topics (with partition counts) and consumer groups (with the total
+--- lag its lag watch reported last).
+function M.children(connection)
+  local entry = expanded[connection.id]
+  if not entry then
+    return {}
+  end
+  local records = require("ide_sidecar.records")
+  local out = {}
+  local function section(title, items, err, line_of, target_of)
+    if err then
+      table.insert(out, { text = "    " .. title .. ": " .. err, group = "IdeSidecarFailed" })
+    elseif not items then
+      table.insert(out, { text = "    " .. title .. ": loading…", group = "IdeSidecarNotConnected" })
+    else
+      table.insert(out, { text = string.format("    %s (%d)", title, #items), group = "IdeSidecarTitle" })
+      for _, item in ipairs(items) do
+        table.insert(out, { text = "      " .. line_of(item), target = target_of(item) })
+      end
+    end
+  end
+  section("Topics", entry.topics, entry.topics_error, records.topic_line, function(topic) return { topic = topic.name } end)
+  section("Consumer groups", entry.groups, entry.groups_error, function(group)
+    return records.group_line(group, entry.lag[group.group_id])
+  end, function(group) return { group = group.group_id } end)
+  return out
+end
+
+--- Reads an expanded connection's topics and groups, and watches the groups' lag while it stays expanded.
+local function load_children(id)
+  local entry = { lag = {} }
+  local old = expanded[id]
+  if old then
+    stop_watch(old)
+  end
+  expanded[id] = entry
+  M.rerender()
+  local function still()
+    return expanded[id] == entry
+  end
+  sidecar().list_topics(id, function(err, result)
+    if not still() then
+      return
+    end
+    entry.topics_error = err and (err.message or tostring(err)) or nil
+    entry.topics = not err and result.data or nil
+    M.rerender()
+  end)
+  sidecar().list_groups(id, function(err, result)
+    if not still() then
+      return
+    end
+    entry.groups_error = err and (err.message or tostring(err)) or nil
+    entry.groups = not err and result.data or nil
+    M.rerender()
+    if err or #entry.groups == 0 then
+      return
+    end
+    local group_ids = vim.tbl_map(function(group) return group.group_id end, entry.groups)
+    sidecar().watch_lag({ connection_id = id, group_ids = group_ids, interval_ms = M.lag_interval_ms }, function(lag)
+      if still() then
+        entry.lag[lag.group_id] = lag
+        M.rerender()
+      end
+    end, function()
+      if still() then
+        entry.watch_id = nil
+      end
+    end, function(watch_err, watch_id)
+      if watch_err then
+        return
+      end
+      if still() then
+        entry.watch_id = watch_id
+      else
+        sidecar().unwatch_lag(watch_id)
+      end
+    end)
+  end)
+end
+
+--- How often an expanded connection's consumer groups' lag is read (kafka/lag/watch interval_ms).
+M.lag_interval_ms = 2000
+
+--- o in the list: shows or hides a connection's topics and consumer groups.
+function M.toggle(id)
+  local entry = expanded[id]
+  if entry then
+    stop_watch(entry)
+    expanded[id] = nil
+    M.rerender()
+  else
+    load_children(id)
+  end
+end
+
+--- Whether a connection is expanded in the list (for tests).
+function M.is_expanded(id)
+  return expanded[id] ~= nil
+end
+
+--- What the list line under the cursor is about: connection id, and { topic } or { group } or nil.
+local function target_under_cursor()
+  local row = vim.api.nvim_win_get_cursor(0)[1]
+  return line_ids[row], line_targets[row]
 end
 
 --- q: closes the window, or, in the last one (where :close fails with E444), shows another buffer there: the
@@ -162,6 +292,50 @@ function M.details(id)
   vim.wo.wrap = true
 end
 
+--- The lines of a consumer group's details (kafka/groups/describe): state, members, and per partition the committed
+--- offset, the latest offset and the lag.
+function M.group_lines(group)
+  local records = require("ide_sidecar.records")
+  local lines = {
+    string.format("Consumer group %s  %s  total lag %s", group.group_id, tostring(group.state), records.encode(group.total_lag)),
+    "",
+    string.format("Members (%d):", #(group.members or {})),
+  }
+  for _, member in ipairs(group.members or {}) do
+    local assigned = {}
+    for _, assignment in ipairs(member.assignments or {}) do
+      table.insert(assigned, assignment.topic .. " " .. table.concat(vim.tbl_map(tostring, assignment.partitions or {}), ","))
+    end
+    table.insert(lines, string.format("  %s  %s  %s  %s", member.client_id or "", member.host or "", member.member_id or "", table.concat(assigned, "; ")))
+  end
+  table.insert(lines, "")
+  table.insert(lines, "topic  partition  committed  latest  lag")
+  for _, partition in ipairs(group.partitions or {}) do
+    table.insert(lines, string.format("%s  %s  %s  %s  %s", partition.topic, records.encode(partition.partition), records.encode(partition.committed_offset),
+      records.encode(partition.latest_offset), records.encode(partition.lag)))
+  end
+  return lines
+end
+
+--- <CR> on a consumer group: its details in a window (q closes it).
+function M.group_details(id, group_id)
+  sidecar().request(require("ide_sidecar.protocol").methods.describeGroup, { connection_id = id, group_id = group_id }, function(err, group)
+    if err then
+      notify(status.describe_error("describe the group '" .. group_id .. "'", err), vim.log.levels.ERROR)
+      return
+    end
+    local bufnr = vim.api.nvim_create_buf(false, true)
+    vim.bo[bufnr].buftype = "nofile"
+    vim.bo[bufnr].bufhidden = "wipe"
+    vim.bo[bufnr].swapfile = false
+    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, M.group_lines(group))
+    vim.bo[bufnr].modifiable = false
+    vim.keymap.set("n", "q", close_window, { buffer = bufnr, nowait = true, silent = true })
+    vim.cmd("belowright split")
+    vim.api.nvim_win_set_buf(0, bufnr)
+  end)
+end
+
 function M.open_list()
   local bufnr = list_buffer()
   if not bufnr then
@@ -177,13 +351,39 @@ function M.open_list()
     map("q", close_window)
     map("a", function() M.add() end)
     map("c", M.add_ccloud)
-    map("R", function() sidecar().reload() end)
+    map("R", function()
+      sidecar().reload()
+      for id in pairs(expanded) do
+        load_children(id)
+      end
+    end)
     map("t", with_id(M.test))
     map("r", with_id(M.refresh))
     map("d", with_id(M.confirm_delete))
     map("s", with_id(M.sign_in))
     map("e", with_id(M.edit))
-    map("<CR>", with_id(M.details))
+    map("o", with_id(M.toggle))
+    map("<Tab>", with_id(M.toggle))
+    map("<CR>", function()
+      local id, target = target_under_cursor()
+      if id and target and target.topic then
+        require("ide_sidecar.messages").open(id, target.topic)
+      elseif id and target and target.group then
+        M.group_details(id, target.group)
+      elseif id then
+        M.details(id)
+      else
+        notify("put the cursor on a connection", vim.log.levels.WARN)
+      end
+    end)
+    map("p", function()
+      local id, target = target_under_cursor()
+      if id and target and target.topic then
+        require("ide_sidecar.messages").produce_template(id, target.topic)
+      else
+        notify("put the cursor on a topic (o on a connection shows its topics)", vim.log.levels.WARN)
+      end
+    end)
   end
   if vim.fn.bufwinnr(bufnr) == -1 then
     vim.cmd("botright split")
@@ -652,6 +852,45 @@ function M.create_commands()
       M.add_ccloud()
     end
   end, vim.tbl_extend("force", id_opts, { desc = "Sign in to Confluent Cloud (a new connection without an id)" }))
+  local messages = function()
+    return require("ide_sidecar.messages")
+  end
+  command("IdeSidecarMessages", function(opts)
+    local args = opts.fargs
+    if #args < 2 then
+      notify("give a connection and a topic: :IdeSidecarMessages {connection} {topic} [start]", vim.log.levels.ERROR)
+      return
+    end
+    messages().open(args[1], args[2], { start = args[3] and table.concat(vim.list_slice(args, 3), " ") or nil })
+  end, { nargs = "+", complete = function(prefix, line)
+    if #vim.split(line, "%s+") <= 2 then
+      return complete_ids(prefix)
+    end
+    return {}
+  end, desc = "Open a topic's records as JSON lines" })
+  command("IdeSidecarFrom", function(opts)
+    messages().from(0, opts.args)
+  end, { nargs = "?", complete = function()
+    return { "beginning", "end", "latest", "-15m", "-1h", "-1d", "0:0" }
+  end, desc = "Read the message buffer again from a start: beginning, end, latest, a time, -1h, partition:offset" })
+  command("IdeSidecarSearch", function(opts)
+    messages().search(0, opts.args)
+  end, { nargs = "?", desc = "Show only records containing a text (searched by the sidecar); no text ends the search" })
+  command("IdeSidecarTail", function()
+    messages().toggle_tail(0)
+  end, { desc = "Start or stop appending the topic's new records to the message buffer" })
+  command("IdeSidecarProduce", function(opts)
+    if #opts.fargs == 1 or #opts.fargs > 2 then
+      notify("give both a connection and a topic, or neither: :IdeSidecarProduce [{connection} {topic}]", vim.log.levels.ERROR)
+      return
+    end
+    messages().produce(0, opts.fargs[1], opts.fargs[2])
+  end, { nargs = "*", complete = function(prefix, line)
+    if #vim.split(line, "%s+") <= 2 then
+      return complete_ids(prefix)
+    end
+    return {}
+  end, desc = "Write the buffer's records (JSON) to a topic, after a dry run" })
   command("IdeSidecarRestart", function()
     sidecar().restart()
   end, { desc = "Restart the sidecar" })
