@@ -1,5 +1,6 @@
 //! The benchmark harness: `cargo bench --bench harness` (add `-- --quick` for fewer repetitions, or
-//! `-- --data-plane-only` to print the data plane's rows without writing `docs/benchmarks.md`).
+//! `-- --data-plane-only` or `-- --messages-only` to print that section's rows without writing
+//! `docs/benchmarks.md`).
 //!
 //! It drives the release binary over stdio exactly as an editor does, against a real tansu broker on
 //! 127.0.0.1, and compares create -> CONNECTED with a fresh librdkafka client fetching metadata
@@ -9,6 +10,9 @@
 
 #[path = "../tests/support/mod.rs"]
 mod support;
+
+#[path = "harness/messages.rs"]
+mod messages;
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -523,8 +527,15 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (runs, stops, window) = if quick { (5, 3, Duration::from_secs(10)) } else { (25, 5, Duration::from_secs(30)) };
     let mut rows = Vec::new();
-    if std::env::args().any(|a| a == "--data-plane-only") {
-        data_plane(runs, window, &mut rows);
+    let data_plane_only = std::env::args().any(|a| a == "--data-plane-only");
+    let messages_only = std::env::args().any(|a| a == "--messages-only");
+    if data_plane_only || messages_only {
+        if data_plane_only {
+            data_plane(runs, window, &mut rows);
+        }
+        if messages_only {
+            messages::messages(quick, &mut rows);
+        }
         for row in &rows {
             println!("| {} | {} | {} | {:?} |", row.what, row.value, row.goal, row.met);
         }
@@ -547,6 +558,8 @@ fn main() {
     client_lifecycle(&broker, &mut rows);
     eprintln!("data plane...");
     data_plane(runs, window, &mut rows);
+    eprintln!("messages...");
+    messages::messages(quick, &mut rows);
 
     let mut table = String::from("| measure | result | goal | met |\n|---|---|---|---|\n");
     for row in &rows {
@@ -573,10 +586,11 @@ fn main() {
          Data plane: the topics are created, the records written and the offsets committed by confluent-kafka before the timing \
          starts. The sidecar answers on the connection's long-lived client, over stdio; the peer makes a fresh AdminClient and \
          lists the topics in-process, as a tool without a long-lived client must. A lag watch reads every watched group once \
-         per poll (one poll per connection at the shortest interval of its watches) and sends `kafka/lag` only when a lag changed.\n",
+         per poll (one poll per connection at the shortest interval of its watches) and sends `kafka/lag` only when a lag changed.\n\n{}",
         if quick { " -- --quick" } else { "" },
         run_date(),
         machine(),
+        messages::NOTES,
     );
     println!("{table}");
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/benchmarks.md");
