@@ -129,6 +129,30 @@ fn every_method_against_a_registry() {
         call(&mut sidecar, "schemas/checkCompatibility", sr(good)),
         json!({"is_compatible": true, "messages": []})
     );
+    // A dry run registers nothing: it says what registering would do.
+    let mut dry = bad.clone();
+    dry["dry_run"] = json!(true);
+    let would = call(&mut sidecar, "schemas/register", sr(dry));
+    assert_eq!((would["dry_run"].clone(), would["is_compatible"].clone()), (json!(true), json!(false)), "{would}");
+    assert!(would["id"].is_null() && !would["messages"].as_array().unwrap().is_empty(), "{would}");
+    let again = call(
+        &mut sidecar,
+        "schemas/register",
+        sr(json!({"subject": "orders-value", "schema_type": "AVRO", "schema": ORDER_V2, "dry_run": true})),
+    );
+    assert_eq!(again, json!({"id": 2, "version": 2, "dry_run": true, "is_compatible": true}), "already registered");
+    let fresh = call(
+        &mut sidecar,
+        "schemas/register",
+        sr(json!({"subject": "brand-new", "schema_type": "AVRO", "schema": ORDER_V1, "dry_run": true})),
+    );
+    assert_eq!(fresh, json!({"dry_run": true, "is_compatible": true}), "a new subject");
+    assert_eq!(
+        call(&mut sidecar, "schemas/versions/list", sr(json!({"subject": "orders-value"})))["data"],
+        json!([1, 2])
+    );
+    let subjects = call(&mut sidecar, "schemas/subjects/list", sr(json!({})));
+    assert!(!subjects["data"].as_array().unwrap().contains(&json!("brand-new")), "{subjects}");
     let incompatible = refused(&mut sidecar, "schemas/register", sr(bad.clone()));
     assert_eq!(code(&incompatible), -32055, "{incompatible}");
     assert_eq!(incompatible["data"]["error_code"], 409);

@@ -144,16 +144,31 @@ pub struct RegisterSchemaParams {
     /// Ask the registry to normalize the schema first, so that equivalent texts get one id.
     #[serde(default)]
     pub normalize: bool,
+    /// Register nothing: say whether registering would succeed (the subject already holds the
+    /// schema, or it is compatible with the latest version) and why not.
+    #[serde(default)]
+    pub dry_run: bool,
     #[serde(default)]
     pub timeout_ms: Option<u64>,
 }
 
 /// Result of `schemas/register`: the schema's id (the existing one when the subject already holds
-/// the schema) and its version under the subject.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// the schema) and its version under the subject. A dry run has them only when the subject already
+/// holds the schema, and says whether registering would pass the subject's compatibility level.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RegisterSchemaResult {
-    pub id: u32,
-    pub version: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+    /// Nothing was registered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
+    /// With `dry_run`: whether registering would succeed, and the registry's reasons when not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_compatible: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
 }
 
 /// Params of `schemas/checkCompatibility`.

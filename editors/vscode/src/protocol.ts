@@ -1577,6 +1577,11 @@ export interface RegisterSchemaParams {
   cluster_id?: string | null;
   connection_id: string;
   /**
+   * Register nothing: say whether registering would succeed (the subject already holds the
+   * schema, or it is compatible with the latest version) and why not.
+   */
+  dry_run?: boolean;
+  /**
    * Ask the registry to normalize the schema first, so that equivalent texts get one id.
    */
   normalize?: boolean;
@@ -1588,11 +1593,21 @@ export interface RegisterSchemaParams {
 }
 /**
  * Result of `schemas/register`: the schema's id (the existing one when the subject already holds
- * the schema) and its version under the subject.
+ * the schema) and its version under the subject. A dry run has them only when the subject already
+ * holds the schema, and says whether registering would pass the subject's compatibility level.
  */
 export interface RegisterSchemaResult {
-  id: number;
-  version: number;
+  /**
+   * Nothing was registered.
+   */
+  dry_run?: boolean;
+  id?: number | null;
+  /**
+   * With `dry_run`: whether registering would succeed, and the registry's reasons when not.
+   */
+  is_compatible?: boolean | null;
+  messages?: string[];
+  version?: number | null;
 }
 /**
  * Params of `schemas/subjects/list`.
