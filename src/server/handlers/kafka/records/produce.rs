@@ -97,6 +97,7 @@ impl Handler for ProduceRecords {
                 Err(error) => results[index].error = Some(error),
             }
         }
+        tracing::debug!(records = results.len(), elapsed = ?started.elapsed(), "produce: serialized");
         if params.dry_run || outgoing.is_empty() {
             return Ok(ProduceResult { records: results });
         }
@@ -104,6 +105,7 @@ impl Handler for ProduceRecords {
         let topic = params.topic;
         let written =
             kafka.run(move |client, timeout| records::produce(client, &topic, records, started + timeout)).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "produce: delivered");
         for (index, outcome) in indexes.into_iter().zip(written) {
             match outcome {
                 Ok(written) => {
