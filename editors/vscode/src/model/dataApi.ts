@@ -8,7 +8,6 @@ import type {
   GroupsListResult,
   GroupSummary,
   LagWatchResult,
-  ProduceParams,
   ProduceResult,
   SchemaResult,
   SubjectsListResult,
@@ -19,6 +18,7 @@ import type {
   TopicSummary,
   VersionsListResult,
 } from "../protocol";
+import type { ProduceRequest } from "./produce";
 import { Methods } from "./protocolExtras";
 import type { RequestFn } from "./sidecarApi";
 
@@ -70,7 +70,7 @@ export class DataApi {
     await this.call<null>(Methods.untailRecords, { subscription_id: subscriptionId });
   }
 
-  produce(params: ProduceParams): Promise<ProduceResult> {
+  produce(params: ProduceRequest): Promise<ProduceResult> {
     return this.call(Methods.produceRecords, params);
   }
 

@@ -1,6 +1,14 @@
 // Produce from a document: the template a user edits, parsing it (JSON with comments) into `kafka/records/produce`
 // params with a JSON path for every problem, and the result as lines for the user. No `vscode` import.
-import type { Format, ProduceRecord, ProduceResult } from "../protocol";
+import type { Format, ProduceData, ProduceParams, ProduceRecord, ProduceResult } from "../protocol";
+
+/**
+ * A key or value to write. The generated `ProduceData` types `data` as an object, but the sidecar takes any JSON
+ * there (a string, a number, null), so `data` is widened here.
+ */
+export type DataToProduce = Omit<ProduceData, "data"> & { data: unknown };
+export type RecordToProduce = Omit<ProduceRecord, "key" | "value"> & { key?: DataToProduce | null; value?: DataToProduce | null };
+export type ProduceRequest = Omit<ProduceParams, "records"> & { records: RecordToProduce[] };
 
 export const MAX_PRODUCE_RECORDS = 10_000;
 
@@ -70,7 +78,7 @@ export interface Problem {
 export interface ProduceDocument {
   connectionId?: string;
   topic?: string;
-  records: ProduceRecord[];
+  records: RecordToProduce[];
 }
 
 export type Parsed = { ok: true; document: ProduceDocument } | { ok: false; problems: Problem[] };
@@ -195,7 +203,7 @@ export function parseProduceDocument(text: string): Parsed {
     document: {
       connectionId: json.connection_id as string | undefined,
       topic: json.topic as string | undefined,
-      records: records as ProduceRecord[],
+      records: records as RecordToProduce[],
     },
   };
 }
