@@ -55,10 +55,23 @@ export function registerDataCommands(ctx: Context): void {
   register("ide-sidecar.newProduceDocument", "open a produce document", async (node) => {
     const target = await topicTarget(ctx, node);
     if (!target) return;
-    const document = await vscode.workspace.openTextDocument({ language: "jsonc", content: produceTemplate(target.connectionId, target.topic) });
-    await vscode.window.showTextDocument(document);
+    await openProduceDocument(target.connectionId, target.topic);
   });
   register("ide-sidecar.produce", "produce", () => produce(ctx));
+}
+
+/**
+ * An untitled document named after the topic (a nameless one would be titled by its first comment line), holding the
+ * template; `jsonc` so that the comments are valid.
+ */
+async function openProduceDocument(connectionId: string, topic: string): Promise<void> {
+  const taken = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
+  let uri = vscode.Uri.from({ scheme: "untitled", path: `produce-${topic}.jsonc` });
+  for (let n = 2; taken.has(uri.toString()); n++) uri = vscode.Uri.from({ scheme: "untitled", path: `produce-${topic}-${n}.jsonc` });
+  const document = await vscode.workspace.openTextDocument(uri);
+  const editor = await vscode.window.showTextDocument(document);
+  await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), produceTemplate(connectionId, topic)));
+  if (document.languageId !== "jsonc") await vscode.languages.setTextDocumentLanguage(document, "jsonc");
 }
 
 function prettyJson(text: string): string {

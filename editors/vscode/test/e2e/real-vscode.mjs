@@ -1,0 +1,208 @@
+// A person's first session with the extension, in a real VS Code (code-server, driven by Chromium through
+// playwright-core) against a tansu broker: add a connection, see it connected, open Topics, create a topic, produce a
+// record from the template (dry run, then for real), open the viewer at its offset and see it, open the record.
+// Screenshots of each step go to OUT_DIR. Not wired into CI yet; how to run it is in ../../README.md.
+//
+// Environment: CODE_SERVER_DIR (a folder where `npm install code-server@4.100.3 playwright-core` ran; default
+// /tmp/cs), IDE_SIDECAR_BIN (default ../../../target/debug/ide-sidecar), TANSU (default ~/.cargo/bin/tansu),
+// VSIX (default ../ide-sidecar.vsix, from `npm run package`), CHROMIUM (default /usr/lib/chromium/chromium),
+// OUT_DIR (default /tmp/ide-sidecar-e2e).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const extensionDir = resolve(here, "..", "..");
+const codeServerDir = process.env.CODE_SERVER_DIR ?? "/tmp/cs";
+const sidecarBin = process.env.IDE_SIDECAR_BIN ?? resolve(extensionDir, "..", "..", "target", "debug", "ide-sidecar");
+const tansuBin = process.env.TANSU ?? join(homedir(), ".cargo", "bin", "tansu");
+const vsix = process.env.VSIX ?? join(extensionDir, "ide-sidecar.vsix");
+const chromium = process.env.CHROMIUM ?? "/usr/lib/chromium/chromium";
+const outDir = process.env.OUT_DIR ?? "/tmp/ide-sidecar-e2e";
+const codeServer = join(codeServerDir, "node_modules", ".bin", "code-server");
+for (const [what, path] of [["code-server", codeServer], ["the sidecar", sidecarBin], ["tansu", tansuBin], ["the .vsix", vsix], ["Chromium", chromium]]) {
+  if (!existsSync(path)) throw new Error(`${what} not found at ${path}: see the comment at the top of ${fileURLToPath(import.meta.url)}`);
+}
+const { chromium: playwright } = createRequire(join(codeServerDir, "package.json"))("playwright-core");
+
+const TOPIC = "e2e-orders";
+const STEP_MS = 30_000;
+const children = [];
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function until(what, check, ms = STEP_MS) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // Not there yet.
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function start(command, args, env = {}) {
+  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  children.push(child);
+  return { child, stderr: () => stderr };
+}
+
+let shot = 0;
+async function screenshot(page, name) {
+  // Let notifications finish sliding in or out.
+  await page.waitForTimeout(600);
+  const path = join(outDir, `${String(++shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path });
+  console.log(`screenshot ${path}`);
+}
+
+async function command(page, title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+}
+
+/** Answers the quick input open now: types `text` (a pick's label, or an input's value) and presses Enter. */
+async function answer(page, text, placeholderOrPrompt) {
+  const widget = page.locator(".quick-input-widget");
+  await widget.waitFor({ state: "visible" });
+  if (placeholderOrPrompt) await widget.filter({ hasText: placeholderOrPrompt }).or(page.locator(`.quick-input-widget input[placeholder*="${placeholderOrPrompt}"]`)).first().waitFor();
+  const input = page.locator(".quick-input-widget input");
+  await input.fill(text);
+  await page.waitForTimeout(150);
+  await page.keyboard.press("Enter");
+  await page.waitForTimeout(300);
+}
+
+async function main() {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), "ide-sidecar-e2e-"));
+  const [brokerPort, codePort] = [await freePort(), await freePort()];
+  const url = `tcp://127.0.0.1:${brokerPort}`;
+  start(tansuBin, ["broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]);
+
+  const userData = join(work, "user-data");
+  const extensions = join(work, "extensions");
+  const workspace = join(work, "workspace");
+  mkdirSync(join(userData, "User"), { recursive: true });
+  mkdirSync(workspace);
+  const install = spawnSync(codeServer, ["--install-extension", vsix, "--user-data-dir", userData, "--extensions-dir", extensions], { encoding: "utf8" });
+  if (install.status !== 0) throw new Error(`installing the .vsix failed: ${install.stderr}${install.stdout}`);
+  writeFileSync(
+    join(userData, "User", "settings.json"),
+    JSON.stringify({
+      "ide-sidecar.path": sidecarBin,
+      "ide-sidecar.logLevel": "info",
+      "workbench.startupEditor": "none",
+      "security.workspace.trust.enabled": false,
+      "telemetry.telemetryLevel": "off",
+      "workbench.tips.enabled": false,
+      "window.confirmBeforeClose": "never",
+    }),
+  );
+  const server = start(codeServer, ["--bind-addr", `127.0.0.1:${codePort}`, "--auth", "none", "--disable-telemetry", "--user-data-dir", userData, "--extensions-dir", extensions, workspace]);
+  await until("code-server to answer /healthz", async () => (await fetch(`http://127.0.0.1:${codePort}/healthz`)).ok);
+
+  const browser = await playwright.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(`http://127.0.0.1:${codePort}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: STEP_MS });
+    await page.locator('.activitybar [aria-label^="Kafka"]').first().click({ timeout: STEP_MS });
+    await page.getByText("No Kafka connections yet.").waitFor({ timeout: STEP_MS });
+    await screenshot(page, "empty-view");
+
+    // Add a connection, as the welcome view offers.
+    await command(page, "Kafka: Add a Direct Connection");
+    await answer(page, "Local tansu");
+    await answer(page, `127.0.0.1:${brokerPort}`);
+    await answer(page, "No authentication");
+    await answer(page, "Plaintext");
+    await answer(page, "");
+    await answer(page, "Save");
+    const connectionRow = page.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
+    await until("the connection to show connected", () => connectionRow.locator(".codicon-pass").isVisible());
+    await connectionRow.click();
+    await page.locator(".monaco-list-row", { hasText: "Topics" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "connected");
+
+    // Create a topic, then expand Topics.
+    await command(page, "Kafka: Create Topic");
+    await answer(page, TOPIC);
+    await answer(page, "2");
+    await page.locator(".monaco-list-row", { hasText: "Topics" }).first().click();
+    const topicRow = page.locator(".monaco-list-row", { hasText: TOPIC }).first();
+    await topicRow.waitFor({ timeout: STEP_MS });
+    await until("the topic's partition count", async () => (await topicRow.textContent()).includes("2 partitions"));
+    await screenshot(page, "topic-created");
+
+    // Produce from the template: a dry run, then for real.
+    await command(page, "Kafka: New Produce Document");
+    await answer(page, TOPIC);
+    await page.locator(".monaco-editor", { hasText: "records" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "produce-document");
+    await command(page, "Kafka: Produce (Dry Run First)");
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.waitFor({ timeout: STEP_MS });
+    await screenshot(page, "dry-run-passed");
+    await dialog.getByRole("button", { name: "Send" }).click();
+    const toast = page.locator(".notification-toast", { hasText: "record(s) written" });
+    await toast.waitFor({ timeout: STEP_MS });
+    await screenshot(page, "produced");
+    await toast.getByRole("button", { name: "Open Messages at This Offset" }).click();
+
+    // The viewer, inside the webview's nested frames.
+    let viewer;
+    await until("the message viewer's table", async () => {
+      for (const frame of page.frames()) {
+        if ((await frame.locator("#scroller .row").count().catch(() => 0)) > 0) {
+          viewer = frame;
+          return true;
+        }
+      }
+      return false;
+    });
+    const row = viewer.locator("#scroller .row").first();
+    await until("the produced record in the table", async () => (await row.textContent()).includes("hello from VS Code"));
+    await screenshot(page, "viewer");
+    await row.click();
+    await until("the record's details", async () => (await viewer.locator("#detailText").textContent()).includes('"format": "JSON"'));
+    await screenshot(page, "record-details");
+    console.log("all steps passed");
+  } catch (error) {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    if (pages[0]) await screenshot(pages[0], "failure").catch(() => undefined);
+    console.error(`code-server's stderr (last lines):\n${server.stderr()}`);
+    throw error;
+  } finally {
+    await browser.close();
+  }
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill();
+}
