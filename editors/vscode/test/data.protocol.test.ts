@@ -12,9 +12,10 @@ import { DataApi } from "../src/model/dataApi";
 import { parseProduceDocument, produceTemplate, summarizeProduce } from "../src/model/produce";
 import { EVENT_NOTIFICATION, Notifications } from "../src/model/protocolExtras";
 import { RecordPager, RecordStore, recordJson, recordRow, tailParams, type ViewerQuery } from "../src/model/records";
-import { LagBook, groupNode, topicNode } from "../src/model/resources";
+import { LagBook, groupNode, subjectNode, topicNode, versionNode } from "../src/model/resources";
 import { SidecarApi } from "../src/model/sidecarApi";
 import type { ConnectionEvent, LagEvent, Record as KafkaRecord, RecordsBatch, TailEnded } from "../src/protocol";
+import { FakeRegistry } from "./fakeRegistry";
 import { exitOf, freePort, sidecarBinary, tansuBinary, waitForPort, within } from "./harness";
 
 const CONNECTION = "data-test";
@@ -58,6 +59,7 @@ describe("the viewer's and produce's code against the real ide-sidecar and a tan
   const batches = new Inbox<RecordsBatch>();
   const ended = new Inbox<TailEnded>();
   const lag = new Inbox<LagEvent>();
+  const registry = new FakeRegistry();
 
   before(async () => {
     const brokerPort = await freePort();
@@ -67,6 +69,7 @@ describe("the viewer's and produce's code against the real ide-sidecar and a tan
     });
     tansu.stderr?.on("data", () => undefined);
     await waitForPort(brokerPort, "tansu");
+    await registry.start();
     sidecar = spawn(sidecarBinary(), ["serve"], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "info" } });
     sidecar.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     connection = createMessageConnection(new StreamMessageReader(sidecar.stdout!), new StreamMessageWriter(sidecar.stdin!));
@@ -85,6 +88,7 @@ describe("the viewer's and produce's code against the real ide-sidecar and a tan
         name: "Data test",
         type: "DIRECT",
         kafka_cluster: { bootstrap_servers: `127.0.0.1:${brokerPort}`, ssl: { enabled: false } },
+        schema_registry: { uri: registry.url },
       }),
       "creating the connection",
     );
@@ -98,6 +102,7 @@ describe("the viewer's and produce's code against the real ide-sidecar and a tan
       await within(exitOf(sidecar), "the sidecar to exit", 5000).catch(() => sidecar.kill());
     }
     connection?.dispose();
+    await registry.stop();
     if (tansu && tansu.exitCode === null) {
       tansu.kill();
       await within(exitOf(tansu), "tansu to stop", 5000).catch(() => tansu?.kill("SIGKILL"));
@@ -189,6 +194,33 @@ describe("the viewer's and produce's code against the real ide-sidecar and a tan
     assert.ok(first.total_lag > 0, JSON.stringify(first));
     assert.equal(groupNode(CONNECTION, summary, book.get("viewer-group")).description, `${first.state}, lag ${first.total_lag}`);
     await within(data.unwatchLag(watchId), "unwatching");
+  });
+
+  it("lists schema subjects and versions, opens one, and shows records written with it decoded, with the schema id", async () => {
+    const schema = JSON.stringify({ type: "record", name: "Order", fields: [{ name: "id", type: "string" }, { name: "quantity", type: "int" }] });
+    const registered = (await within(
+      connection.sendRequest("schemas/register", { connection_id: CONNECTION, subject: `${TOPIC}-value`, schema_type: "AVRO", schema }),
+      "registering a schema",
+    )) as { id: number; version: number };
+    const subjects = await within(data.listSubjects(CONNECTION), "listing subjects");
+    assert.deepEqual(subjects.map((subject) => subjectNode(CONNECTION, subject).label), [`${TOPIC}-value`]);
+    const versions = await within(data.listVersions(CONNECTION, `${TOPIC}-value`), "listing versions");
+    assert.deepEqual(versions.map((version) => versionNode(CONNECTION, `${TOPIC}-value`, version).label), ["version 1"]);
+    const read = await within(data.getSchema(CONNECTION, `${TOPIC}-value`, 1), "reading the schema");
+    assert.deepEqual([read.id, read.schema_type, JSON.parse(read.schema)], [registered.id, "AVRO", JSON.parse(schema)]);
+
+    const document = parseProduceDocument(
+      JSON.stringify({ records: [{ key: { data: "avro-1" }, value: { data: { id: "o-1", quantity: 2 }, schema: { subject: `${TOPIC}-value` } }, partition: 0 }] }),
+    );
+    assert.ok(document.ok, JSON.stringify(document));
+    const sent = summarizeProduce(await within(data.produce({ connection_id: CONNECTION, topic: TOPIC, records: document.document.records }), "producing Avro"), false);
+    assert.equal(sent.failed, 0, sent.lines.join("\n"));
+    const store = await loadAll(new RecordPager(data, { connectionId: CONNECTION, topic: TOPIC, start: { from: "beginning" }, partitions: [0], contains: "avro-1" }, partitions));
+    assert.equal(store.length, 1);
+    const row = recordRow(store.at(0)!);
+    assert.deepEqual([row.format, row.value, row.error], [`AVRO #${registered.id}`, '{"id":"o-1","quantity":2}', undefined]);
+    const whole = JSON.parse(recordJson(store.at(0)!)) as { value: unknown };
+    assert.deepEqual(whole.value, { format: "AVRO", schema_id: registered.id, data: { id: "o-1", quantity: 2 } });
   });
 
   it("deletes the topic", async () => {
