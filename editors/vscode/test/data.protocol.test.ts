@@ -198,10 +198,10 @@ describe("the viewer's and produce's code against the real ide-sidecar and a tan
 
   it("lists schema subjects and versions, opens one, and shows records written with it decoded, with the schema id", async () => {
     const schema = JSON.stringify({ type: "record", name: "Order", fields: [{ name: "id", type: "string" }, { name: "quantity", type: "int" }] });
-    const registered = (await within(
-      connection.sendRequest("schemas/register", { connection_id: CONNECTION, subject: `${TOPIC}-value`, schema_type: "AVRO", schema }),
+    const registered = await within(
+      connection.sendRequest<{ id: number; version: number }>("schemas/register", { connection_id: CONNECTION, subject: `${TOPIC}-value`, schema_type: "AVRO", schema }),
       "registering a schema",
-    )) as { id: number; version: number };
+    );
     const subjects = await within(data.listSubjects(CONNECTION), "listing subjects");
     assert.deepEqual(subjects.map((subject) => subjectNode(CONNECTION, subject).label), [`${TOPIC}-value`]);
     const versions = await within(data.listVersions(CONNECTION, `${TOPIC}-value`), "listing versions");
