@@ -6,7 +6,8 @@
 // Environment: CODE_SERVER_DIR (a folder where `npm install code-server@4.100.3 playwright-core` ran; default
 // /tmp/cs), IDE_SIDECAR_BIN (default ../../../target/debug/ide-sidecar), TANSU (default ~/.cargo/bin/tansu),
 // VSIX (default ../ide-sidecar.vsix, from `npm run package`), CHROMIUM (default /usr/lib/chromium/chromium),
-// OUT_DIR (default /tmp/ide-sidecar-e2e).
+// OUT_DIR (default /tmp/ide-sidecar-e2e), PYTHON (a Python with confluent-kafka, for a consumer group and more records
+// written behind the extension's back; default ~/.cache/ide-sidecar-ci/py/bin/python, what .ci/install sets up).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -23,8 +24,9 @@ const tansuBin = process.env.TANSU ?? join(homedir(), ".cargo", "bin", "tansu");
 const vsix = process.env.VSIX ?? join(extensionDir, "ide-sidecar.vsix");
 const chromium = process.env.CHROMIUM ?? "/usr/lib/chromium/chromium";
 const outDir = process.env.OUT_DIR ?? "/tmp/ide-sidecar-e2e";
+const python = process.env.PYTHON ?? join(homedir(), ".cache", "ide-sidecar-ci", "py", "bin", "python");
 const codeServer = join(codeServerDir, "node_modules", ".bin", "code-server");
-for (const [what, path] of [["code-server", codeServer], ["the sidecar", sidecarBin], ["tansu", tansuBin], ["the .vsix", vsix], ["Chromium", chromium]]) {
+for (const [what, path] of [["code-server", codeServer], ["the sidecar", sidecarBin], ["tansu", tansuBin], ["the .vsix", vsix], ["Chromium", chromium], ["Python", python]]) {
   if (!existsSync(path)) throw new Error(`${what} not found at ${path}: see the comment at the top of ${fileURLToPath(import.meta.url)}`);
 }
 const { chromium: playwright } = createRequire(join(codeServerDir, "package.json"))("playwright-core");
@@ -63,6 +65,13 @@ function start(command, args, env = {}) {
   child.stderr.on("data", (chunk) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   children.push(child);
   return { child, stderr: () => stderr };
+}
+
+/** Runs Python with confluent-kafka against the broker: `code` sees `BOOTSTRAP` and `TOPIC`. */
+function kafkaPython(brokerPort, code) {
+  const prelude = `import confluent_kafka as ck\nBOOTSTRAP = "127.0.0.1:${brokerPort}"\nTOPIC = "${TOPIC}"\n`;
+  const run = spawnSync(python, ["-c", prelude + code], { encoding: "utf8", timeout: STEP_MS });
+  if (run.status !== 0) throw new Error(`python failed: ${run.stderr}`);
 }
 
 let shot = 0;
@@ -190,6 +199,32 @@ async function main() {
     await row.click();
     await until("the record's details", async () => (await viewer.locator("#detailText").textContent()).includes('"format": "JSON"'));
     await screenshot(page, "record-details");
+
+    // Describe the topic: a read-only JSON document.
+    await command(page, "Kafka: Describe Topic");
+    await answer(page, TOPIC);
+    await page.getByRole("tab", { name: new RegExp(`^${TOPIC}\\.json`) }).waitFor({ timeout: STEP_MS });
+    await page.locator(".monaco-editor", { hasText: "partitions" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "describe-topic");
+
+    // A consumer group that committed offset 0 of partition 0 (which holds the record produced above): lag 1. Its
+    // folder, once expanded, follows the lag live as more records arrive.
+    kafkaPython(
+      brokerPort,
+      'c = ck.Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "e2e-billing", "enable.auto.commit": False})\n' +
+        "c.commit(offsets=[ck.TopicPartition(TOPIC, 0, 0)], asynchronous=False)\nc.close()\n",
+    );
+    await page.locator(".monaco-list-row", { hasText: "Consumer Groups" }).first().click();
+    const groupRow = page.locator(".monaco-list-row", { hasText: "e2e-billing" }).first();
+    await until("the group's lag", async () => / lag 1/.test(await groupRow.textContent()));
+    await screenshot(page, "group-lag");
+    kafkaPython(
+      brokerPort,
+      // One flush per record: each is its own request.
+      'p = ck.Producer({"bootstrap.servers": BOOTSTRAP})\n' + "for i in range(3):\n" + '    p.produce(TOPIC, value=b"more", partition=0)\n' + "    p.flush(10)\n",
+    );
+    await until("the group's lag to grow live", async () => / lag 4/.test(await groupRow.textContent()));
+    await screenshot(page, "group-lag-live");
     console.log("all steps passed");
   } catch (error) {
     const pages = browser.contexts().flatMap((c) => c.pages());
