@@ -50,6 +50,8 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
     );
   }
 
+  /** Each connection's spec as last seen, to notice a change. */
+  private specs = new Map<string, string>();
   /** The groups of each fetched Consumer Groups folder, by folder id: the lag is laid over them at each redraw. */
   private readonly groups = new Map<string, GroupSummary[]>();
 
@@ -153,14 +155,20 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
     await this.sidecar.data.unwatchLag(watch.book.watchId).catch(() => undefined);
   }
 
-  /** Connections deleted (or a sidecar restart): their fetched children and lag watches go too. */
+  /**
+   * Connections deleted (or a sidecar restart) or whose spec changed (another cluster, perhaps): what was fetched for
+   * them, and their lag watches, go too.
+   */
   private forgetMissingConnections(): void {
-    const alive = new Set(this.model.all().map((connection) => connection.id));
+    const specs = new Map(this.model.all().map((connection) => [connection.id, JSON.stringify(connection.spec)]));
+    const gone = new Set([...this.specs.keys()].filter((id) => specs.get(id) !== this.specs.get(id)));
+    this.specs = specs;
+    if (gone.size === 0) return;
     for (const id of [...this.cache.keys()]) {
       const connectionId = /^connection:([^:]*):/.exec(id)?.[1];
-      if (connectionId !== undefined && !alive.has(connectionId)) this.cache.delete(id);
+      if (connectionId !== undefined && gone.has(connectionId)) this.cache.delete(id);
     }
-    for (const connectionId of [...this.watches.keys()]) if (!alive.has(connectionId)) void this.unwatch(connectionId);
+    for (const connectionId of [...this.watches.keys()]) if (gone.has(connectionId)) void this.unwatch(connectionId);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {

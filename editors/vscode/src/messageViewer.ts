@@ -20,8 +20,21 @@ export class MessageViewer implements vscode.Disposable {
   private loading = false;
   private tailId: string | undefined;
 
+  /** The open viewers, by connection and topic: opening a topic again shows its viewer. */
+  private static readonly open_ = new Map<string, MessageViewer>();
+
+  /** Shows the topic's viewer; a `start` (from a produce result) always opens a new one there. */
   static open(extension: vscode.ExtensionContext, sidecar: SidecarProcess, connectionId: string, topic: string, start?: StartChoice, partitions?: number[]): MessageViewer {
-    return new MessageViewer(extension, sidecar, { connectionId, topic, start: start ?? { from: "beginning" }, partitions });
+    const key = JSON.stringify([connectionId, topic]);
+    const existing = MessageViewer.open_.get(key);
+    if (existing && !start) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const viewer = new MessageViewer(extension, sidecar, { connectionId, topic, start: start ?? { from: "beginning" }, partitions });
+    MessageViewer.open_.set(key, viewer);
+    viewer.disposables.push({ dispose: () => MessageViewer.open_.get(key) === viewer && MessageViewer.open_.delete(key) });
+    return viewer;
   }
 
   private constructor(
