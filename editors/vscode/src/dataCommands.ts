@@ -46,7 +46,8 @@ export function registerDataCommands(ctx: Context): void {
     const schema = await ctx.sidecar.data.getSchema(node.connectionId, node.subject, node.version);
     const protobuf = schema.schema_type === "PROTOBUF";
     const text = protobuf ? schema.schema : prettyJson(schema.schema);
-    await ctx.docs.show(`/${node.connectionId}/schemas/${node.subject}/v${node.version}-id${schema.id}.${protobuf ? "proto" : "json"}`, text);
+    // The tab shows the file name: subject, version and id.
+    await ctx.docs.show(`/${node.connectionId}/schemas/${node.subject}.v${node.version}.id${schema.id}.${protobuf ? "proto" : "json"}`, text);
   });
   register("ide-sidecar.openViewer", "open the messages", async (node) => {
     const target = await topicTarget(ctx, node);

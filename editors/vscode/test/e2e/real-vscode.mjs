@@ -8,6 +8,7 @@
 // VSIX (default ../ide-sidecar.vsix, from `npm run package`), CHROMIUM (default /usr/lib/chromium/chromium),
 // OUT_DIR (default /tmp/ide-sidecar-e2e), PYTHON (a Python with confluent-kafka, for a consumer group and more records
 // written behind the extension's back; default ~/.cache/ide-sidecar-ci/py/bin/python, what .ci/install sets up).
+// The Schema Registry is the protocol test's in-memory one: run `npm run build:tests` first (out/test/fakeRegistry.js).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -30,10 +31,15 @@ for (const [what, path] of [["code-server", codeServer], ["the sidecar", sidecar
   if (!existsSync(path)) throw new Error(`${what} not found at ${path}: see the comment at the top of ${fileURLToPath(import.meta.url)}`);
 }
 const { chromium: playwright } = createRequire(join(codeServerDir, "package.json"))("playwright-core");
+const fakeRegistryJs = join(extensionDir, "out", "test", "fakeRegistry.js");
+if (!existsSync(fakeRegistryJs)) throw new Error(`${fakeRegistryJs} is missing: run \`npm run build:tests\` first`);
+const { FakeRegistry } = createRequire(import.meta.url)(fakeRegistryJs);
+const ORDER_SCHEMA = JSON.stringify({ type: "record", name: "Order", fields: [{ name: "id", type: "string" }, { name: "quantity", type: "int" }] });
 
 const TOPIC = "e2e-orders";
 const STEP_MS = 30_000;
 const children = [];
+let registryStop;
 
 function freePort() {
   return new Promise((done, fail) => {
@@ -111,6 +117,15 @@ async function main() {
   const [brokerPort, codePort] = [await freePort(), await freePort()];
   const url = `tcp://127.0.0.1:${brokerPort}`;
   start(tansuBin, ["broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]);
+  const registry = new FakeRegistry();
+  await registry.start();
+  registryStop = () => registry.stop();
+  const registered = await fetch(`${registry.url}/subjects/${TOPIC}-value/versions`, {
+    method: "POST",
+    headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+    body: JSON.stringify({ schema: ORDER_SCHEMA }),
+  });
+  const schemaId = (await registered.json()).id;
 
   const userData = join(work, "user-data");
   const extensions = join(work, "extensions");
@@ -149,7 +164,8 @@ async function main() {
     await answer(page, `127.0.0.1:${brokerPort}`);
     await answer(page, "No authentication");
     await answer(page, "Plaintext");
-    await answer(page, "");
+    await answer(page, registry.url);
+    await answer(page, "No authentication");
     await answer(page, "Save");
     const connectionRow = page.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
     await until("the connection to show connected", () => connectionRow.locator(".codicon-pass").isVisible());
@@ -172,6 +188,25 @@ async function main() {
     await answer(page, TOPIC);
     await page.locator(".monaco-editor", { hasText: "records" }).first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "produce-document");
+    // Edit it as a user would: a second record, Avro with the registered schema, to the other partition (tansu
+    // counts a batch of several records in one partition as one offset in its watermarks, so readers would stop early).
+    const connectionId = /"connection_id": "([^"]+)"/.exec((await page.locator(".monaco-editor .view-lines").first().innerText()).replace(/\u00a0/g, " "))[1];
+    const edited = JSON.stringify(
+      {
+        connection_id: connectionId,
+        topic: TOPIC,
+        records: [
+          { key: { data: "key-1" }, value: { data: { id: 1, note: "hello from VS Code" } }, headers: [{ key: "source", value: "vscode" }], partition: 0 },
+          { key: { data: "key-2" }, value: { data: { id: "o-2", quantity: 3 }, schema: { subject: `${TOPIC}-value` } }, partition: 1 },
+        ],
+      },
+      null,
+      1,
+    );
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.press("Delete");
+    await page.keyboard.insertText(edited.replace(/\n\s*/g, " "));
     await command(page, "Kafka: Produce (Dry Run First)");
     const dialog = page.locator(".monaco-dialog-box");
     await dialog.waitFor({ timeout: STEP_MS });
@@ -193,12 +228,32 @@ async function main() {
       }
       return false;
     });
-    const row = viewer.locator("#scroller .row").first();
-    await until("the produced record in the table", async () => (await row.textContent()).includes("hello from VS Code"));
+    const rows = viewer.locator("#scroller .row");
+    await until("the first produced record in the table", async () => (await rows.count()) === 1);
+    await screenshot(page, "viewer-at-offset");
+    // Both partitions from the beginning.
+    await viewer.locator("#start").selectOption("beginning");
+    await viewer.locator("#partition").selectOption("");
+    await viewer.locator("#apply").click();
+    await until("both produced records in the table", async () => (await rows.count()) === 2);
+    if (!(await rows.nth(0).textContent()).includes("hello from VS Code")) throw new Error(`first row: ${await rows.nth(0).textContent()}`);
+    if (!(await rows.nth(1).textContent()).includes(`AVRO #${schemaId}`)) throw new Error(`second row: ${await rows.nth(1).textContent()}`);
     await screenshot(page, "viewer");
-    await row.click();
-    await until("the record's details", async () => (await viewer.locator("#detailText").textContent()).includes('"format": "JSON"'));
+    await rows.nth(1).click();
+    await until("the Avro record's details", async () => (await viewer.locator("#detailText").textContent()).includes(`"schema_id": ${schemaId}`));
     await screenshot(page, "record-details");
+
+    // Live tail: a record written elsewhere appears; then a search narrows what is shown.
+    await viewer.locator("#tail").check();
+    await until("the tail to start", async () => (await viewer.locator("#status").textContent()).includes("live tail on"));
+    kafkaPython(brokerPort, 'p = ck.Producer({"bootstrap.servers": BOOTSTRAP})\np.produce(TOPIC, key=b"key-3", value=b"tailed from python", partition=0)\np.flush(10)\n');
+    await until("the tailed record", async () => (await rows.count()) === 3 && (await rows.nth(2).textContent()).includes("tailed from python"));
+    await screenshot(page, "live-tail");
+    await viewer.locator("#search").fill("HELLO");
+    await viewer.locator("#search").press("Enter");
+    await until("the search's one match", async () => (await rows.count()) === 1 && (await rows.nth(0).textContent()).includes("hello from VS Code"));
+    await screenshot(page, "search");
+    await viewer.locator("#tail").uncheck();
 
     // Describe the topic: a read-only JSON document.
     await command(page, "Kafka: Describe Topic");
@@ -206,6 +261,14 @@ async function main() {
     await page.getByRole("tab", { name: new RegExp(`^${TOPIC}\\.json`) }).waitFor({ timeout: STEP_MS });
     await page.locator(".monaco-editor", { hasText: "partitions" }).first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "describe-topic");
+
+    // Schema Subjects: the subject, its version, opened read-only.
+    await page.locator(".monaco-list-row", { hasText: "Schema Subjects" }).first().click();
+    await page.locator(".monaco-list-row", { hasText: `${TOPIC}-value` }).first().click();
+    await page.locator(".monaco-list-row", { hasText: "version 1" }).first().click();
+    await page.getByRole("tab", { name: new RegExp(`^${TOPIC}-value\\.v1\\.id${schemaId}\\.json`) }).waitFor({ timeout: STEP_MS });
+    await page.locator(".monaco-editor", { hasText: "quantity" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "schema-version");
 
     // A consumer group that committed offset 0 of partition 0 (which holds the record produced above): lag 1. Its
     // folder, once expanded, follows the lag live as more records arrive.
@@ -216,14 +279,16 @@ async function main() {
     );
     await page.locator(".monaco-list-row", { hasText: "Consumer Groups" }).first().click();
     const groupRow = page.locator(".monaco-list-row", { hasText: "e2e-billing" }).first();
-    await until("the group's lag", async () => / lag 1/.test(await groupRow.textContent()));
+    const lagOf = async () => Number(/ lag (\d+)/.exec(await groupRow.textContent())?.[1]);
+    // Partition 0 holds the first produced record and the tailed one.
+    await until("the group's lag", async () => (await lagOf()) === 2);
     await screenshot(page, "group-lag");
     kafkaPython(
       brokerPort,
       // One flush per record: each is its own request.
       'p = ck.Producer({"bootstrap.servers": BOOTSTRAP})\n' + "for i in range(3):\n" + '    p.produce(TOPIC, value=b"more", partition=0)\n' + "    p.flush(10)\n",
     );
-    await until("the group's lag to grow live", async () => / lag 4/.test(await groupRow.textContent()));
+    await until("the group's lag to grow live", async () => (await lagOf()) === 5);
     await screenshot(page, "group-lag-live");
     console.log("all steps passed");
   } catch (error) {
@@ -240,4 +305,5 @@ try {
   await main();
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill();
+  await registryStop?.();
 }
