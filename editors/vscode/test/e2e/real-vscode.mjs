@@ -9,8 +9,9 @@
 // OUT_DIR (default /tmp/ide-sidecar-e2e), PYTHON (a Python with confluent-kafka, for a consumer group and more records
 // written behind the extension's back; default ~/.cache/ide-sidecar-ci/py/bin/python, what .ci/install sets up).
 // The Schema Registry is the protocol test's in-memory one: run `npm run build:tests` first (out/test/fakeRegistry.js).
+/* global window, MessageEvent -- in the callbacks that run inside the page */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
@@ -254,6 +255,53 @@ async function main() {
     await until("the search's one match", async () => (await rows.count()) === 1 && (await rows.nth(0).textContent()).includes("hello from VS Code"));
     await screenshot(page, "search");
     await viewer.locator("#tail").uncheck();
+    await until("the tail to stop", async () => !(await viewer.locator("#status").textContent()).includes("live tail on"));
+
+    // Copy the open record; export what is loaded (VS Code's own save dialog, in code-server a quick input).
+    await rows.nth(0).click();
+    await viewer.locator("#copy").click();
+    await page.locator(".statusbar", { hasText: "Record copied" }).waitFor({ timeout: STEP_MS });
+    const exported = join(workspace, "exported.jsonl");
+    await viewer.locator("#export").click();
+    // The dialog fills in its default (the topic's name) on its own: replace it only once it is there.
+    const pathInput = page.locator(".quick-input-widget input");
+    await until("the save dialog's default name", async () => (await pathInput.inputValue()).endsWith(`${TOPIC}.jsonl`));
+    await pathInput.fill(exported);
+    await until("the typed path to stay", async () => (await pathInput.inputValue()) === exported);
+    await page.keyboard.press("Enter");
+    await until("the exported file", () => existsSync(exported));
+    const lines = readFileSync(exported, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line));
+    if (lines.length !== 1 || lines[0].key.data !== "key-1") throw new Error(`exported: ${JSON.stringify(lines)}`);
+
+    // 101,000 records handed to the page the way the extension hands pages: it keeps 100,000, drops the oldest, and
+    // draws only the rows in sight.
+    await viewer.evaluate(() => {
+      window.dispatchEvent(new MessageEvent("message", { data: { type: "reset" } }));
+      for (let batch = 0; batch < 101; batch++) {
+        const records = [];
+        for (let i = 0; i < 1000; i++) {
+          const offset = batch * 1000 + i;
+          records.push({
+            partition: 0,
+            offset,
+            timestamp: 1_700_000_000_000 + offset,
+            timestamp_type: "CREATE_TIME",
+            headers: [],
+            key: { format: "STRING", data: `k-${offset}` },
+            value: { format: "JSON", data: { n: offset, note: "synthetic" } },
+          });
+        }
+        window.dispatchEvent(new MessageEvent("message", { data: { type: "records", records, scanned: 1000, atEnd: true, source: "page" } }));
+      }
+    });
+    const status = viewer.locator("#status");
+    await until("100,000 records loaded", async () => /^100,000 record\(s\) loaded, 101,000 read, 1,000 older ones dropped/.test(await status.textContent()));
+    const drawn = await rows.count();
+    if (drawn > 100) throw new Error(`${drawn} rows drawn for 100,000 records: the table is not windowed`);
+    await viewer.locator("#scroller").evaluate((element) => (element.scrollTop = element.scrollHeight));
+    await until("the last record drawn at the bottom", async () => (await rows.last().textContent()).includes("100999"));
+    await screenshot(page, "100k-records");
+    console.log(`100,000 records loaded: ${drawn} rows drawn`);
 
     // Describe the topic: a read-only JSON document.
     await command(page, "Kafka: Describe Topic");
@@ -290,6 +338,16 @@ async function main() {
     );
     await until("the group's lag to grow live", async () => (await lagOf()) === 5);
     await screenshot(page, "group-lag-live");
+
+    // Delete the topic, after saying yes.
+    await command(page, "Kafka: Delete Topic");
+    await answer(page, TOPIC);
+    const confirm = page.locator(".monaco-dialog-box");
+    await confirm.waitFor({ timeout: STEP_MS });
+    await screenshot(page, "delete-topic-confirm");
+    await confirm.getByRole("button", { name: "Delete" }).click();
+    await until("the topic to leave the tree", async () => (await page.locator(".monaco-list-row", { hasText: "No topics yet" }).count()) === 1);
+    await screenshot(page, "topic-deleted");
     console.log("all steps passed");
   } catch (error) {
     const pages = browser.contexts().flatMap((c) => c.pages());
