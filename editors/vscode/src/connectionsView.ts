@@ -41,11 +41,18 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
     );
   }
 
-  /** Hooks expansion events of the tree view: collapsing a Consumer Groups folder stops its lag watch. */
+  /**
+   * Hooks expansion events of the tree view: collapsing a Consumer Groups folder stops its lag watch, expanding it
+   * again redraws it (VS Code keeps the children it already has, so without a redraw no watch would start).
+   */
   attach(tree: vscode.TreeView<TreeNode>): void {
+    const isGroups = (node: TreeNode) => node.kind === "folder" && node.folder === "groups" && node.connectionId !== undefined;
     this.subscriptions.push(
       tree.onDidCollapseElement(({ element }) => {
-        if (element.kind === "folder" && element.folder === "groups" && element.connectionId) void this.unwatch(element.connectionId);
+        if (isGroups(element)) void this.unwatch(element.connectionId!);
+      }),
+      tree.onDidExpandElement(({ element }) => {
+        if (isGroups(element) && !this.watches.has(element.connectionId!)) this.changed.fire(undefined);
       }),
     );
   }
@@ -58,7 +65,9 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
   /** Fetches a lazy node's children again (or, without a node, everything). */
   refresh(node?: TreeNode): void {
     if (node) {
-      for (const id of [...this.cache.keys()]) if (id === node.id || id.startsWith(`${node.id}:`)) this.cache.delete(id);
+      // A subject's versions are cached under the subject's id, not under the Subjects folder's.
+      const below = node.folder === "subjects" ? `connection:${node.connectionId}:subject:` : `${node.id}:`;
+      for (const id of [...this.cache.keys()]) if (id === node.id || id.startsWith(below)) this.cache.delete(id);
     } else {
       this.cache.clear();
     }

@@ -338,6 +338,13 @@ async function main() {
     );
     await until("the group's lag to grow live", async () => (await lagOf()) === 5);
     await screenshot(page, "group-lag-live");
+    // Collapsed, the folder's watch stops; expanded again, it starts again and shows what changed meanwhile.
+    const groupsFolder = page.locator(".monaco-list-row", { hasText: "Consumer Groups" }).first();
+    await groupsFolder.click();
+    await until("the groups folder to collapse", async () => (await page.locator(".monaco-list-row", { hasText: "e2e-billing" }).count()) === 0);
+    kafkaPython(brokerPort, 'p = ck.Producer({"bootstrap.servers": BOOTSTRAP})\np.produce(TOPIC, value=b"while collapsed", partition=0)\np.flush(10)\n');
+    await groupsFolder.click();
+    await until("the lag written while collapsed", async () => (await lagOf()) === 6);
 
     // Delete the topic, after saying yes.
     await command(page, "Kafka: Delete Topic");
