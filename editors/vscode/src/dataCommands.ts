@@ -3,7 +3,16 @@
 import * as vscode from "vscode";
 import type { ConnectionsView } from "./connectionsView";
 import { describeError } from "./model/errors";
-import { parseProduceDocument, problemLines, produceTemplate, summarizeProduce } from "./model/produce";
+import {
+  parseProduceDocument,
+  problemLines,
+  produceTemplate,
+  rangeOf,
+  refusals,
+  summarizeProduce,
+  valueRanges,
+  type Problem,
+} from "./model/produce";
 import type { ConnectionsModel, TreeNode } from "./model/tree";
 import { MessageViewer } from "./messageViewer";
 import type { ReadOnlyDocuments } from "./readOnlyDocs";
@@ -58,7 +67,24 @@ export function registerDataCommands(ctx: Context): void {
     if (!target) return;
     await openProduceDocument(target.connectionId, target.topic);
   });
-  register("ide-sidecar.produce", "produce", () => produce(ctx));
+  const diagnostics = vscode.languages.createDiagnosticCollection("ide-sidecar produce");
+  ctx.extension.subscriptions.push(diagnostics);
+  register("ide-sidecar.produce", "produce", () => produce(ctx, diagnostics));
+}
+
+/** Puts each problem on the field it names in the document, so the squiggles show where to fix. */
+function showProblems(diagnostics: vscode.DiagnosticCollection, document: vscode.TextDocument, problems: readonly Problem[]): void {
+  const ranges = valueRanges(document.getText());
+  diagnostics.set(
+    document.uri,
+    problems.map((problem) => {
+      const [start, end] = rangeOf(ranges, problem.path) ?? [0, 0];
+      const message = problem.path ? `${problem.path}: ${problem.message}` : problem.message;
+      const diagnostic = new vscode.Diagnostic(new vscode.Range(document.positionAt(start), document.positionAt(end)), message, vscode.DiagnosticSeverity.Error);
+      diagnostic.source = "ide-sidecar";
+      return diagnostic;
+    }),
+  );
 }
 
 /**
@@ -151,14 +177,16 @@ async function deleteTopic(ctx: Context, node?: TreeNode): Promise<void> {
   void vscode.window.showInformationMessage(`Deleted the topic '${target.topic}'`);
 }
 
-async function produce(ctx: Context): Promise<void> {
+async function produce(ctx: Context, diagnostics: vscode.DiagnosticCollection): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage("Open a produce document first: run 'Kafka: New Produce Document' on a topic");
     return;
   }
   const parsed = parseProduceDocument(editor.document.getText());
+  diagnostics.delete(editor.document.uri);
   if (!parsed.ok) {
+    showProblems(diagnostics, editor.document, parsed.problems);
     const lines = problemLines(parsed.problems);
     for (const line of lines) ctx.output.appendLine(`produce: ${line}`);
     void vscode.window.showErrorMessage(`Nothing was sent; fix the document: ${lines.join("; ")}`);
@@ -175,6 +203,7 @@ async function produce(ctx: Context): Promise<void> {
   );
   const checked = summarizeProduce(dry, true);
   if (checked.failed > 0) {
+    showProblems(diagnostics, editor.document, refusals(dry));
     for (const line of checked.lines) ctx.output.appendLine(`produce (dry run): ${line}`);
     void vscode.window.showErrorMessage(
       `Dry run: ${checked.failed} of ${dry.records.length} record(s) cannot be written, nothing was sent; fix them: ${checked.lines.filter((l) => l.includes("not written")).join("; ")}`,
@@ -189,6 +218,7 @@ async function produce(ctx: Context): Promise<void> {
   if (send !== "Send") return;
   const result = await withProgress(`Producing to '${topic}'…`, () => ctx.sidecar.data.produce(params));
   const done = summarizeProduce(result, false);
+  if (done.failed > 0) showProblems(diagnostics, editor.document, refusals(result));
   const text = [`Produced to '${topic}' (connection '${connectionId}') at ${new Date().toISOString()}`, "", ...done.lines, ""].join("\n");
   ctx.output.appendLine(text);
   const first = result.records.find((record) => record.error == null && record.offset != null && record.partition != null);

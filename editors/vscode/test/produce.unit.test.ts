@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseProduceDocument, problemLines, produceTemplate, stripComments, summarizeProduce } from "../src/model/produce";
+import { parseProduceDocument, problemLines, produceTemplate, rangeOf, refusals, stripComments, summarizeProduce, valueRanges } from "../src/model/produce";
 
 test("the template parses as it is, with its connection and topic", () => {
   const parsed = parseProduceDocument(produceTemplate("dev", "orders"));
@@ -12,11 +12,12 @@ test("the template parses as it is, with its connection and topic", () => {
   ]);
 });
 
-test("comments go, strings with slashes stay, line numbers are kept", () => {
+test("comments become spaces, strings with slashes stay, offsets are kept", () => {
   const text = '// top\n{"url": "http://x//y", /* a\nb */ "n": 1}';
   const stripped = stripComments(text);
   assert.deepEqual(JSON.parse(stripped), { url: "http://x//y", n: 1 });
-  assert.equal(stripped.split("\n").length, text.split("\n").length);
+  assert.equal(stripped.length, text.length);
+  assert.equal(stripped.indexOf('"n"'), text.indexOf('"n"'));
   assert.deepEqual(JSON.parse(stripComments('{"a": "quote \\" // not a comment"}')), { a: 'quote " // not a comment' });
 });
 
@@ -83,4 +84,28 @@ test("results say where each record went, or where it was refused", () => {
     ],
   });
   assert.deepEqual(summarizeProduce({ records: [{ key_size: 1, value_size: 2 }] }, true), { failed: 0, lines: ["records[0]: ready (key 1 bytes, value 2 bytes)"] });
+});
+
+test("a problem's path finds its value in the document, or the closest enclosing one", () => {
+  const text = '// c\n{"records": [ {"key": {"data": "k"}}, {"value": {"data": {"amount": "x"}, "format": "JSON"}} ]}';
+  const ranges = valueRanges(text);
+  const at = (path: string) => {
+    const range = rangeOf(ranges, path);
+    return range ? text.slice(range[0], range[1]) : undefined;
+  };
+  assert.equal(at("records[1].value.data.amount"), '"x"');
+  assert.equal(at("records[0].key"), '{"data": "k"}');
+  assert.equal(at("records[1].value.format"), '"JSON"');
+  assert.equal(at("records[0].value.data"), '{"key": {"data": "k"}}', "a missing field points at its record");
+  assert.equal(at("records[7]"), text.slice(text.indexOf("[ {"), text.lastIndexOf("]") + 1));
+  assert.equal(at(""), text.slice(5));
+  assert.ok(valueRanges('{"records": [1, ').has("records[0]"), "what was read before a syntax error");
+});
+
+test("refused records become problems at their field, else at the record", () => {
+  const result = { records: [{ error: { source: "records[0].value.data.quantity", message: "expected an int" } }, { partition: 0, offset: 1 }, { error: { message: "too large" } }] };
+  assert.deepEqual(refusals(result), [
+    { path: "records[0].value.data.quantity", message: "expected an int" },
+    { path: "records[2]", message: "too large" },
+  ]);
 });

@@ -44,7 +44,7 @@ export function produceTemplate(connectionId: string, topic: string): string {
 `;
 }
 
-/** Removes `//` and `/* *\/` comments outside strings, keeping line breaks so positions stay on their lines. */
+/** Blanks `//` and `/* *\/` comments outside strings with spaces, so every offset stays where it was. */
 export function stripComments(text: string): string {
   let out = "";
   let i = 0;
@@ -55,7 +55,9 @@ export function stripComments(text: string): string {
       while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
       out += text.slice(start, ++i);
     } else if (c === "/" && text[i + 1] === "/") {
+      const start = i;
       while (i < text.length && text[i] !== "\n") i++;
+      out += " ".repeat(i - start);
     } else if (c === "/" && text[i + 1] === "*") {
       const end = text.indexOf("*/", i + 2);
       const stop = end < 0 ? text.length : end + 2;
@@ -231,4 +233,86 @@ export function summarizeProduce(result: ProduceResult, dryRun: boolean): Produc
     return `records[${index}]: partition ${record.partition ?? "?"}, offset ${record.offset ?? "?"} (${sizes})`;
   });
   return { failed, lines };
+}
+
+/**
+ * Where each value of a JSON text is, by JSON path (`records[1].value.data`, `""` for the whole document), as
+ * [start, end) offsets in `text`. Comments are skipped. Used to put a problem's squiggle on its field; a text that is
+ * not valid JSON gives what was read before the error.
+ */
+export function valueRanges(text: string): Map<string, [number, number]> {
+  const source = stripComments(text);
+  const ranges = new Map<string, [number, number]>();
+  let i = 0;
+  const space = () => {
+    while (i < source.length && /\s/.test(source[i])) i++;
+  };
+  const string = (): string => {
+    const start = i++;
+    while (i < source.length && source[i] !== '"') i += source[i] === "\\" ? 2 : 1;
+    i++;
+    return JSON.parse(source.slice(start, i)) as string;
+  };
+  const value = (path: string): void => {
+    space();
+    const start = i;
+    const c = source[i];
+    if (c === "{") {
+      i++;
+      space();
+      while (i < source.length && source[i] !== "}") {
+        space();
+        if (source[i] !== '"') throw new Error("expected a key");
+        const key = string();
+        space();
+        if (source[i] !== ":") throw new Error("expected ':'");
+        i++;
+        value(path ? `${path}.${key}` : key);
+        space();
+        if (source[i] === ",") i++;
+        else if (source[i] !== "}") throw new Error("expected ',' or '}'");
+      }
+      i++;
+    } else if (c === "[") {
+      i++;
+      space();
+      for (let index = 0; i < source.length && source[i] !== "]"; index++) {
+        value(`${path}[${index}]`);
+        space();
+        if (source[i] === ",") i++;
+        else if (source[i] !== "]") throw new Error("expected ',' or ']'");
+      }
+      i++;
+    } else if (c === '"') {
+      string();
+    } else {
+      while (i < source.length && /[^\s,\]}]/.test(source[i])) i++;
+      if (i === start) throw new Error("expected a value");
+    }
+    ranges.set(path, [start, i]);
+  };
+  try {
+    value("");
+  } catch {
+    // Not valid JSON: the ranges read so far are all there is.
+  }
+  return ranges;
+}
+
+/** The range of the value at `path`, or of the closest enclosing value that exists (a missing field's object). */
+export function rangeOf(ranges: Map<string, [number, number]>, path: string): [number, number] | undefined {
+  for (let current = path; ; ) {
+    const range = ranges.get(current);
+    if (range) return range;
+    if (current === "") return undefined;
+    const cut = Math.max(current.lastIndexOf("."), current.lastIndexOf("["));
+    current = cut > 0 ? current.slice(0, cut) : "";
+  }
+}
+
+/** The records the sidecar refused, as problems at the path of the field at fault (else at the record). */
+export function refusals(result: ProduceResult): Problem[] {
+  return result.records.flatMap((record, index) =>
+    record.error ? [{ path: record.error.source ?? `records[${index}]`, message: record.error.message }] : [],
+  );
 }

@@ -192,22 +192,29 @@ async function main() {
     // Edit it as a user would: a second record, Avro with the registered schema, to the other partition (tansu
     // counts a batch of several records in one partition as one offset in its watermarks, so readers would stop early).
     const connectionId = /"connection_id": "([^"]+)"/.exec((await page.locator(".monaco-editor .view-lines").first().innerText()).replace(/\u00a0/g, " "))[1];
-    const edited = JSON.stringify(
-      {
+    const documentWith = (quantity) =>
+      JSON.stringify({
         connection_id: connectionId,
         topic: TOPIC,
         records: [
           { key: { data: "key-1" }, value: { data: { id: 1, note: "hello from VS Code" } }, headers: [{ key: "source", value: "vscode" }], partition: 0 },
-          { key: { data: "key-2" }, value: { data: { id: "o-2", quantity: 3 }, schema: { subject: `${TOPIC}-value` } }, partition: 1 },
+          { key: { data: "key-2" }, value: { data: { id: "o-2", quantity }, schema: { subject: `${TOPIC}-value` } }, partition: 1 },
         ],
-      },
-      null,
-      1,
-    );
-    await page.locator(".monaco-editor .view-lines").first().click();
-    await page.keyboard.press("Control+A");
-    await page.keyboard.press("Delete");
-    await page.keyboard.insertText(edited.replace(/\n\s*/g, " "));
+      });
+    const replaceDocument = async (text) => {
+      await page.locator(".monaco-editor .view-lines").first().click();
+      await page.keyboard.press("Control+A");
+      await page.keyboard.press("Delete");
+      await page.keyboard.insertText(text);
+    };
+    // First with a value the schema refuses: the dry run names the field, squiggled in the document, nothing sent.
+    await replaceDocument(documentWith("three"));
+    await command(page, "Kafka: Produce (Dry Run First)");
+    await page.locator(".notification-toast", { hasText: "cannot be written" }).waitFor({ timeout: STEP_MS });
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "dry-run-refused");
+    await page.keyboard.press("Escape");
+    await replaceDocument(documentWith(3));
     await command(page, "Kafka: Produce (Dry Run First)");
     const dialog = page.locator(".monaco-dialog-box");
     await dialog.waitFor({ timeout: STEP_MS });
