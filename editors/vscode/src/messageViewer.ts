@@ -21,19 +21,19 @@ export class MessageViewer implements vscode.Disposable {
   private tailId: string | undefined;
 
   /** The open viewers, by connection and topic: opening a topic again shows its viewer. */
-  private static readonly open_ = new Map<string, MessageViewer>();
+  private static readonly viewers = new Map<string, MessageViewer>();
 
   /** Shows the topic's viewer; a `start` (from a produce result) always opens a new one there. */
   static open(extension: vscode.ExtensionContext, sidecar: SidecarProcess, connectionId: string, topic: string, start?: StartChoice, partitions?: number[]): MessageViewer {
     const key = JSON.stringify([connectionId, topic]);
-    const existing = MessageViewer.open_.get(key);
+    const existing = MessageViewer.viewers.get(key);
     if (existing && !start) {
       existing.panel.reveal();
       return existing;
     }
     const viewer = new MessageViewer(extension, sidecar, { connectionId, topic, start: start ?? { from: "beginning" }, partitions });
-    MessageViewer.open_.set(key, viewer);
-    viewer.disposables.push({ dispose: () => MessageViewer.open_.get(key) === viewer && MessageViewer.open_.delete(key) });
+    MessageViewer.viewers.set(key, viewer);
+    viewer.disposables.push({ dispose: () => MessageViewer.viewers.get(key) === viewer && MessageViewer.viewers.delete(key) });
     return viewer;
   }
 
