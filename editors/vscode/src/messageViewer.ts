@@ -17,7 +17,8 @@ export class MessageViewer implements vscode.Disposable {
   private partitions: number[] = [];
   private query: ViewerQuery;
   private pager: RecordPager | undefined;
-  private loading = false;
+  /** The pager whose page is on its way, if any: a new query may start its own while an old one's is pending. */
+  private loadingFor: RecordPager | undefined;
   private tailId: string | undefined;
 
   /** The open viewers, by connection and topic: opening a topic again shows its viewer. */
@@ -124,8 +125,8 @@ export class MessageViewer implements vscode.Disposable {
 
   private async loadMore(): Promise<void> {
     const pager = this.pager;
-    if (!pager || this.loading) return;
-    this.loading = true;
+    if (!pager || this.loadingFor === pager) return;
+    this.loadingFor = pager;
     this.post({ type: "loading", on: true });
     try {
       const page = await pager.next();
@@ -133,8 +134,10 @@ export class MessageViewer implements vscode.Disposable {
       if (pager !== this.pager) return;
       this.post({ type: "records", records: page.records, atEnd: page.atEnd, scanned: page.scanned, source: "page" });
     } finally {
-      this.loading = false;
-      this.post({ type: "loading", on: false });
+      if (this.loadingFor === pager) {
+        this.loadingFor = undefined;
+        this.post({ type: "loading", on: false });
+      }
     }
   }
 

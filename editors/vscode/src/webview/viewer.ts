@@ -33,6 +33,8 @@ let loading = false;
 let scanned = 0;
 let selected: string | undefined;
 let problem: string | undefined;
+/** Something the extension said that is not an error (such as why a tail ended): shown until the next query. */
+let notice: string | undefined;
 let drawQueued = false;
 
 const keyOf = (record: KafkaRecord) => `${record.partition}:${record.offset}`;
@@ -54,6 +56,7 @@ function showStatus(): void {
   if (loading) parts.push("loading…");
   else if (tailBox.checked) parts.push("live tail on");
   else if (atEnd) parts.push("at the end of the topic (Load more checks for newer records)");
+  if (notice) parts.push(notice);
   status.textContent = parts.join(", ");
   moreButton.disabled = loading;
 }
@@ -153,6 +156,7 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       scanned = 0;
       selected = undefined;
       problem = undefined;
+      notice = undefined;
       detail.classList.add("hidden");
       scroller.scrollTop = 0;
       queueDraw();
@@ -172,9 +176,9 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       showStatus();
       break;
     case "status":
-      problem = message.error ? message.text : undefined;
-      if (!message.error) status.textContent = message.text;
-      else showStatus();
+      if (message.error) problem = message.text;
+      else notice = message.text;
+      showStatus();
       break;
   }
 });

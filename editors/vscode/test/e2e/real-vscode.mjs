@@ -353,7 +353,10 @@ async function main() {
     await groupsFolder.click();
     await until("the lag written while collapsed", async () => (await lagOf()) === 6);
 
-    // Delete the topic, after saying yes.
+    // Delete the topic, after saying yes, while the viewer tails it: the viewer says why its tail ended.
+    await page.getByRole("tab", { name: /^e2e-orders \(Local tansu\)/ }).click();
+    await viewer.locator("#tail").check();
+    await until("the tail to start again", async () => (await viewer.locator("#status").textContent()).includes("live tail on"));
     await command(page, "Kafka: Delete Topic");
     await answer(page, TOPIC);
     const confirm = page.locator(".monaco-dialog-box");
@@ -361,6 +364,8 @@ async function main() {
     await screenshot(page, "delete-topic-confirm");
     await confirm.getByRole("button", { name: "Delete" }).click();
     await until("the topic to leave the tree", async () => (await page.locator(".monaco-list-row", { hasText: "No topics yet" }).count()) === 1);
+    await until("the viewer to say its tail ended", async () => (await viewer.locator("#status").textContent()).includes("Live tail ended"));
+    if (await viewer.locator("#tail").isChecked()) throw new Error("the Live tail box is still checked after the tail ended");
     await screenshot(page, "topic-deleted");
     console.log("all steps passed");
   } catch (error) {
