@@ -117,7 +117,8 @@ export class MessageViewer implements vscode.Disposable {
     const tailing = this.tailId !== undefined;
     await this.stopTail();
     this.query = query;
-    this.pager = new RecordPager(this.sidecar.data, query, this.partitions);
+    // The sidecar of the moment, not of the query's start: "Load more" after a restart reaches the new one.
+    this.pager = new RecordPager({ consume: (params) => this.sidecar.data.consume(params) }, query, this.partitions);
     this.post({ type: "reset" });
     await this.loadMore();
     if (tailing) await this.startTail();

@@ -153,6 +153,8 @@ async function main() {
   const browser = await playwright.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox"] });
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    // Tree rows only: notifications are list rows too.
+    const sidebar = page.locator(".part.sidebar");
     await page.goto(`http://127.0.0.1:${codePort}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator(".monaco-workbench").waitFor({ timeout: STEP_MS });
     await page.locator('.activitybar [aria-label^="Kafka"]').first().click({ timeout: STEP_MS });
@@ -168,18 +170,18 @@ async function main() {
     await answer(page, registry.url);
     await answer(page, "No authentication");
     await answer(page, "Save");
-    const connectionRow = page.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
+    const connectionRow = sidebar.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
     await until("the connection to show connected", () => connectionRow.locator(".codicon-pass").isVisible());
     await connectionRow.click();
-    await page.locator(".monaco-list-row", { hasText: "Topics" }).first().waitFor({ timeout: STEP_MS });
+    await sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "connected");
 
     // Create a topic, then expand Topics.
     await command(page, "Kafka: Create Topic");
     await answer(page, TOPIC);
     await answer(page, "2");
-    await page.locator(".monaco-list-row", { hasText: "Topics" }).first().click();
-    const topicRow = page.locator(".monaco-list-row", { hasText: TOPIC }).first();
+    await sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first().click();
+    const topicRow = sidebar.locator(".monaco-list-row", { hasText: TOPIC }).first();
     await topicRow.waitFor({ timeout: STEP_MS });
     await until("the topic's partition count", async () => (await topicRow.textContent()).includes("2 partitions"));
     await screenshot(page, "topic-created");
@@ -188,6 +190,7 @@ async function main() {
     await command(page, "Kafka: New Produce Document");
     await answer(page, TOPIC);
     await page.locator(".monaco-editor", { hasText: "records" }).first().waitFor({ timeout: STEP_MS });
+    await page.locator('.editor-actions [aria-label*="Produce (Dry Run First)"]').first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "produce-document");
     // Edit it as a user would: a second record, Avro with the registered schema, to the other partition (tansu
     // counts a batch of several records in one partition as one offset in its watermarks, so readers would stop early).
@@ -318,9 +321,9 @@ async function main() {
     await screenshot(page, "describe-topic");
 
     // Schema Subjects: the subject, its version, opened read-only.
-    await page.locator(".monaco-list-row", { hasText: "Schema Subjects" }).first().click();
-    await page.locator(".monaco-list-row", { hasText: `${TOPIC}-value` }).first().click();
-    await page.locator(".monaco-list-row", { hasText: "version 1" }).first().click();
+    await sidebar.locator(".monaco-list-row", { hasText: "Schema Subjects" }).first().click();
+    await sidebar.locator(".monaco-list-row", { hasText: `${TOPIC}-value` }).first().click();
+    await sidebar.locator(".monaco-list-row", { hasText: "version 1" }).first().click();
     await page.getByRole("tab", { name: new RegExp(`^${TOPIC}-value\\.v1\\.id${schemaId}\\.json`) }).waitFor({ timeout: STEP_MS });
     await page.locator(".monaco-editor", { hasText: "quantity" }).first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "schema-version");
@@ -332,8 +335,8 @@ async function main() {
       'c = ck.Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "e2e-billing", "enable.auto.commit": False})\n' +
         "c.commit(offsets=[ck.TopicPartition(TOPIC, 0, 0)], asynchronous=False)\nc.close()\n",
     );
-    await page.locator(".monaco-list-row", { hasText: "Consumer Groups" }).first().click();
-    const groupRow = page.locator(".monaco-list-row", { hasText: "e2e-billing" }).first();
+    await sidebar.locator(".monaco-list-row", { hasText: "Consumer Groups" }).first().click();
+    const groupRow = sidebar.locator(".monaco-list-row", { hasText: "e2e-billing" }).first();
     const lagOf = async () => Number(/ lag (\d+)/.exec(await groupRow.textContent())?.[1]);
     // Partition 0 holds the first produced record and the tailed one.
     await until("the group's lag", async () => (await lagOf()) === 2);
@@ -346,9 +349,9 @@ async function main() {
     await until("the group's lag to grow live", async () => (await lagOf()) === 5);
     await screenshot(page, "group-lag-live");
     // Collapsed, the folder's watch stops; expanded again, it starts again and shows what changed meanwhile.
-    const groupsFolder = page.locator(".monaco-list-row", { hasText: "Consumer Groups" }).first();
+    const groupsFolder = sidebar.locator(".monaco-list-row", { hasText: "Consumer Groups" }).first();
     await groupsFolder.click();
-    await until("the groups folder to collapse", async () => (await page.locator(".monaco-list-row", { hasText: "e2e-billing" }).count()) === 0);
+    await until("the groups folder to collapse", async () => (await sidebar.locator(".monaco-list-row", { hasText: "e2e-billing" }).count()) === 0);
     kafkaPython(brokerPort, 'p = ck.Producer({"bootstrap.servers": BOOTSTRAP})\np.produce(TOPIC, value=b"while collapsed", partition=0)\np.flush(10)\n');
     await groupsFolder.click();
     await until("the lag written while collapsed", async () => (await lagOf()) === 6);
@@ -363,10 +366,27 @@ async function main() {
     await confirm.waitFor({ timeout: STEP_MS });
     await screenshot(page, "delete-topic-confirm");
     await confirm.getByRole("button", { name: "Delete" }).click();
-    await until("the topic to leave the tree", async () => (await page.locator(".monaco-list-row", { hasText: "No topics yet" }).count()) === 1);
+    await until("the topic to leave the tree", async () => (await sidebar.locator(".monaco-list-row", { hasText: "No topics yet" }).count()) === 1);
     await until("the viewer to say its tail ended", async () => (await viewer.locator("#status").textContent()).includes("Live tail ended"));
     if (await viewer.locator("#tail").isChecked()) throw new Error("the Live tail box is still checked after the tail ended");
     await screenshot(page, "topic-deleted");
+
+    // Restart the sidecar: the connection comes back from SecretStorage, connected, and its folders list afresh.
+    await command(page, "Kafka: Restart the Sidecar");
+    // The restored connection is a new row (collapsed), connected once the new sidecar checked it.
+    await until("the restored connection to show connected", async () => {
+      const row = sidebar.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
+      return (await row.getAttribute("aria-expanded")) === "false" && (await row.locator(".codicon-pass").count()) === 1;
+    });
+    await command(page, "Kafka: Create Topic");
+    await answer(page, "after-restart");
+    await answer(page, "");
+    const restored = sidebar.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
+    if ((await restored.getAttribute("aria-expanded")) !== "true") await restored.click();
+    const topicsAgain = sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first();
+    if ((await topicsAgain.getAttribute("aria-expanded")) !== "true") await topicsAgain.click();
+    await sidebar.locator(".monaco-list-row", { hasText: "after-restart" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "after-restart");
     console.log("all steps passed");
   } catch (error) {
     const pages = browser.contexts().flatMap((c) => c.pages());
