@@ -1,3 +1,4 @@
+// Produce documents: the template, comments, parsing with JSON paths, where a path is in the text, results.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseProduceDocument, problemLines, produceTemplate, rangeOf, refusals, stripComments, summarizeProduce, valueRanges } from "../src/model/produce";

@@ -1,3 +1,4 @@
+// The message viewer's pure parts: record rows and JSON, JSON lines, the capped store, start and paging params, the pager.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {

@@ -1,3 +1,4 @@
+// The tree nodes of what a connection holds (folders, topics, groups with their live lag, schema versions).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LagBook, folderKinds, groupNode, topicNode, versionNode } from "../src/model/resources";
