@@ -181,17 +181,17 @@ export function connectionNode(connection: Connection): TreeNode {
 
 function componentNode(connection: Connection) {
   return (part: ReturnType<typeof components>[number]): TreeNode => ({
-      id: `connection:${connection.id}:${part.key}`,
-      kind: "component",
-      connectionId: connection.id,
-      component: part.key,
-      label: COMPONENT_LABELS[part.key],
-      description: part.error ? `${STATE_LABELS[part.state]}: ${part.error}` : joinDefined(STATE_LABELS[part.state], part.detail),
-      tooltip: part.error ?? describeComponent(part),
-      icon: STATE_ICONS[part.state],
-      contextValue: "component",
-      children: [],
-    });
+    id: `connection:${connection.id}:${part.key}`,
+    kind: "component",
+    connectionId: connection.id,
+    component: part.key,
+    label: COMPONENT_LABELS[part.key],
+    description: part.error ? `${STATE_LABELS[part.state]}: ${part.error}` : joinDefined(STATE_LABELS[part.state], part.detail),
+    tooltip: part.error ?? describeComponent(part),
+    icon: STATE_ICONS[part.state],
+    contextValue: "component",
+    children: [],
+  });
 }
 
 function joinDefined(first: string, second: string | undefined): string {
