@@ -7,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ["scripts/*.mjs"] }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ["scripts/*.mjs", "test/e2e/*.mjs"] }, tsconfigRootDir: import.meta.dirname } },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
       // node:test's test()/describe() return promises that the runner itself awaits.
@@ -23,11 +23,11 @@ export default tseslint.config(
     rules: { "no-restricted-imports": ["error", { paths: [{ name: "vscode", message: "src/model must not depend on vscode: it is tested with plain node" }], patterns: ["vscode-languageclient*", "../*.ts", "../commands", "../extension", "../sidecarProcess", "../connectionsView", "../guidedInput"] }] },
   },
   {
-    files: ["scripts/*.mjs"],
+    files: ["scripts/*.mjs", "test/e2e/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { console: "readonly", process: "readonly" },
+      globals: { console: "readonly", process: "readonly", fetch: "readonly", setTimeout: "readonly" },
     },
   },
 );

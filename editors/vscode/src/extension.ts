@@ -2,8 +2,10 @@
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
 import { ConnectionsView } from "./connectionsView";
+import { registerDataCommands } from "./dataCommands";
 import { SavedConnections } from "./model/savedConnections";
 import { ConnectionsModel } from "./model/tree";
+import { READ_ONLY_SCHEME, ReadOnlyDocuments } from "./readOnlyDocs";
 import { SidecarProcess } from "./sidecarProcess";
 
 let sidecar: SidecarProcess | undefined;
@@ -13,12 +15,17 @@ export function activate(context: vscode.ExtensionContext): void {
   const model = new ConnectionsModel();
   const saved = new SavedConnections(context.secrets);
   sidecar = new SidecarProcess(output, model, saved);
-  const view = new ConnectionsView(model);
+  const view = new ConnectionsView(model, sidecar);
+  const tree = vscode.window.createTreeView("ide-sidecar.connections", { treeDataProvider: view, showCollapseAll: true });
+  view.attach(tree);
+  const docs = new ReadOnlyDocuments();
   context.subscriptions.push(
     output,
     sidecar,
     view,
-    vscode.window.createTreeView("ide-sidecar.connections", { treeDataProvider: view, showCollapseAll: true }),
+    tree,
+    docs,
+    vscode.workspace.registerTextDocumentContentProvider(READ_ONLY_SCHEME, docs),
     vscode.workspace.onDidChangeConfiguration(async (change) => {
       if (!change.affectsConfiguration("ide-sidecar")) return;
       const choice = await vscode.window.showInformationMessage("Restart the sidecar to use the new settings?", "Restart");
@@ -26,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   registerCommands(context, { sidecar, model, saved, output });
+  registerDataCommands({ extension: context, sidecar, model, view, docs, output });
   void sidecar.start();
 }
 

@@ -6,16 +6,22 @@ import { LanguageClient, State, type Executable, type LanguageClientOptions } fr
 import type { ConnectionEvent } from "./protocol";
 import { findSidecarBinary } from "./model/binary";
 import { describeError } from "./model/errors";
-import { EVENT_NOTIFICATION, sidecarCapabilities, type SidecarCapabilities } from "./model/protocolExtras";
+import { DataApi } from "./model/dataApi";
+import { EVENT_NOTIFICATION, Notifications, sidecarCapabilities, type SidecarCapabilities } from "./model/protocolExtras";
 import type { SavedConnections } from "./model/savedConnections";
 import { SidecarApi } from "./model/sidecarApi";
 import type { ConnectionsModel } from "./model/tree";
+
+const NOT_RUNNING = "The sidecar is not running: see the 'ide-sidecar' output, or run 'Kafka: Restart the Sidecar'";
 
 export class SidecarProcess implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private clientApi: SidecarApi | undefined;
   private capabilities: SidecarCapabilities = {};
+  private clientData: DataApi | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The data plane's notifications (lag, tail batches, ends), for whoever listens, across restarts. */
+  private readonly notifications = new vscode.EventEmitter<{ method: string; params: unknown }>();
 
   constructor(
     private readonly output: vscode.OutputChannel,
@@ -26,9 +32,27 @@ export class SidecarProcess implements vscode.Disposable {
   /** The running sidecar's methods; throws a readable error when it is not running. */
   get api(): SidecarApi {
     if (!this.clientApi || !this.client?.isRunning()) {
-      throw new Error("the sidecar is not running (see the 'ide-sidecar' output, or run 'Kafka: Restart the Sidecar')");
+      throw new Error(NOT_RUNNING);
     }
     return this.clientApi;
+  }
+
+  /** The running sidecar's data-plane methods (topics, groups, records, schemas). */
+  get data(): DataApi {
+    if (!this.clientData || !this.client?.isRunning()) throw new Error(NOT_RUNNING);
+    return this.clientData;
+  }
+
+  /** Calls `listener` with the params of every `method` notification, from this and later sidecar processes. */
+  onNotification<T>(method: string, listener: (params: T) => void): vscode.Disposable {
+    return this.notifications.event((n) => {
+      if (n.method === method) listener(n.params as T);
+    });
+  }
+
+  /** A connection's name for titles, its id when unknown. */
+  connectionName(id: string): string {
+    return this.model.get(id)?.spec.name ?? id;
   }
 
   get serverVersion(): string {
@@ -68,8 +92,12 @@ export class SidecarProcess implements vscode.Disposable {
     const client = new LanguageClient("ide-sidecar", "ide-sidecar", server, clientOptions);
     this.client = client;
     this.clientApi = new SidecarApi((method, params) => client.sendRequest(method, params));
+    this.clientData = new DataApi((method, params) => client.sendRequest(method, params));
     this.disposables.push(
       client.onNotification(EVENT_NOTIFICATION, (event: ConnectionEvent) => this.model.apply(event)),
+      ...Object.values(Notifications)
+        .filter((method) => method !== EVENT_NOTIFICATION)
+        .map((method) => client.onNotification(method, (params: unknown) => this.notifications.fire({ method, params }))),
       // Running again after a crash means an empty sidecar: restore into it as on the first start.
       client.onDidChangeState((change) => {
         if (change.newState === State.Running) void this.afterStart();
@@ -112,6 +140,7 @@ export class SidecarProcess implements vscode.Disposable {
     const client = this.client;
     this.client = undefined;
     this.clientApi = undefined;
+    this.clientData = undefined;
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
     if (client) {
       try {
@@ -130,6 +159,7 @@ export class SidecarProcess implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.notifications.dispose();
     void this.stop();
   }
 }

@@ -4,10 +4,6 @@
 // Needs the binary (`cargo build`; or IDE_SIDECAR_BIN) and tansu (TANSU, ~/.cargo/bin/tansu or PATH).
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
 import { describeError } from "../src/model/errors";
@@ -16,68 +12,7 @@ import { SidecarApi } from "../src/model/sidecarApi";
 import { testOutcome } from "../src/model/status";
 import { ConnectionsModel } from "../src/model/tree";
 import type { ConnectionEvent, ConnectionSpec, EventAction } from "../src/protocol";
-
-const REPO = resolve(__dirname, "..", "..", "..", "..");
-const WAIT_MS = 20_000;
-
-function sidecarBinary(): string {
-  const path = process.env.IDE_SIDECAR_BIN ?? join(REPO, "target", "debug", "ide-sidecar");
-  if (!existsSync(path)) throw new Error(`no sidecar binary at ${path}: run \`cargo build\` in ${REPO} or set IDE_SIDECAR_BIN`);
-  return path;
-}
-
-function tansuBinary(): string {
-  const candidates = [process.env.TANSU, join(homedir(), ".cargo", "bin", "tansu")];
-  for (const dir of (process.env.PATH ?? "").split(":")) if (dir) candidates.push(join(dir, "tansu"));
-  const found = candidates.find((path) => path && existsSync(path));
-  if (!found) throw new Error("tansu not found: cargo install tansu --version 0.6.0 --features dynostore,libsql, or set TANSU");
-  return found;
-}
-
-/** Rejects with a message naming what hung when `promise` takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function waitForPort(port: number, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const open = await new Promise<boolean>((done) => {
-      const socket = createConnection({ host: "127.0.0.1", port }, () => {
-        socket.end();
-        done(true);
-      });
-      socket.on("error", () => done(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} to listen on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((done) => child.once("exit", (code) => done(code)));
-}
+import { exitOf, freePort, sidecarBinary, tansuBinary, waitForPort, within } from "./harness";
 
 /** Events in arrival order, and a way to wait for one. */
 class EventLog {

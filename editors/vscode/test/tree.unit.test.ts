@@ -4,7 +4,7 @@ import { ConnectionsModel, connectionNode } from "../src/model/tree";
 import type { Connection } from "../src/protocol";
 import { REFUSED, ccloud, direct } from "./fixtures";
 
-test("a connection node shows its name, overall icon and the components as children", () => {
+test("a connection node shows its name, overall icon, the components and then its folders as children", () => {
   const node = connectionNode(
     direct("dev", "FAILED", "SUCCESS", {
       kafka_cluster: { state: "FAILED", errors: { auth_status_check: { message: REFUSED, is_transient: true } } },
@@ -21,6 +21,17 @@ test("a connection node shows its name, overall icon and the components as child
     [
       ["Kafka cluster", "warning", `failed: ${REFUSED}`, REFUSED],
       ["Schema Registry", "pass", "connected", "Schema Registry: connected"],
+      ["Topics", "list-unordered", undefined, "Topics of 'Cluster dev'"],
+      ["Consumer Groups", "organization", undefined, "Consumer Groups of 'Cluster dev'"],
+      ["Schema Subjects", "symbol-structure", undefined, "Schema Subjects of 'Cluster dev'"],
+    ],
+  );
+  assert.deepEqual(
+    node.children.filter((c) => c.lazy).map((c) => [c.id, c.contextValue]),
+    [
+      ["connection:dev:folder:topics", "folder.topics"],
+      ["connection:dev:folder:groups", "folder.groups"],
+      ["connection:dev:folder:subjects", "folder.subjects"],
     ],
   );
 });

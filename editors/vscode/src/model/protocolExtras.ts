@@ -2,7 +2,7 @@
 // schema/protocol.json (re-exported here, where the rest of the extension has always found them). Every params and
 // result type comes from the generated `../protocol` too.
 
-export { ErrorCodes, EVENT_NOTIFICATION, Methods } from "../protocol";
+export { ErrorCodes, EVENT_NOTIFICATION, Methods, Notifications } from "../protocol";
 
 /** What `initialize` reports under `capabilities.experimental.sidecar` (README.md "Protocol"). */
 export interface SidecarCapabilities {

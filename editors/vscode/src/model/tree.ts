@@ -2,6 +2,7 @@
 // `connections/event`, and the nodes to show for them. The view (src/connectionsView.ts) only turns these nodes into
 // `vscode.TreeItem`s, so everything here is unit-tested with plain node.
 import type { Connection, ConnectionEvent } from "../protocol";
+import { folderNodes, type FolderKind } from "./resources";
 import {
   COMPONENT_LABELS,
   STATE_ICONS,
@@ -16,14 +17,25 @@ import {
 export interface TreeNode {
   /** Unique and stable across refreshes, so the view keeps selection and expansion. */
   id: string;
-  kind: "connection" | "component" | "message";
+  kind: "connection" | "component" | "message" | "folder" | "topic" | "group" | "subject" | "version";
   connectionId?: string;
   component?: ComponentKey;
+  /** Which list a folder holds; its children are fetched from the sidecar when it is expanded. */
+  folder?: FolderKind;
+  topic?: string;
+  groupId?: string;
+  subject?: string;
+  version?: number;
+  /** Collapsible although `children` is empty: the view asks the sidecar for them (src/model/resources.ts). */
+  lazy?: boolean;
   label: string;
   description?: string;
   tooltip: string;
   icon: IconSpec;
-  /** Drives the menus in package.json: `connection.DIRECT`, `connection.CCLOUD`, `component`, `message`. */
+  /**
+   * Drives the menus in package.json: `connection.DIRECT`, `connection.CCLOUD`, `component`, `message`,
+   * `folder.topics`, `folder.groups`, `folder.subjects`, `topic`, `group`, `subject`, `version`.
+   */
   contextValue: string;
   children: TreeNode[];
 }
@@ -163,19 +175,23 @@ export function connectionNode(connection: Connection): TreeNode {
     tooltip,
     icon: STATE_ICONS[state],
     contextValue: `connection.${connection.spec.type}`,
-    children: parts.map((part) => ({
-      id: `connection:${connection.id}:${part.key}`,
-      kind: "component",
-      connectionId: connection.id,
-      component: part.key,
-      label: COMPONENT_LABELS[part.key],
-      description: part.error ? `${STATE_LABELS[part.state]}: ${part.error}` : joinDefined(STATE_LABELS[part.state], part.detail),
-      tooltip: part.error ?? describeComponent(part),
-      icon: STATE_ICONS[part.state],
-      contextValue: "component",
-      children: [],
-    })),
+    children: [...parts.map(componentNode(connection)), ...folderNodes(connection)],
   };
+}
+
+function componentNode(connection: Connection) {
+  return (part: ReturnType<typeof components>[number]): TreeNode => ({
+    id: `connection:${connection.id}:${part.key}`,
+    kind: "component",
+    connectionId: connection.id,
+    component: part.key,
+    label: COMPONENT_LABELS[part.key],
+    description: part.error ? `${STATE_LABELS[part.state]}: ${part.error}` : joinDefined(STATE_LABELS[part.state], part.detail),
+    tooltip: part.error ?? describeComponent(part),
+    icon: STATE_ICONS[part.state],
+    contextValue: "component",
+    children: [],
+  });
 }
 
 function joinDefined(first: string, second: string | undefined): string {

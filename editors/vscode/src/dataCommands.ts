@@ -1,0 +1,239 @@
+// Commands on what a connection holds: topics (create, delete, describe), schema versions (open read-only), the
+// message viewer, and produce from a document (a dry run first, then for real).
+import * as vscode from "vscode";
+import type { ConnectionsView } from "./connectionsView";
+import { describeError } from "./model/errors";
+import {
+  parseProduceDocument,
+  problemLines,
+  produceTemplate,
+  rangeOf,
+  refusals,
+  summarizeProduce,
+  valueRanges,
+  type Problem,
+} from "./model/produce";
+import type { ConnectionsModel, TreeNode } from "./model/tree";
+import { MessageViewer } from "./messageViewer";
+import type { ReadOnlyDocuments } from "./readOnlyDocs";
+import type { SidecarProcess } from "./sidecarProcess";
+
+interface Context {
+  extension: vscode.ExtensionContext;
+  sidecar: SidecarProcess;
+  model: ConnectionsModel;
+  view: ConnectionsView;
+  docs: ReadOnlyDocuments;
+  output: vscode.OutputChannel;
+}
+
+export function registerDataCommands(ctx: Context): void {
+  const register = (id: string, what: string, run: (node?: TreeNode) => Promise<unknown>) =>
+    ctx.extension.subscriptions.push(
+      vscode.commands.registerCommand(id, async (node?: TreeNode) => {
+        try {
+          await run(node);
+        } catch (error) {
+          const message = describeError(what, error);
+          ctx.output.appendLine(`${id}: ${message}`);
+          void vscode.window.showErrorMessage(message);
+        }
+      }),
+    );
+
+  register("ide-sidecar.refreshFolder", "refresh", (node) => Promise.resolve(ctx.view.refresh(node)));
+  register("ide-sidecar.createTopic", "create the topic", (node) => createTopic(ctx, node));
+  register("ide-sidecar.deleteTopic", "delete the topic", (node) => deleteTopic(ctx, node));
+  register("ide-sidecar.describeTopic", "describe the topic", async (node) => {
+    const target = await topicTarget(ctx, node);
+    if (!target) return;
+    const description = await ctx.sidecar.data.describeTopic(target.connectionId, target.topic);
+    await ctx.docs.show(`/${target.connectionId}/topics/${target.topic}.json`, JSON.stringify(description, null, 2));
+  });
+  register("ide-sidecar.openSchema", "open the schema", async (node) => {
+    if (!node?.connectionId || !node.subject || node.version === undefined) return;
+    const schema = await ctx.sidecar.data.getSchema(node.connectionId, node.subject, node.version);
+    const protobuf = schema.schema_type === "PROTOBUF";
+    const text = protobuf ? schema.schema : prettyJson(schema.schema);
+    // The tab shows the file name: subject, version and id.
+    await ctx.docs.show(`/${node.connectionId}/schemas/${node.subject}.v${node.version}.id${schema.id}.${protobuf ? "proto" : "json"}`, text);
+  });
+  register("ide-sidecar.openViewer", "open the messages", async (node) => {
+    const target = await topicTarget(ctx, node);
+    if (target) MessageViewer.open(ctx.extension, ctx.sidecar, target.connectionId, target.topic);
+  });
+  register("ide-sidecar.newProduceDocument", "open a produce document", async (node) => {
+    const target = await topicTarget(ctx, node);
+    if (!target) return;
+    await openProduceDocument(target.connectionId, target.topic);
+  });
+  const diagnostics = vscode.languages.createDiagnosticCollection("ide-sidecar produce");
+  ctx.extension.subscriptions.push(diagnostics);
+  register("ide-sidecar.produce", "produce", () => produce(ctx, diagnostics));
+}
+
+/** Puts each problem on the field it names in the document, so the squiggles show where to fix. */
+function showProblems(diagnostics: vscode.DiagnosticCollection, document: vscode.TextDocument, problems: readonly Problem[]): void {
+  const ranges = valueRanges(document.getText());
+  diagnostics.set(
+    document.uri,
+    problems.map((problem) => {
+      const [start, end] = rangeOf(ranges, problem.path) ?? [0, 0];
+      const message = problem.path ? `${problem.path}: ${problem.message}` : problem.message;
+      const diagnostic = new vscode.Diagnostic(new vscode.Range(document.positionAt(start), document.positionAt(end)), message, vscode.DiagnosticSeverity.Error);
+      diagnostic.source = "ide-sidecar";
+      return diagnostic;
+    }),
+  );
+}
+
+/**
+ * An untitled document named after the topic (a nameless one would be titled by its first comment line), holding the
+ * template; `jsonc` so that the comments are valid.
+ */
+async function openProduceDocument(connectionId: string, topic: string): Promise<void> {
+  const taken = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
+  let uri = vscode.Uri.from({ scheme: "untitled", path: `produce-${topic}.jsonc` });
+  for (let n = 2; taken.has(uri.toString()); n++) uri = vscode.Uri.from({ scheme: "untitled", path: `produce-${topic}-${n}.jsonc` });
+  const document = await vscode.workspace.openTextDocument(uri);
+  const editor = await vscode.window.showTextDocument(document);
+  await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), produceTemplate(connectionId, topic)));
+  if (document.languageId !== "jsonc") await vscode.languages.setTextDocumentLanguage(document, "jsonc");
+}
+
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/** A connection with a Kafka cluster: the node's, else the user's pick. */
+async function kafkaConnection(ctx: Context, node?: TreeNode): Promise<string | undefined> {
+  if (node?.connectionId) return node.connectionId;
+  const items = ctx.model
+    .all()
+    .filter((connection) => connection.spec.kafka_cluster || connection.spec.type === "LOCAL")
+    .map((connection) => ({ label: connection.spec.name, description: connection.spec.kafka_cluster?.bootstrap_servers ?? undefined, id: connection.id }));
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage("Add a connection with a Kafka cluster first");
+    return undefined;
+  }
+  return items.length === 1 ? items[0].id : (await vscode.window.showQuickPick(items, { placeHolder: "Which connection?" }))?.id;
+}
+
+async function pickTopic(ctx: Context, connectionId: string): Promise<string | undefined> {
+  const topics = await ctx.sidecar.data.listTopics(connectionId);
+  if (topics.length === 0) {
+    void vscode.window.showInformationMessage("This connection has no topics yet: create one first");
+    return undefined;
+  }
+  return (await vscode.window.showQuickPick(topics.map((topic) => ({ label: topic.name, description: `${topic.partitions_count} partitions` })), { placeHolder: "Which topic?" }))?.label;
+}
+
+async function topicTarget(ctx: Context, node?: TreeNode): Promise<{ connectionId: string; topic: string } | undefined> {
+  if (node?.connectionId && node.topic) return { connectionId: node.connectionId, topic: node.topic };
+  const connectionId = await kafkaConnection(ctx, node);
+  const topic = connectionId ? await pickTopic(ctx, connectionId) : undefined;
+  return connectionId && topic ? { connectionId, topic } : undefined;
+}
+
+async function createTopic(ctx: Context, node?: TreeNode): Promise<void> {
+  const connectionId = await kafkaConnection(ctx, node);
+  if (!connectionId) return;
+  const topic = await vscode.window.showInputBox({
+    title: "Create a Topic",
+    prompt: "The topic's name",
+    ignoreFocusOut: true,
+    validateInput: (value) => (/^[A-Za-z0-9._-]{1,249}$/.test(value.trim()) ? undefined : "Use 1 to 249 letters, digits, '.', '_' or '-'"),
+  });
+  if (!topic) return;
+  const count = await vscode.window.showInputBox({
+    title: `Create '${topic.trim()}'`,
+    prompt: "How many partitions (empty: the cluster's default)",
+    ignoreFocusOut: true,
+    validateInput: (value) => (value.trim() === "" || /^[1-9]\d{0,5}$/.test(value.trim()) ? undefined : "Give a whole number from 1, or nothing"),
+  });
+  if (count === undefined) return;
+  const partitions = count.trim() === "" ? undefined : Number(count.trim());
+  await ctx.sidecar.data.createTopic({ connection_id: connectionId, topic: topic.trim(), ...(partitions ? { partitions } : {}) });
+  ctx.view.refreshFolder(connectionId, "topics");
+  void vscode.window.showInformationMessage(`Created the topic '${topic.trim()}'`);
+}
+
+async function deleteTopic(ctx: Context, node?: TreeNode): Promise<void> {
+  const target = await topicTarget(ctx, node);
+  if (!target) return;
+  const name = ctx.model.get(target.connectionId)?.spec.name ?? target.connectionId;
+  const answer = await vscode.window.showWarningMessage(
+    `Delete the topic '${target.topic}' of '${name}', with all its records?`,
+    { modal: true, detail: "This cannot be undone." },
+    "Delete",
+  );
+  if (answer !== "Delete") return;
+  await ctx.sidecar.data.deleteTopic(target.connectionId, target.topic);
+  ctx.view.refreshFolder(target.connectionId, "topics");
+  void vscode.window.showInformationMessage(`Deleted the topic '${target.topic}'`);
+}
+
+async function produce(ctx: Context, diagnostics: vscode.DiagnosticCollection): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage("Open a produce document first: run 'Kafka: New Produce Document' on a topic");
+    return;
+  }
+  const parsed = parseProduceDocument(editor.document.getText());
+  diagnostics.delete(editor.document.uri);
+  if (!parsed.ok) {
+    showProblems(diagnostics, editor.document, parsed.problems);
+    const lines = problemLines(parsed.problems);
+    for (const line of lines) ctx.output.appendLine(`produce: ${line}`);
+    void vscode.window.showErrorMessage(`Nothing was sent; fix the document: ${lines.join("; ")}`);
+    return;
+  }
+  const { document } = parsed;
+  const connectionId = document.connectionId ?? (await kafkaConnection(ctx));
+  if (!connectionId) return;
+  const topic = document.topic ?? (await pickTopic(ctx, connectionId));
+  if (!topic) return;
+  const params = { connection_id: connectionId, topic, records: document.records };
+  const dry = await withProgress(`Checking ${document.records.length} record(s) for '${topic}'…`, () =>
+    ctx.sidecar.data.produce({ ...params, dry_run: true }),
+  );
+  const checked = summarizeProduce(dry, true);
+  if (checked.failed > 0) {
+    showProblems(diagnostics, editor.document, refusals(dry));
+    for (const line of checked.lines) ctx.output.appendLine(`produce (dry run): ${line}`);
+    void vscode.window.showErrorMessage(
+      `Dry run: ${checked.failed} of ${dry.records.length} record(s) cannot be written, nothing was sent; fix them: ${checked.lines.filter((l) => l.includes("not written")).join("; ")}`,
+    );
+    return;
+  }
+  const send = await vscode.window.showInformationMessage(
+    `Dry run passed: ${dry.records.length} record(s) ready for '${topic}'. Send them for real?`,
+    { modal: true, detail: checked.lines.join("\n") },
+    "Send",
+  );
+  if (send !== "Send") return;
+  const result = await withProgress(`Producing to '${topic}'…`, () => ctx.sidecar.data.produce(params));
+  const done = summarizeProduce(result, false);
+  if (done.failed > 0) showProblems(diagnostics, editor.document, refusals(result));
+  const text = [`Produced to '${topic}' (connection '${connectionId}') at ${new Date().toISOString()}`, "", ...done.lines, ""].join("\n");
+  ctx.output.appendLine(text);
+  const first = result.records.find((record) => record.error == null && record.offset != null && record.partition != null);
+  const actions = first ? ["Open Messages at This Offset", "Show Details"] : ["Show Details"];
+  const summary = done.failed > 0 ? `${done.failed} of ${result.records.length} record(s) not written` : `${result.records.length} record(s) written`;
+  const choice = await (done.failed > 0 ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(
+    `Produce to '${topic}': ${summary}; ${done.lines.slice(0, 3).join("; ")}${done.lines.length > 3 ? "; …" : ""}`,
+    ...actions,
+  );
+  if (choice === "Show Details") await ctx.docs.show(`/${connectionId}/produced/${topic}.txt`, text);
+  if (choice === "Open Messages at This Offset" && first) {
+    MessageViewer.open(ctx.extension, ctx.sidecar, connectionId, topic, { from: "offset", offset: first.offset! }, [first.partition!]);
+  }
+}
+
+function withProgress<T>(title: string, task: () => Promise<T>): Promise<T> {
+  return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, task));
+}

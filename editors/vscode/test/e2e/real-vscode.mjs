@@ -1,0 +1,408 @@
+// A person's first session with the extension, in a real VS Code (code-server, driven by Chromium through
+// playwright-core) against a tansu broker: add a connection, see it connected, open Topics, create a topic, produce a
+// record from the template (dry run, then for real), open the viewer at its offset and see it, open the record.
+// Screenshots of each step go to OUT_DIR. Not wired into CI yet; how to run it is in ../../README.md.
+//
+// Environment: CODE_SERVER_DIR (a folder where `npm install code-server@4.100.3 playwright-core` ran; default
+// /tmp/cs), IDE_SIDECAR_BIN (default ../../../target/debug/ide-sidecar), TANSU (default ~/.cargo/bin/tansu),
+// VSIX (default ../ide-sidecar.vsix, from `npm run package`), CHROMIUM (default /usr/lib/chromium/chromium),
+// OUT_DIR (default /tmp/ide-sidecar-e2e), PYTHON (a Python with confluent-kafka, for a consumer group and more records
+// written behind the extension's back; default ~/.cache/ide-sidecar-ci/py/bin/python, what .ci/install sets up).
+// The Schema Registry is the protocol test's in-memory one: run `npm run build:tests` first (out/test/fakeRegistry.js).
+/* global window, MessageEvent -- in the callbacks that run inside the page */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const extensionDir = resolve(here, "..", "..");
+const codeServerDir = process.env.CODE_SERVER_DIR ?? "/tmp/cs";
+const sidecarBin = process.env.IDE_SIDECAR_BIN ?? resolve(extensionDir, "..", "..", "target", "debug", "ide-sidecar");
+const tansuBin = process.env.TANSU ?? join(homedir(), ".cargo", "bin", "tansu");
+const vsix = process.env.VSIX ?? join(extensionDir, "ide-sidecar.vsix");
+const chromium = process.env.CHROMIUM ?? "/usr/lib/chromium/chromium";
+const outDir = process.env.OUT_DIR ?? "/tmp/ide-sidecar-e2e";
+const python = process.env.PYTHON ?? join(homedir(), ".cache", "ide-sidecar-ci", "py", "bin", "python");
+const codeServer = join(codeServerDir, "node_modules", ".bin", "code-server");
+for (const [what, path] of [["code-server", codeServer], ["the sidecar", sidecarBin], ["tansu", tansuBin], ["the .vsix", vsix], ["Chromium", chromium], ["Python", python]]) {
+  if (!existsSync(path)) throw new Error(`${what} not found at ${path}: see the comment at the top of ${fileURLToPath(import.meta.url)}`);
+}
+const { chromium: playwright } = createRequire(join(codeServerDir, "package.json"))("playwright-core");
+const fakeRegistryJs = join(extensionDir, "out", "test", "fakeRegistry.js");
+if (!existsSync(fakeRegistryJs)) throw new Error(`${fakeRegistryJs} is missing: run \`npm run build:tests\` first`);
+const { FakeRegistry } = createRequire(import.meta.url)(fakeRegistryJs);
+const ORDER_SCHEMA = JSON.stringify({ type: "record", name: "Order", fields: [{ name: "id", type: "string" }, { name: "quantity", type: "int" }] });
+
+const TOPIC = "e2e-orders";
+const STEP_MS = 30_000;
+const children = [];
+let registryStop;
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function until(what, check, ms = STEP_MS) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // Not there yet.
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function start(command, args, env = {}) {
+  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  children.push(child);
+  return { child, stderr: () => stderr };
+}
+
+/** Runs Python with confluent-kafka against the broker: `code` sees `BOOTSTRAP` and `TOPIC`. */
+function kafkaPython(brokerPort, code) {
+  const prelude = `import confluent_kafka as ck\nBOOTSTRAP = "127.0.0.1:${brokerPort}"\nTOPIC = "${TOPIC}"\n`;
+  const run = spawnSync(python, ["-c", prelude + code], { encoding: "utf8", timeout: STEP_MS });
+  if (run.status !== 0) throw new Error(`python failed: ${run.stderr}`);
+}
+
+let shot = 0;
+async function screenshot(page, name) {
+  // Let notifications finish sliding in or out.
+  await page.waitForTimeout(600);
+  const path = join(outDir, `${String(++shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path });
+  console.log(`screenshot ${path}`);
+}
+
+async function command(page, title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+}
+
+/** Answers the quick input open now: types `text` (a pick's label, or an input's value) and presses Enter. */
+async function answer(page, text, placeholderOrPrompt) {
+  const widget = page.locator(".quick-input-widget");
+  await widget.waitFor({ state: "visible" });
+  if (placeholderOrPrompt) await widget.filter({ hasText: placeholderOrPrompt }).or(page.locator(`.quick-input-widget input[placeholder*="${placeholderOrPrompt}"]`)).first().waitFor();
+  const input = page.locator(".quick-input-widget input");
+  await input.fill(text);
+  await page.waitForTimeout(150);
+  await page.keyboard.press("Enter");
+  await page.waitForTimeout(300);
+}
+
+async function main() {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), "ide-sidecar-e2e-"));
+  const [brokerPort, codePort] = [await freePort(), await freePort()];
+  const url = `tcp://127.0.0.1:${brokerPort}`;
+  start(tansuBin, ["broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]);
+  const registry = new FakeRegistry();
+  await registry.start();
+  registryStop = () => registry.stop();
+  const registered = await fetch(`${registry.url}/subjects/${TOPIC}-value/versions`, {
+    method: "POST",
+    headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+    body: JSON.stringify({ schema: ORDER_SCHEMA }),
+  });
+  const schemaId = (await registered.json()).id;
+
+  const userData = join(work, "user-data");
+  const extensions = join(work, "extensions");
+  const workspace = join(work, "workspace");
+  mkdirSync(join(userData, "User"), { recursive: true });
+  mkdirSync(workspace);
+  const install = spawnSync(codeServer, ["--install-extension", vsix, "--user-data-dir", userData, "--extensions-dir", extensions], { encoding: "utf8" });
+  if (install.status !== 0) throw new Error(`installing the .vsix failed: ${install.stderr}${install.stdout}`);
+  writeFileSync(
+    join(userData, "User", "settings.json"),
+    JSON.stringify({
+      "ide-sidecar.path": sidecarBin,
+      "ide-sidecar.logLevel": "info",
+      "workbench.startupEditor": "none",
+      "security.workspace.trust.enabled": false,
+      "telemetry.telemetryLevel": "off",
+      "workbench.tips.enabled": false,
+      "window.confirmBeforeClose": "never",
+    }),
+  );
+  const server = start(codeServer, ["--bind-addr", `127.0.0.1:${codePort}`, "--auth", "none", "--disable-telemetry", "--user-data-dir", userData, "--extensions-dir", extensions, workspace]);
+  await until("code-server to answer /healthz", async () => (await fetch(`http://127.0.0.1:${codePort}/healthz`)).ok);
+
+  const browser = await playwright.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    // Tree rows only: notifications are list rows too.
+    const sidebar = page.locator(".part.sidebar");
+    await page.goto(`http://127.0.0.1:${codePort}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: STEP_MS });
+    await page.locator('.activitybar [aria-label^="Kafka"]').first().click({ timeout: STEP_MS });
+    await page.getByText("No Kafka connections yet.").waitFor({ timeout: STEP_MS });
+    await screenshot(page, "empty-view");
+
+    // Add a connection, as the welcome view offers.
+    await command(page, "Kafka: Add a Direct Connection");
+    await answer(page, "Local tansu");
+    await answer(page, `127.0.0.1:${brokerPort}`);
+    await answer(page, "No authentication");
+    await answer(page, "Plaintext");
+    await answer(page, registry.url);
+    await answer(page, "No authentication");
+    await answer(page, "Save");
+    const connectionRow = sidebar.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
+    await until("the connection to show connected", () => connectionRow.locator(".codicon-pass").isVisible());
+    await connectionRow.click();
+    await sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "connected");
+
+    // Create a topic, then expand Topics.
+    await command(page, "Kafka: Create Topic");
+    await answer(page, TOPIC);
+    await answer(page, "2");
+    await sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first().click();
+    const topicRow = sidebar.locator(".monaco-list-row", { hasText: TOPIC }).first();
+    await topicRow.waitFor({ timeout: STEP_MS });
+    await until("the topic's partition count", async () => (await topicRow.textContent()).includes("2 partitions"));
+    await screenshot(page, "topic-created");
+
+    // Produce from the template: a dry run, then for real.
+    await command(page, "Kafka: New Produce Document");
+    await answer(page, TOPIC);
+    await page.locator(".monaco-editor", { hasText: "records" }).first().waitFor({ timeout: STEP_MS });
+    await page.locator('.editor-actions [aria-label*="Produce (Dry Run First)"]').first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "produce-document");
+    // Edit it as a user would: a second record, Avro with the registered schema, to the other partition (tansu
+    // counts a batch of several records in one partition as one offset in its watermarks, so readers would stop early).
+    const connectionId = /"connection_id": "([^"]+)"/.exec((await page.locator(".monaco-editor .view-lines").first().innerText()).replace(/\u00a0/g, " "))[1];
+    const documentWith = (quantity) =>
+      JSON.stringify({
+        connection_id: connectionId,
+        topic: TOPIC,
+        records: [
+          { key: { data: "key-1" }, value: { data: { id: 1, note: "hello from VS Code" } }, headers: [{ key: "source", value: "vscode" }], partition: 0 },
+          { key: { data: "key-2" }, value: { data: { id: "o-2", quantity }, schema: { subject: `${TOPIC}-value` } }, partition: 1 },
+        ],
+      });
+    const replaceDocument = async (text) => {
+      await page.locator(".monaco-editor .view-lines").first().click();
+      await page.keyboard.press("Control+A");
+      await page.keyboard.press("Delete");
+      await page.keyboard.insertText(text);
+    };
+    // First with a value the schema refuses: the dry run names the field, squiggled in the document, nothing sent.
+    await replaceDocument(documentWith("three"));
+    await command(page, "Kafka: Produce (Dry Run First)");
+    await page.locator(".notification-toast", { hasText: "cannot be written" }).waitFor({ timeout: STEP_MS });
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "dry-run-refused");
+    await page.keyboard.press("Escape");
+    await replaceDocument(documentWith(3));
+    await command(page, "Kafka: Produce (Dry Run First)");
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.waitFor({ timeout: STEP_MS });
+    await screenshot(page, "dry-run-passed");
+    await dialog.getByRole("button", { name: "Send" }).click();
+    const toast = page.locator(".notification-toast", { hasText: "record(s) written" });
+    await toast.waitFor({ timeout: STEP_MS });
+    await screenshot(page, "produced");
+    await toast.getByRole("button", { name: "Open Messages at This Offset" }).click();
+
+    // The viewer, inside the webview's nested frames.
+    let viewer;
+    await until("the message viewer's table", async () => {
+      for (const frame of page.frames()) {
+        if ((await frame.locator("#scroller .row").count().catch(() => 0)) > 0) {
+          viewer = frame;
+          return true;
+        }
+      }
+      return false;
+    });
+    const rows = viewer.locator("#scroller .row");
+    await until("the first produced record in the table", async () => (await rows.count()) === 1);
+    await screenshot(page, "viewer-at-offset");
+    // Both partitions from the beginning.
+    await viewer.locator("#start").selectOption("beginning");
+    await viewer.locator("#partition").selectOption("");
+    await viewer.locator("#apply").click();
+    await until("both produced records in the table", async () => (await rows.count()) === 2);
+    // Partitions come one after another, in whichever order their reads came back.
+    const jsonRow = rows.filter({ hasText: "hello from VS Code" });
+    const avroRow = rows.filter({ hasText: `AVRO #${schemaId}` });
+    if ((await jsonRow.count()) !== 1 || (await avroRow.count()) !== 1) throw new Error(`rows: ${await rows.allTextContents()}`);
+    await screenshot(page, "viewer");
+    await avroRow.click();
+    await until("the Avro record's details", async () => (await viewer.locator("#detailText").textContent()).includes(`"schema_id": ${schemaId}`));
+    await screenshot(page, "record-details");
+
+    // Live tail: a record written elsewhere appears; then a search narrows what is shown.
+    await viewer.locator("#tail").check();
+    await until("the tail to start", async () => (await viewer.locator("#status").textContent()).includes("live tail on"));
+    kafkaPython(brokerPort, 'p = ck.Producer({"bootstrap.servers": BOOTSTRAP})\np.produce(TOPIC, key=b"key-3", value=b"tailed from python", partition=0)\np.flush(10)\n');
+    await until("the tailed record", async () => (await rows.count()) === 3 && (await rows.nth(2).textContent()).includes("tailed from python"));
+    await screenshot(page, "live-tail");
+    await viewer.locator("#search").fill("HELLO");
+    await viewer.locator("#search").press("Enter");
+    await until("the search's one match", async () => (await rows.count()) === 1 && (await rows.nth(0).textContent()).includes("hello from VS Code"));
+    await screenshot(page, "search");
+    await viewer.locator("#tail").uncheck();
+    await until("the tail to stop", async () => !(await viewer.locator("#status").textContent()).includes("live tail on"));
+
+    // Copy the open record; export what is loaded (VS Code's own save dialog, in code-server a quick input).
+    await rows.nth(0).click();
+    await viewer.locator("#copy").click();
+    await page.locator(".statusbar", { hasText: "Record copied" }).waitFor({ timeout: STEP_MS });
+    const exported = join(workspace, "exported.jsonl");
+    await viewer.locator("#export").click();
+    // The dialog fills in its default (the topic's name) on its own: replace it only once it is there.
+    const pathInput = page.locator(".quick-input-widget input");
+    await until("the save dialog's default name", async () => (await pathInput.inputValue()).endsWith(`${TOPIC}.jsonl`));
+    await pathInput.fill(exported);
+    await until("the typed path to stay", async () => (await pathInput.inputValue()) === exported);
+    await page.keyboard.press("Enter");
+    await until("the exported file", () => existsSync(exported));
+    const lines = readFileSync(exported, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line));
+    if (lines.length !== 1 || lines[0].key.data !== "key-1") throw new Error(`exported: ${JSON.stringify(lines)}`);
+
+    // 101,000 records handed to the page the way the extension hands pages: it keeps 100,000, drops the oldest, and
+    // draws only the rows in sight.
+    await viewer.evaluate(() => {
+      window.dispatchEvent(new MessageEvent("message", { data: { type: "reset" } }));
+      for (let batch = 0; batch < 101; batch++) {
+        const records = [];
+        for (let i = 0; i < 1000; i++) {
+          const offset = batch * 1000 + i;
+          records.push({
+            partition: 0,
+            offset,
+            timestamp: 1_700_000_000_000 + offset,
+            timestamp_type: "CREATE_TIME",
+            headers: [],
+            key: { format: "STRING", data: `k-${offset}` },
+            value: { format: "JSON", data: { n: offset, note: "synthetic" } },
+          });
+        }
+        window.dispatchEvent(new MessageEvent("message", { data: { type: "records", records, scanned: 1000, atEnd: true, source: "page" } }));
+      }
+    });
+    const status = viewer.locator("#status");
+    await until("100,000 records loaded", async () => /^100,000 record\(s\) loaded, 101,000 read, 1,000 older ones dropped/.test(await status.textContent()));
+    const drawn = await rows.count();
+    if (drawn > 100) throw new Error(`${drawn} rows drawn for 100,000 records: the table is not windowed`);
+    await viewer.locator("#scroller").evaluate((element) => (element.scrollTop = element.scrollHeight));
+    await until("the last record drawn at the bottom", async () => (await rows.last().textContent()).includes("100999"));
+    await screenshot(page, "100k-records");
+    console.log(`100,000 records loaded: ${drawn} rows drawn`);
+
+    // Describe the topic: a read-only JSON document.
+    await command(page, "Kafka: Describe Topic");
+    await answer(page, TOPIC);
+    await page.getByRole("tab", { name: new RegExp(`^${TOPIC}\\.json`) }).waitFor({ timeout: STEP_MS });
+    await page.locator(".monaco-editor", { hasText: "partitions" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "describe-topic");
+
+    // Schema Subjects: the subject, its version, opened read-only.
+    await sidebar.locator(".monaco-list-row", { hasText: "Schema Subjects" }).first().click();
+    await sidebar.locator(".monaco-list-row", { hasText: `${TOPIC}-value` }).first().click();
+    await sidebar.locator(".monaco-list-row", { hasText: "version 1" }).first().click();
+    await page.getByRole("tab", { name: new RegExp(`^${TOPIC}-value\\.v1\\.id${schemaId}\\.json`) }).waitFor({ timeout: STEP_MS });
+    await page.locator(".monaco-editor", { hasText: "quantity" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "schema-version");
+
+    // A consumer group that committed offset 0 of partition 0 (which holds the record produced above): lag 1. Its
+    // folder, once expanded, follows the lag live as more records arrive.
+    kafkaPython(
+      brokerPort,
+      'c = ck.Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "e2e-billing", "enable.auto.commit": False})\n' +
+        "c.commit(offsets=[ck.TopicPartition(TOPIC, 0, 0)], asynchronous=False)\nc.close()\n",
+    );
+    await sidebar.locator(".monaco-list-row", { hasText: "Consumer Groups" }).first().click();
+    const groupRow = sidebar.locator(".monaco-list-row", { hasText: "e2e-billing" }).first();
+    const lagOf = async () => Number(/ lag (\d+)/.exec(await groupRow.textContent())?.[1]);
+    // Partition 0 holds the first produced record and the tailed one.
+    await until("the group's lag", async () => (await lagOf()) === 2);
+    await screenshot(page, "group-lag");
+    kafkaPython(
+      brokerPort,
+      // One flush per record: each is its own request.
+      'p = ck.Producer({"bootstrap.servers": BOOTSTRAP})\n' + "for i in range(3):\n" + '    p.produce(TOPIC, value=b"more", partition=0)\n' + "    p.flush(10)\n",
+    );
+    await until("the group's lag to grow live", async () => (await lagOf()) === 5);
+    await screenshot(page, "group-lag-live");
+    // Collapsed, the folder's watch stops; expanded again, it starts again and shows what changed meanwhile.
+    const groupsFolder = sidebar.locator(".monaco-list-row", { hasText: "Consumer Groups" }).first();
+    await groupsFolder.click();
+    await until("the groups folder to collapse", async () => (await sidebar.locator(".monaco-list-row", { hasText: "e2e-billing" }).count()) === 0);
+    kafkaPython(brokerPort, 'p = ck.Producer({"bootstrap.servers": BOOTSTRAP})\np.produce(TOPIC, value=b"while collapsed", partition=0)\np.flush(10)\n');
+    await groupsFolder.click();
+    await until("the lag written while collapsed", async () => (await lagOf()) === 6);
+
+    // Delete the topic, after saying yes, while the viewer tails it: the viewer says why its tail ended.
+    await page.getByRole("tab", { name: /^e2e-orders \(Local tansu\)/ }).click();
+    await viewer.locator("#tail").check();
+    await until("the tail to start again", async () => (await viewer.locator("#status").textContent()).includes("live tail on"));
+    await command(page, "Kafka: Delete Topic");
+    await answer(page, TOPIC);
+    const confirm = page.locator(".monaco-dialog-box");
+    await confirm.waitFor({ timeout: STEP_MS });
+    await screenshot(page, "delete-topic-confirm");
+    await confirm.getByRole("button", { name: "Delete" }).click();
+    await until("the topic to leave the tree", async () => (await sidebar.locator(".monaco-list-row", { hasText: "No topics yet" }).count()) === 1);
+    await until("the viewer to say its tail ended", async () => (await viewer.locator("#status").textContent()).includes("Live tail ended"));
+    if (await viewer.locator("#tail").isChecked()) throw new Error("the Live tail box is still checked after the tail ended");
+    await screenshot(page, "topic-deleted");
+
+    // Restart the sidecar: the connection comes back from SecretStorage, connected, and its folders list afresh.
+    await command(page, "Kafka: Restart the Sidecar");
+    // The restored connection is a new row (collapsed), connected once the new sidecar checked it.
+    await until("the restored connection to show connected", async () => {
+      const row = sidebar.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
+      return (await row.getAttribute("aria-expanded")) === "false" && (await row.locator(".codicon-pass").count()) === 1;
+    });
+    await command(page, "Kafka: Create Topic");
+    await answer(page, "after-restart");
+    await answer(page, "");
+    const restored = sidebar.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
+    if ((await restored.getAttribute("aria-expanded")) !== "true") await restored.click();
+    const topicsAgain = sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first();
+    if ((await topicsAgain.getAttribute("aria-expanded")) !== "true") await topicsAgain.click();
+    await sidebar.locator(".monaco-list-row", { hasText: "after-restart" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "after-restart");
+    console.log("all steps passed");
+  } catch (error) {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    if (pages[0]) await screenshot(pages[0], "failure").catch(() => undefined);
+    console.error(`code-server's stderr (last lines):\n${server.stderr()}`);
+    throw error;
+  } finally {
+    await browser.close();
+  }
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill();
+  await registryStop?.();
+}
