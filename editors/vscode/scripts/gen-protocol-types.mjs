@@ -36,6 +36,24 @@ function rewriteRefs(value) {
   return value;
 }
 
+// A schema that says nothing of its type (a `serde_json::Value` field: any JSON) would become an object type;
+// it is `unknown`. Walks schemas only (not the maps of property names under `properties`).
+const TYPED = ["type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const", "properties", "items", "additionalProperties", "not"];
+function anyIsUnknown(schema) {
+  if (!schema || typeof schema !== "object" || Array.isArray(schema)) return schema;
+  const out = { ...schema };
+  if (!TYPED.some((key) => key in out)) out.tsType = "unknown";
+  for (const key of ["properties", "definitions", "$defs", "patternProperties"]) {
+    if (out[key] && typeof out[key] === "object") {
+      out[key] = Object.fromEntries(Object.entries(out[key]).map(([name, inner]) => [name, anyIsUnknown(inner)]));
+    }
+  }
+  for (const key of ["items", "additionalProperties", "not"]) out[key] = anyIsUnknown(out[key]);
+  for (const key of ["anyOf", "oneOf", "allOf"]) if (Array.isArray(out[key])) out[key] = out[key].map(anyIsUnknown);
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return out;
+}
+
 async function generate() {
   const files = (await readdir(schemaDir)).filter((name) => name.endsWith(".json") && name !== TABLE).sort();
   if (files.length === 0) throw new Error(`no schema files in ${schemaDir}`);
@@ -47,7 +65,7 @@ async function generate() {
     definitions[name] = schema;
   };
   for (const file of files) {
-    const schema = rewriteRefs(JSON.parse(await readFile(join(schemaDir, file), "utf8")));
+    const schema = anyIsUnknown(rewriteRefs(JSON.parse(await readFile(join(schemaDir, file), "utf8"))));
     const { $schema: _ignored, $defs = {}, title, ...root } = schema;
     for (const [name, def] of Object.entries($defs)) define(name, def, file);
     if (!title) throw new Error(`${file} has no title`);

@@ -900,9 +900,7 @@ export interface Data {
    * The decoded value: JSON for AVRO, PROTOBUF, JSONSCHEMA and JSON; a string for STRING; base64
    * for BYTES (and for bytes that could not be decoded); `null` for NULL.
    */
-  data: {
-    [k: string]: unknown | undefined;
-  };
+  data: unknown;
   /**
    * Why the bytes could not be decoded as their format says (`data` then holds them as base64).
    */
@@ -1110,9 +1108,7 @@ export interface ProduceData {
    * STRING: a string; JSON: any JSON; BYTES: a base64 string; AVRO, PROTOBUF, JSONSCHEMA: the value
    * as JSON (as `kafka/records/consume` shows it).
    */
-  data: {
-    [k: string]: unknown | undefined;
-  };
+  data: unknown;
   /**
    * Default: the schema's type with `schema`, else STRING for a string and JSON for anything else.
    */
