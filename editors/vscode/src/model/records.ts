@@ -25,7 +25,7 @@ export interface RecordRow {
 
 /** A key or value as one line of text: strings as they are, anything else as compact JSON. */
 export function dataText(data: Data): string {
-  const value = data.data as unknown;
+  const value = data.data;
   if (data.format === "NULL" || value === null || value === undefined) return "null";
   return typeof value === "string" ? value : JSON.stringify(value);
 }
@@ -61,7 +61,7 @@ export function recordJson(record: KafkaRecord): string {
     ...(data.schema_id != null ? { schema_id: data.schema_id } : {}),
     ...(data.truncated ? { truncated: true, size: data.size } : {}),
     ...(data.error ? { error: data.error } : {}),
-    data: data.data as unknown,
+    data: data.data,
   });
   return JSON.stringify(
     {
