@@ -13,6 +13,8 @@ mod support;
 
 #[path = "harness/messages.rs"]
 mod messages;
+#[path = "common/order.rs"]
+mod order;
 
 use std::fmt::Write as _;
 use std::process::Command;

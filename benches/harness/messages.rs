@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use ide_sidecar::backends::schemas::codec::{Compiled, SchemaType};
 use serde_json::Value;
 
+use super::order::order;
 use super::*;
 
 /// The scan: records of 1 KB, one in `NEEDLE_EVERY` holding "needle".
@@ -76,27 +77,6 @@ fn text_value(n: usize, size: usize) -> String {
     }
     text.truncate(size);
     text
-}
-
-/// The codecs bench's ~1 KB order (benches/messages.py's `order` is the same).
-fn order(n: usize) -> Value {
-    json!({
-        "id": n, "customer_id": format!("c-{n:09}"), "customer_name": "Ann Example-Customer",
-        "email": "ann@example.com", "quantity": 3, "unit_price": 19.99, "total": 59.97, "discount": null,
-        "created_at": 1_700_000_000_000i64, "updated_at": 1_700_000_360_000i64, "status": "PAID", "priority": 2,
-        "notes": "Please ring twice. Leave the parcel with the neighbour on the second floor if nobody is home. \
-                  The dog is friendly. Deliveries after 18:00 are preferred on weekdays; weekends any time. \
-                  Invoice to the company address, reference PO-2024-000123, cost centre 4711, attention accounts \
-                  payable, and include the delivery note in the parcel please. Items in this order were picked \
-                  from two locations and consolidated at the packing station; check the seal on the outer box \
-                  before signing. Returns within thirty days are free of charge with the enclosed label, and an \
-                  exchange can be arranged through the customer portal or by calling the service desk.",
-        "gift": false,
-        "address": {"street": "Example Street 42, Building C, Floor 2", "city": "Amsterdam", "zip": "1011 AB", "country": "NL"},
-        "tags": ["express", "fragile", "gift-wrap", "priority", "eu", "returning-customer", "newsletter", "b2b"],
-        "line_ids": [1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010],
-        "weight": 2.75, "warehouse": 17, "channel": "web"
-    })
 }
 
 /// A release sidecar with one connection to the broker and the registry.
@@ -420,7 +400,7 @@ fn produce_rows(
         (PRODUCE as f64, result["seconds"].as_f64().unwrap())
     });
     let orders: Vec<Value> = (0..PRODUCE)
-        .map(|n| json!({"key": {"data": format!("k{n}")}, "value": {"data": order(n), "schema": {"subject": "avro-peer-value"}}}))
+        .map(|n| json!({"key": {"data": format!("k{n}")}, "value": {"data": order(n as i64), "schema": {"subject": "avro-peer-value"}}}))
         .collect();
     let mut cpu = Vec::new();
     let ours = median_rate(runs, || produce(session, "avro-sidecar", &orders, &mut cpu));
