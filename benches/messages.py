@@ -75,7 +75,7 @@ def value(n, size, needle_every):
 
 
 def order(n):
-    """The harness builds the same order for the sidecar's produce (benches/harness.rs, `order`)."""
+    """The harness builds the same order for the sidecar's produce (benches/common/order.rs, `order`)."""
     return {
         "id": n, "customer_id": f"c-{n:09}", "customer_name": "Ann Example-Customer", "email": "ann@example.com",
         "quantity": 3, "unit_price": 19.99, "total": 59.97, "discount": None, "created_at": 1_700_000_000_000,
