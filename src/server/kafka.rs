@@ -34,6 +34,11 @@ impl KafkaRequest {
         self.timeout
     }
 
+    /// The connection's shared client, for work that outlives the request (a tail).
+    pub fn client(&self) -> Arc<SharedClient> {
+        self.client.clone()
+    }
+
     /// Runs a blocking data-plane call on the client, off the runtime. The call gives up by the
     /// request's time (librdkafka's own timeouts); the reply never waits much longer than that.
     pub async fn run<T: Send + 'static>(

@@ -557,6 +557,8 @@ impl Shaper<'_> {
 /// to stop or reading fails.
 pub struct TailReader {
     reader: Reader,
+    /// The connection's shared client: an OAUTHBEARER cluster's renewed tokens come from it.
+    client: Arc<SharedClient>,
 }
 
 /// Why a tail's reading ended.
@@ -570,12 +572,14 @@ pub enum TailStop {
 pub const TAIL_BATCH_RECORDS: usize = 500;
 pub const TAIL_BATCH_BYTES: usize = 1024 * 1024;
 pub const TAIL_BATCH_AGE: Duration = Duration::from_millis(100);
+/// How often a tail takes the shared client's current OAuth token.
+const TOKEN_SHARING: Duration = Duration::from_secs(30);
 
 impl TailReader {
-    pub fn start(client: &SharedClient, topic: &str, starts: &[PartitionStart]) -> Result<Self> {
-        let mut reader = Reader::new(client, topic)?;
-        reader.assign(client, starts)?;
-        Ok(Self { reader })
+    pub fn start(client: Arc<SharedClient>, topic: &str, starts: &[PartitionStart]) -> Result<Self> {
+        let mut reader = Reader::new(&client, topic)?;
+        reader.assign(&client, starts)?;
+        Ok(Self { reader, client })
     }
 
     /// Reads until `stop` is set or `send` refuses a batch (the receiver is gone). `send` blocks
@@ -592,9 +596,18 @@ impl TailReader {
         let (mut bytes, mut scanned) = (0usize, 0u64);
         let mut first_at = Instant::now();
         let mut waiting: HashMap<i32, bool> = HashMap::new();
+        let mut token_handed = Instant::now();
         loop {
             if stop.load(Ordering::Relaxed) {
                 return TailStop::Stopped;
+            }
+            // A tail outlives tokens: hand it the shared client's current one now and then (the
+            // connection's checks renew it there).
+            if token_handed.elapsed() >= TOKEN_SHARING {
+                token_handed = Instant::now();
+                if let Err(reason) = self.client.share_token(self.reader.consumer.client().native_ptr()) {
+                    tracing::warn!(topic, "the OAuth token could not be handed to a tail: {reason}");
+                }
             }
             let due = scanned > 0
                 && (batch.len() >= TAIL_BATCH_RECORDS

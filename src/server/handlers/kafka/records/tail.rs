@@ -42,7 +42,8 @@ impl Handler for TailRecords {
         let shown = Shown::new(schemas(sidecar, &kafka).await?, params.filter.as_ref());
         let not_before = (start.from == StartFrom::Timestamp).then_some(start.timestamp).flatten();
         let topic = params.topic.clone();
-        let reader = kafka.run(move |client, _| TailReader::start(client, &topic, &starts)).await?;
+        let client = kafka.client();
+        let reader = kafka.run(move |_, _| TailReader::start(client, &topic, &starts)).await?;
         let plan = TailPlan {
             connection_id: params.connection_id,
             topic: params.topic,
