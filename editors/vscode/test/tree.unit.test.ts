@@ -14,7 +14,7 @@ test("a connection node shows its name, overall icon, the components and then it
   assert.equal(node.label, "Cluster dev");
   assert.equal(node.icon.id, "warning");
   assert.equal(node.contextValue, "connection.DIRECT");
-  assert.equal(node.description, `failed: ${REFUSED}`, "the error as description");
+  assert.equal(node.description, "failed: Kafka cluster", "the failing component, its error on the child row only");
   assert.match(node.tooltip, /^Cluster dev \(DIRECT, localhost:9092\)\nKafka cluster: failed \(Connection refused/);
   assert.deepEqual(
     node.children.map((c) => [c.label, c.icon.id, c.description, c.tooltip]),

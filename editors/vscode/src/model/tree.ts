@@ -160,7 +160,8 @@ export function connectionNode(connection: Connection): TreeNode {
   const state = overallState(connection);
   const parts = components(connection);
   const failing = parts.find((c) => c.error !== undefined && c.state !== "SUCCESS");
-  const description = failing?.error ? `${STATE_LABELS[state]}: ${failing.error}` : STATE_LABELS[state];
+  // The error itself is on the failing component's row (and in the tooltips): the connection's row names which.
+  const description = failing ? `${STATE_LABELS[state]}: ${COMPONENT_LABELS[failing.key]}` : STATE_LABELS[state];
   const where = connection.spec.kafka_cluster?.bootstrap_servers ?? connection.spec.schema_registry?.uri;
   const tooltip = [
     `${connection.spec.name} (${connection.spec.type}${where ? `, ${where}` : ""})`,
