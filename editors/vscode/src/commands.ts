@@ -35,7 +35,11 @@ export function registerCommands(extension: vscode.ExtensionContext, ctx: Contex
   register("ide-sidecar.restart", () => ctx.sidecar.restart());
   register("ide-sidecar.showOutput", () => Promise.resolve(ctx.output.show()));
   register("ide-sidecar.addDirectConnection", () => addOrEditDirect(ctx, "Add a Direct Connection"));
-  register("ide-sidecar.testConnection", (node) => (node?.connectionId ? testSaved(ctx, node.connectionId) : addOrEditDirect(ctx, "Test a Connection")));
+  // From the palette it tests a saved connection (a new one is tested inside the add flow, before saving).
+  register("ide-sidecar.testConnection", async (node) => {
+    const id = node?.connectionId ?? (await pickConnection(ctx, "Test which connection?"));
+    if (id) await testSaved(ctx, id);
+  });
   register("ide-sidecar.addCCloudConnection", () => addCCloud(ctx));
   register("ide-sidecar.signIn", async (node) => {
     const id = node?.connectionId ?? (await pickConnection(ctx, "Sign in to which Confluent Cloud connection?", "CCLOUD"));
