@@ -1,10 +1,11 @@
 // A person's first session with the extension, in a real VS Code (code-server, driven by Chromium through
 // playwright-core) against a tansu broker: add a connection, see it connected, open Topics, create a topic, produce a
 // record from the template (dry run, then for real), open the viewer at its offset and see it, open the record.
-// Screenshots of each step go to OUT_DIR. Not wired into CI yet; how to run it is in ../../README.md.
+// Screenshots of each step go to OUT_DIR. CI runs it through .ci/e2e (which installs code-server and sets the variables
+// below); how to run it by hand is in ../../README.md.
 //
-// Environment: CODE_SERVER_DIR (a folder where `npm install code-server@4.100.3 playwright-core` ran; default
-// /tmp/cs), IDE_SIDECAR_BIN (default ../../../target/debug/ide-sidecar), TANSU (default ~/.cargo/bin/tansu),
+// Environment: CODE_SERVER_DIR (a folder where code-server@4.100.3 and playwright-core are installed as .ci/e2e does;
+// default /tmp/cs), IDE_SIDECAR_BIN (default ../../../target/debug/ide-sidecar), TANSU (default ~/.cargo/bin/tansu),
 // VSIX (default ../ide-sidecar.vsix, from `npm run package`), CHROMIUM (default /usr/lib/chromium/chromium),
 // OUT_DIR (default /tmp/ide-sidecar-e2e), PYTHON (a Python with confluent-kafka, for a consumer group and more records
 // written behind the extension's back; default ~/.cache/ide-sidecar-ci/py/bin/python, what .ci/install sets up).
