@@ -196,6 +196,17 @@ fn every_start_begins_where_asked() {
     assert_eq!(offsets(&page), vec![11, 12]);
     let next = setup.consume(json!({"topic": "starts", "cursor": page["cursor"], "max_records": 100}));
     assert_eq!(offsets(&next), (13..20).collect::<Vec<_>>());
+    // A cursor at the end (its reader kept, and paused meanwhile) sees the records written later.
+    let at_end = setup.consume(json!({"topic": "starts", "cursor": next["cursor"]}));
+    assert_eq!((offsets(&at_end).len(), at_end["partitions"][0]["at_end"].as_bool()), (0, Some(true)));
+    for n in 20..22i64 {
+        producer
+            .send(BaseRecord::to("starts").key(&n.to_string()).payload("v").timestamp(1_000_000 + n * 1000))
+            .unwrap();
+    }
+    flush(&producer);
+    let later = setup.consume(json!({"topic": "starts", "cursor": at_end["cursor"]}));
+    assert_eq!(offsets(&later), vec![20, 21]);
     let page =
         setup.consume(json!({"topic": "starts", "start": {"from": "timestamp", "timestamp": 9_000_000_000_000i64}}));
     assert_eq!(offsets(&page).len(), 0);

@@ -173,6 +173,34 @@ impl Readers {
         }
     }
 
+    /// Where a page continuing `cursor` starts when a kept reader stopped exactly there: from the
+    /// reader's cached watermarks, without asking the cluster anything (the next page of a scan).
+    /// None when no such reader is kept, or the cursor is now before the partition's log start.
+    pub fn warm_starts(&self, client: &SharedClient, cursor: &Cursor) -> Option<Vec<PartitionStart>> {
+        let idle = lock(&self.idle);
+        let readers = idle.get(&Self::key(client, &cursor.topic))?;
+        let reader = readers.iter().find(|reader| {
+            reader.positions.len() == cursor.partitions.len()
+                && cursor.partitions.iter().all(|at| reader.positions.get(&at.partition) == Some(&at.offset))
+        })?;
+        cursor
+            .partitions
+            .iter()
+            .map(|at| {
+                let (low, high) = cached_watermarks(reader, &cursor.topic, at.partition)?;
+                (low <= at.offset).then_some(PartitionStart {
+                    partition: at.partition,
+                    offset: at.offset,
+                    not_before: at.not_before,
+                    clamped_from: None,
+                    low,
+                    high: high.max(at.offset),
+                    nothing_after: false,
+                })
+            })
+            .collect()
+    }
+
     /// Closes the idle readers of a topic (before it is deleted: some brokers' metadata for a
     /// deleted topic crashes librdkafka consumers still assigned to it).
     pub fn close_topic(&self, topic: &str) {
@@ -376,8 +404,10 @@ pub fn read_page(
     let mut states: BTreeMap<i32, State> = starts
         .iter()
         .map(|s| {
-            let high =
-                if warm { cached_high(&reader, topic, s.partition).unwrap_or(s.high).max(s.high) } else { s.high };
+            let mut high = s.high;
+            if warm {
+                high = cached_watermarks(&reader, topic, s.partition).map_or(high, |(_, cached)| cached.max(high));
+            }
             (s.partition, State { next: s.offset, high, low: s.low, not_before: s.not_before, done: s.offset >= high })
         })
         .collect();
@@ -485,8 +515,9 @@ pub fn read_page(
     Ok(ConsumePage { records, cursor, partitions, scanned })
 }
 
-/// The high watermark the reader last saw in a fetch answer (no request to the cluster).
-fn cached_high(reader: &Reader, topic: &str, partition: i32) -> Option<i64> {
+/// The watermarks the reader last saw in a fetch answer (no request to the cluster), when it has
+/// seen both.
+fn cached_watermarks(reader: &Reader, topic: &str, partition: i32) -> Option<(i64, i64)> {
     let topic = std::ffi::CString::new(topic).ok()?;
     let (mut low, mut high) = (-1i64, -1i64);
     // SAFETY: the handle lives as long as the reader, the topic is NUL-terminated, and librdkafka
@@ -500,7 +531,8 @@ fn cached_high(reader: &Reader, topic: &str, partition: i32) -> Option<i64> {
             &mut high,
         )
     };
-    (code == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0).then_some(high)
+    let known = code == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && low >= 0 && high >= 0;
+    known.then_some((low, high))
 }
 
 /// Errors after which reading cannot go on.

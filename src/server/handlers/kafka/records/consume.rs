@@ -74,7 +74,7 @@ impl Handler for ConsumeRecords {
             Some(cursor) => Begin::Cursor(cursor),
             None => Begin::Start { partitions: params.partitions.as_deref(), start: params.start.as_ref() },
         };
-        let starts = plan(&kafka, &params.topic, begin, max_records as usize).await?;
+        let starts = plan(sidecar, &kafka, &params.topic, begin, max_records as usize).await?;
         let shown = Shown::new(schemas(sidecar, &kafka).await?, params.filter.as_ref());
         let readers = sidecar.data_plane()?.readers().clone();
         let limits = Limits {

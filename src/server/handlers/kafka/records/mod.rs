@@ -108,7 +108,19 @@ fn check_filter(problems: &mut Problems, filter: Option<&Filter>) {
 
 /// The partitions a read covers (all of the topic's by default; each named one must exist) and
 /// where each starts.
-async fn plan(kafka: &KafkaRequest, topic: &str, begin: Begin<'_>, max_records: usize) -> Result<Vec<PartitionStart>> {
+async fn plan(
+    sidecar: &Sidecar,
+    kafka: &KafkaRequest,
+    topic: &str,
+    begin: Begin<'_>,
+    max_records: usize,
+) -> Result<Vec<PartitionStart>> {
+    // The next page of a scan whose reader is kept asks the cluster nothing.
+    if let Begin::Cursor(cursor) = &begin {
+        if let Some(starts) = sidecar.data_plane()?.readers().warm_starts(&kafka.client(), cursor) {
+            return Ok(starts);
+        }
+    }
     let name = topic.to_string();
     let all = kafka.run(move |client, timeout| records::partitions_of(client, &name, timeout)).await?;
     let (asked, source): (Option<Vec<i32>>, &str) = match &begin {

@@ -38,7 +38,7 @@ impl Handler for TailRecords {
         let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), None).await?;
         let start = params.start.clone().unwrap_or(Start { from: StartFrom::End, timestamp: None, offsets: None });
         let begin = Begin::Start { partitions: params.partitions.as_deref(), start: Some(&start) };
-        let starts = plan(&kafka, &params.topic, begin, DEFAULT_MAX_RECORDS as usize).await?;
+        let starts = plan(sidecar, &kafka, &params.topic, begin, DEFAULT_MAX_RECORDS as usize).await?;
         let shown = Shown::new(schemas(sidecar, &kafka).await?, params.filter.as_ref());
         let not_before = (start.from == StartFrom::Timestamp).then_some(start.timestamp).flatten();
         let topic = params.topic.clone();
