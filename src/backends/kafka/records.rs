@@ -404,10 +404,9 @@ pub fn read_page(
     let mut states: BTreeMap<i32, State> = starts
         .iter()
         .map(|s| {
-            let mut high = s.high;
-            if warm {
-                high = cached_watermarks(&reader, topic, s.partition).map_or(high, |(_, cached)| cached.max(high));
-            }
+            // A kept reader kept fetching: its cached high watermark may be newer than the plan's.
+            let cached = if warm { cached_watermarks(&reader, topic, s.partition) } else { None };
+            let high = cached.map_or(s.high, |(_, cached)| cached.max(s.high));
             (s.partition, State { next: s.offset, high, low: s.low, not_before: s.not_before, done: s.offset >= high })
         })
         .collect();
