@@ -118,7 +118,7 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), "ide-sidecar-e2e-"));
   const [brokerPort, codePort] = [await freePort(), await freePort()];
   const url = `tcp://127.0.0.1:${brokerPort}`;
-  start(tansuBin, ["broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]);
+  const broker = start(tansuBin, ["broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]);
   const registry = new FakeRegistry();
   await registry.start();
   registryStop = () => registry.stop();
@@ -390,6 +390,18 @@ async function main() {
     if ((await topicsAgain.getAttribute("aria-expanded")) !== "true") await topicsAgain.click();
     await sidebar.locator(".monaco-list-row", { hasText: "after-restart" }).first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "after-restart");
+
+    // Stop the broker: the connection turns failed without waiting for its schedule, its row naming the failing
+    // component and that component's row the reason.
+    broker.child.kill();
+    await until("the connection to show the broker's failure", async () => {
+      const row = sidebar.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
+      return (await row.locator(".codicon-warning").count()) === 1 && ((await row.textContent()) ?? "").includes("failed: Kafka cluster");
+    });
+    // The connection's row says "failed: Kafka cluster"; the component's own row has the reason.
+    const reason = sidebar.locator(".monaco-list-row", { hasText: /Kafka cluster\s*failed: Connection refused/ });
+    await until("the Kafka cluster row to say why", async () => (await reason.count()) === 1);
+    await screenshot(page, "broker-stopped");
     console.log("all steps passed");
   } catch (error) {
     const pages = browser.contexts().flatMap((c) => c.pages());
