@@ -534,3 +534,21 @@ fn a_topic_the_credentials_may_not_read_is_refused_in_kafkas_words() {
     assert_eq!(denied["code"], -32037, "{denied}");
     assert!(sidecar.is_running());
 }
+
+#[test]
+fn a_kept_reader_at_the_end_still_sees_records_written_since() {
+    let mut setup = setup();
+    setup.topic("quiet", 2);
+    // The empty topic's page answers at once; its reader is kept, and its end-of-partition events
+    // arrive after the answer.
+    let empty = setup.consume(json!({"topic": "quiet", "start": {"from": "beginning"}}));
+    assert_eq!(empty["records"].as_array().unwrap().len(), 0);
+    std::thread::sleep(Duration::from_millis(500));
+    let producer = setup.producer("none");
+    for partition in 0..2 {
+        producer.send(BaseRecord::to("quiet").partition(partition).key("k").payload("written later")).unwrap();
+    }
+    flush(&producer);
+    let page = setup.consume(json!({"topic": "quiet", "start": {"from": "beginning"}}));
+    assert_eq!(page["records"].as_array().unwrap().len(), 2, "{page}");
+}

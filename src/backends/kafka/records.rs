@@ -434,7 +434,9 @@ pub fn read_page(
             None => {}
             Some(Err(KafkaError::PartitionEOF(partition))) => {
                 last_record.get_or_insert_with(Instant::now);
-                if let Some(state) = states.get_mut(&partition) {
+                // A kept reader may hold an end-of-partition event from before records it has not
+                // delivered yet were written: only an end at or past the known high watermark counts.
+                if let Some(state) = states.get_mut(&partition).filter(|state| state.next >= state.high) {
                     state.done = true;
                 }
             }
