@@ -175,7 +175,8 @@ impl Readers {
 
     /// Where a page continuing `cursor` starts when a kept reader stopped exactly there: from the
     /// reader's cached watermarks, without asking the cluster anything (the next page of a scan).
-    /// None when no such reader is kept, or the cursor is now before the partition's log start.
+    /// None when no such reader is kept, or a partition's cursor is before its log start or at its
+    /// cached end (the next page of a scan that is not done needs no request).
     pub fn warm_starts(&self, client: &SharedClient, cursor: &Cursor) -> Option<Vec<PartitionStart>> {
         let idle = lock(&self.idle);
         let readers = idle.get(&Self::key(client, &cursor.topic))?;
@@ -188,7 +189,8 @@ impl Readers {
             .iter()
             .map(|at| {
                 let (low, high) = cached_watermarks(reader, &cursor.topic, at.partition)?;
-                (low <= at.offset).then_some(PartitionStart {
+                // At the cached end, only the cluster knows whether more came since: plan afresh.
+                (low <= at.offset && at.offset < high).then_some(PartitionStart {
                     partition: at.partition,
                     offset: at.offset,
                     not_before: at.not_before,
