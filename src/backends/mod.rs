@@ -32,20 +32,18 @@ pub struct RealChecks {
     kafka_clients: Arc<ClientPool>,
     /// OAuth tokens (Kafka OAUTHBEARER and Schema Registry), until shortly before they expire.
     tokens: Arc<oauth::TokenCache>,
-    /// The data plane's registry clients by the registry's settings, the most recently used last:
-    /// each reads its TLS stores once and keeps its connections open between requests. A plain
-    /// mutex, held only to look up or insert, never across an `.await`.
-    registries: Arc<Mutex<RegistryClients>>,
+    /// The data plane's registries by their settings, the most recently used last: each one's client
+    /// (its TLS stores read once, its connections kept open between requests) and the schemas it
+    /// compiled. A plain mutex, held only to look up or insert, never across an `.await`.
+    registries: Arc<Mutex<Registries>>,
     /// Idle page readers, kept so the next page of a scan continues where the last one stopped.
     readers: Arc<kafka::records::Readers>,
-    /// Each Schema Registry's compiled schemas, for decoding and serializing records.
-    schemas: Arc<schemas::Registries>,
 }
 
-/// Registry clients by their registry's settings.
-type RegistryClients = Vec<(ValidSchemaRegistry, Arc<RegistryClient>)>;
+/// Registries by their settings.
+type Registries = Vec<(ValidSchemaRegistry, Arc<schemas::RegistrySchemas>)>;
 
-/// How many registry clients are kept; a session rarely talks to more than a few registries.
+/// How many registries are kept; a session rarely talks to more than a few.
 const REGISTRY_CLIENTS: usize = 16;
 
 impl RealChecks {
@@ -55,7 +53,6 @@ impl RealChecks {
             tokens: Arc::default(),
             registries: Arc::default(),
             readers: Arc::default(),
-            schemas: Arc::default(),
         }
     }
 }
@@ -78,29 +75,41 @@ impl RealChecks {
         target: &ValidSchemaRegistry,
         timeout: Duration,
     ) -> Result<Arc<RegistryClient>, RegistryError> {
-        if let Some(client) = self.cached_registry(target) {
-            return Ok(client);
+        let registry = self.registry(target, timeout).await?;
+        // Kept registries always have their client (one that cannot connect is not kept).
+        registry.client().cloned().map_err(|message| RegistryError::Unreachable { message, transient: false })
+    }
+
+    /// A registry kept by its settings, made (its client connected) at its first use.
+    async fn registry(
+        &self,
+        target: &ValidSchemaRegistry,
+        timeout: Duration,
+    ) -> Result<Arc<schemas::RegistrySchemas>, RegistryError> {
+        if let Some(registry) = self.cached_registry(target) {
+            return Ok(registry);
         }
         let client = Arc::new(RegistryClient::connect(target, self.tokens.clone(), timeout).await?);
         let mut registries = self.registries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Another request may have built one meanwhile: keep a single client per registry.
+        // Another request may have made one meanwhile: keep a single one per registry.
         if let Some(index) = registries.iter().position(|(settings, _)| settings == target) {
             return Ok(registries[index].1.clone());
         }
         if registries.len() >= REGISTRY_CLIENTS {
             registries.remove(0);
         }
-        registries.push((target.clone(), client.clone()));
-        Ok(client)
+        let registry = Arc::new(schemas::RegistrySchemas::new(Ok(client), timeout));
+        registries.push((target.clone(), registry.clone()));
+        Ok(registry)
     }
 
-    fn cached_registry(&self, target: &ValidSchemaRegistry) -> Option<Arc<RegistryClient>> {
+    fn cached_registry(&self, target: &ValidSchemaRegistry) -> Option<Arc<schemas::RegistrySchemas>> {
         let mut registries = self.registries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let index = registries.iter().position(|(settings, _)| settings == target)?;
         let entry = registries.remove(index);
-        let client = entry.1.clone();
+        let registry = entry.1.clone();
         registries.push(entry);
-        Some(client)
+        Some(registry)
     }
 
     /// The idle page readers.
@@ -115,8 +124,13 @@ impl RealChecks {
         target: &ValidSchemaRegistry,
         timeout: Duration,
     ) -> Arc<schemas::RegistrySchemas> {
-        let client = self.registry_client(target, timeout).await.map_err(|error| error.to_string());
-        self.schemas.of(target, client, timeout)
+        match self.registry(target, timeout).await {
+            Ok(registry) => {
+                registry.set_timeout(timeout);
+                registry
+            }
+            Err(error) => Arc::new(schemas::RegistrySchemas::new(Err(error.to_string()), timeout)),
+        }
     }
 
     /// Finds the Kafka cluster running on this machine and checks it (see [`local::check`]).

@@ -13,16 +13,12 @@ use std::time::{Duration, Instant};
 use super::codec::{Compiled, Referenced, SchemaType};
 use super::registry::{RegisteredSchema, RegistryClient, RegistryError, VersionRef};
 use super::shown::{SchemaLookup, WireDecoder};
-use crate::connections::ValidSchemaRegistry;
 use crate::protocol::records::Format;
 
 /// How long an id the registry does not know stays unknown.
 const UNKNOWN_FOR: Duration = Duration::from_secs(60);
 /// How long a registry that could not be reached is not asked again.
 const UNREACHABLE_FOR: Duration = Duration::from_secs(5);
-/// How many registries' schemas are kept.
-const REGISTRIES_KEPT: usize = 16;
-
 type Found = Result<Arc<Compiled>, String>;
 
 /// One registry's compiled schemas.
@@ -41,11 +37,29 @@ impl RegistrySchemas {
         self.by_id.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The schemas of the registry `client` reaches (or of one that cannot be used, and says why),
+    /// asked with `timeout`. Called on the runtime, whose handle pages use to fetch.
+    pub fn new(client: Result<Arc<RegistryClient>, String>, timeout: Duration) -> Self {
+        Self {
+            client,
+            by_id: Mutex::default(),
+            fetching: tokio::sync::Mutex::new(()),
+            runtime: tokio::runtime::Handle::current(),
+            timeout: Mutex::new(timeout),
+        }
+    }
+
     fn timeout(&self) -> Duration {
         *self.timeout.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn client(&self) -> Result<&Arc<RegistryClient>, String> {
+    /// Later requests ask with their own time limit.
+    pub fn set_timeout(&self, timeout: Duration) {
+        *self.timeout.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = timeout;
+    }
+
+    /// The registry's client, or why there is none.
+    pub fn client(&self) -> Result<&Arc<RegistryClient>, String> {
         self.client.as_ref().map_err(String::clone)
     }
 
@@ -173,49 +187,5 @@ impl SchemaLookup for RegistrySchemas {
             None => self.runtime.block_on(self.by_id(id)),
         };
         found.map(|compiled| compiled as Arc<dyn WireDecoder>)
-    }
-}
-
-/// Every registry's schemas, by the registry's settings.
-#[derive(Default)]
-pub struct Registries {
-    kept: Mutex<Vec<(ValidSchemaRegistry, Arc<RegistrySchemas>, Instant)>>,
-}
-
-impl Registries {
-    /// The schemas of `target`, asked with `timeout` from now on. Called on the runtime.
-    pub fn of(
-        &self,
-        target: &ValidSchemaRegistry,
-        client: Result<Arc<RegistryClient>, String>,
-        timeout: Duration,
-    ) -> Arc<RegistrySchemas> {
-        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let same_client = |schemas: &RegistrySchemas| match (&schemas.client, &client) {
-            (Ok(kept), Ok(now)) => Arc::ptr_eq(kept, now),
-            _ => false,
-        };
-        if let Some((_, schemas, used)) =
-            kept.iter_mut().find(|(kept, schemas, _)| kept == target && same_client(schemas))
-        {
-            *used = Instant::now();
-            *schemas.timeout.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = timeout;
-            return schemas.clone();
-        }
-        kept.retain(|(kept, _, _)| kept != target);
-        if kept.len() >= REGISTRIES_KEPT {
-            if let Some(oldest) = kept.iter().enumerate().min_by_key(|(_, (_, _, used))| *used).map(|(i, _)| i) {
-                kept.swap_remove(oldest);
-            }
-        }
-        let schemas = Arc::new(RegistrySchemas {
-            client,
-            by_id: Mutex::default(),
-            fetching: tokio::sync::Mutex::new(()),
-            runtime: tokio::runtime::Handle::current(),
-            timeout: Mutex::new(timeout),
-        });
-        kept.push((target.clone(), schemas.clone(), Instant::now()));
-        schemas
     }
 }

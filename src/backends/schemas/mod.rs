@@ -8,4 +8,4 @@ pub mod codec;
 pub mod registry;
 pub mod shown;
 
-pub use cache::{Registries, RegistrySchemas};
+pub use cache::RegistrySchemas;

@@ -396,14 +396,9 @@ function M.result_lines()
 end
 
 local function confirm(prompt, yes_label, next_step)
-  vim.ui.select({ { value = true, label = yes_label }, { value = false, label = "Cancel" } }, {
-    prompt = prompt,
-    format_item = function(choice)
-      return choice.label
-    end,
-  }, function(choice)
-    vim.cmd("redraw")
-    next_step(choice and choice.value or false)
+  local choices = { { value = true, label = yes_label }, { value = false, label = "Cancel" } }
+  require("ide_sidecar.ui").choose(prompt, choices, function(yes)
+    next_step(yes or false)
   end)
 end
 

@@ -225,6 +225,19 @@ local function close_window()
   end
 end
 
+--- Lines to read and yank in a scratch window below (q closes it); the window is current afterwards.
+local function show_lines(lines)
+  local bufnr = vim.api.nvim_create_buf(false, true)
+  vim.bo[bufnr].buftype = "nofile"
+  vim.bo[bufnr].bufhidden = "wipe"
+  vim.bo[bufnr].swapfile = false
+  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
+  vim.bo[bufnr].modifiable = false
+  vim.keymap.set("n", "q", close_window, { buffer = bufnr, nowait = true, silent = true })
+  vim.cmd("belowright split")
+  vim.api.nvim_win_set_buf(0, bufnr)
+end
+
 local function with_id(fn)
   return function()
     local id = id_under_cursor()
@@ -279,15 +292,7 @@ function M.details(id)
     notify("there is no connection with id '" .. id .. "'", vim.log.levels.WARN)
     return
   end
-  local bufnr = vim.api.nvim_create_buf(false, true)
-  vim.bo[bufnr].buftype = "nofile"
-  vim.bo[bufnr].bufhidden = "wipe"
-  vim.bo[bufnr].swapfile = false
-  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, M.details_lines(connection))
-  vim.bo[bufnr].modifiable = false
-  vim.keymap.set("n", "q", close_window, { buffer = bufnr, nowait = true, silent = true })
-  vim.cmd("belowright split")
-  vim.api.nvim_win_set_buf(0, bufnr)
+  show_lines(M.details_lines(connection))
   -- Long errors wrap here rather than being cut.
   vim.wo.wrap = true
 end
@@ -324,15 +329,7 @@ function M.group_details(id, group_id)
       notify(status.describe_error("describe the group '" .. group_id .. "'", err), vim.log.levels.ERROR)
       return
     end
-    local bufnr = vim.api.nvim_create_buf(false, true)
-    vim.bo[bufnr].buftype = "nofile"
-    vim.bo[bufnr].bufhidden = "wipe"
-    vim.bo[bufnr].swapfile = false
-    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, M.group_lines(group))
-    vim.bo[bufnr].modifiable = false
-    vim.keymap.set("n", "q", close_window, { buffer = bufnr, nowait = true, silent = true })
-    vim.cmd("belowright split")
-    vim.api.nvim_win_set_buf(0, bufnr)
+    show_lines(M.group_lines(group))
   end)
 end
 
@@ -414,6 +411,7 @@ local function ask(prompt, default, secret, next_step)
   end
 end
 
+--- Asks to pick one of `choices` ({value, label}); next_step(value), or next_step(nil) on cancel.
 local function choose(prompt, choices, next_step)
   vim.ui.select(choices, {
     prompt = prompt,
@@ -427,6 +425,7 @@ local function choose(prompt, choices, next_step)
     next_step(choice and choice.value or nil)
   end)
 end
+M.choose = choose
 
 --- Asks for a direct connection; done(answers) or done(nil) on cancel. With `initial` (the answers of an attempt
 --- the sidecar refused, or of the connection being edited), each text question starts from the earlier answer

@@ -644,22 +644,27 @@ fn decimal_sized(bytes: &[u8]) -> Result<&[u8], DecodeFail> {
     }
 }
 
+/// Negates a two's-complement big-endian number in place: invert, then add one.
+fn negate(bytes: &mut [u8]) {
+    for byte in bytes.iter_mut() {
+        *byte = !*byte;
+    }
+    for byte in bytes.iter_mut().rev() {
+        let (sum, carry) = byte.overflowing_add(1);
+        *byte = sum;
+        if !carry {
+            break;
+        }
+    }
+}
+
 /// A decimal's two's-complement big-endian unscaled value as text with `scale` decimal places.
 fn decimal_text(bytes: &[u8], scale: u32) -> String {
     let negative = bytes.first().is_some_and(|b| b & 0x80 != 0);
     let mut magnitude = bytes.to_vec();
     if negative {
         // Two's complement: invert and add one gives the magnitude.
-        for byte in &mut magnitude {
-            *byte = !*byte;
-        }
-        for byte in magnitude.iter_mut().rev() {
-            let (sum, carry) = byte.overflowing_add(1);
-            *byte = sum;
-            if !carry {
-                break;
-            }
-        }
+        negate(&mut magnitude);
     }
     // Repeated division by ten of the big-endian magnitude gives the digits, last first.
     let mut digits = Vec::new();
@@ -1051,16 +1056,7 @@ fn decimal_bytes(value: &Value, decimal: Decimal, fixed_size: Option<usize>) -> 
         magnitude.insert(0, 0);
     }
     if negative {
-        for byte in &mut magnitude {
-            *byte = !*byte;
-        }
-        for byte in magnitude.iter_mut().rev() {
-            let (sum, carry) = byte.overflowing_add(1);
-            *byte = sum;
-            if !carry {
-                break;
-            }
-        }
+        negate(&mut magnitude);
     }
     let (pad, redundant) = match negative {
         true => (0xff, 0xff),
