@@ -8,6 +8,7 @@ pub mod secure;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 // The demo's framed client and tiny Schema Registry live in the binary (src/demo/); the tests share them.
@@ -43,8 +44,19 @@ pub fn fast_options() -> Value {
     json!({"check_timeout_seconds": 2, "direct": {"refresh_interval_seconds": 0.3}, "local": {"refresh_interval_seconds": 0.3}})
 }
 
+/// A port nothing listens on now, for the test to bind later. It comes from below the kernel's
+/// ephemeral range (32768 and up), where the source ports of outgoing connections are taken, so
+/// no client's connection can land on it before the test binds it; within one test binary ports
+/// are handed out in turn from a start that depends on the process id, so two tests never share one.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    let start = std::process::id() * 97 % COUNT;
+    (0..COUNT)
+        .map(|_| (FIRST + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % COUNT) as u16)
+        .find(|&port| TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .expect("a free port below the ephemeral range")
 }
 
 /// A port where nothing listens.
