@@ -4,8 +4,9 @@
 // Screenshots of each step go to OUT_DIR. CI runs it through .ci/e2e (which installs code-server and sets the variables
 // below); how to run it by hand is in ../../README.md.
 //
+// The .vsix is the linux-x64 one (`npm run package:linux-x64`), which carries the sidecar binary: no setting names it.
 // Environment: CODE_SERVER_DIR (a folder where code-server@4.100.3 and playwright-core are installed as .ci/e2e does;
-// default /tmp/cs), IDE_SIDECAR_BIN (default ../../../target/debug/ide-sidecar), TANSU (default ~/.cargo/bin/tansu),
+// default /tmp/cs), IDE_SIDECAR_BIN (what the .vsix bundles; default ../../../target/debug/ide-sidecar), TANSU (default ~/.cargo/bin/tansu),
 // VSIX (default ../ide-sidecar.vsix, from `npm run package`), CHROMIUM (default /usr/lib/chromium/chromium),
 // OUT_DIR (default /tmp/ide-sidecar-e2e), PYTHON (a Python with confluent-kafka, for a consumer group and more records
 // written behind the extension's back; default ~/.cache/ide-sidecar-ci/py/bin/python, what .ci/install sets up).
@@ -139,7 +140,7 @@ async function main() {
   writeFileSync(
     join(userData, "User", "settings.json"),
     JSON.stringify({
-      "ide-sidecar.path": sidecarBin,
+      // No "ide-sidecar.path": the extension must find the binary the linux-x64 .vsix carries (checked below).
       "ide-sidecar.logLevel": "info",
       "workbench.startupEditor": "none",
       "security.workspace.trust.enabled": false,
@@ -160,6 +161,11 @@ async function main() {
     await page.locator(".monaco-workbench").waitFor({ timeout: STEP_MS });
     await page.locator('.activitybar [aria-label^="Kafka"]').first().click({ timeout: STEP_MS });
     await page.getByText("No Kafka connections yet.").waitFor({ timeout: STEP_MS });
+    // The view's header and welcome buttons as a new user reads them; no Collapse All on an empty view.
+    await sidebar.locator(".composite.title", { hasText: /Kafka: Connections/i }).or(sidebar.locator(".pane-header", { hasText: /Connections/ })).first().waitFor({ timeout: STEP_MS });
+    await sidebar.getByRole("button", { name: "Add Confluent Cloud and Sign In" }).waitFor({ timeout: STEP_MS });
+    const collapseAll = sidebar.locator('[aria-label="Collapse All"]');
+    if ((await collapseAll.count()) !== 0) throw new Error("Collapse All shows on the empty view");
     await screenshot(page, "empty-view");
 
     // Add a connection, as the welcome view offers.
@@ -176,6 +182,17 @@ async function main() {
     await connectionRow.click();
     await sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "connected");
+    await until("Collapse All once there is a connection", async () => (await collapseAll.count()) >= 1);
+    await command(page, "Kafka: Collapse All");
+    await until("Collapse All to collapse the connection", async () => (await connectionRow.getAttribute("aria-expanded")) === "false");
+    await connectionRow.click();
+    await sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first().waitFor({ timeout: STEP_MS });
+    // The sidecar that answered is the one inside the installed .vsix (no setting names a path, PATH has none).
+    const running = spawnSync("pgrep", ["-af", "ide-sidecar serve"], { encoding: "utf8" }).stdout.split("\n").filter((line) => line.includes(" serve"));
+    if (!running.some((line) => line.split(" ")[1]?.startsWith(extensions) && line.split(" ")[1].endsWith("/bin/ide-sidecar"))) {
+      throw new Error(`the running sidecar is not the bundled one under ${extensions}: ${JSON.stringify(running)}`);
+    }
+    console.log(`the bundled sidecar runs: ${running.find((line) => line.includes(extensions))}`);
 
     // Create a topic, then expand Topics.
     await command(page, "Kafka: Create Topic");
@@ -330,6 +347,51 @@ async function main() {
     await page.getByRole("tab", { name: new RegExp(`^${TOPIC}-value\\.v1\\.id${schemaId}\\.json`) }).waitFor({ timeout: STEP_MS });
     await page.locator(".monaco-editor", { hasText: "quantity" }).first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "schema-version");
+
+    // A new version from an open document: an incompatible one is refused by the compatibility check, a compatible one
+    // is registered (a dry run, then the confirmation) and shows up in the tree; then the level is set and the version
+    // deleted again.
+    const withCurrency = (field) =>
+      JSON.stringify({ type: "record", name: "Order", fields: [...JSON.parse(ORDER_SCHEMA).fields, { name: "currency", type: "string", ...field }] }, null, 2);
+    writeFileSync(join(workspace, "incompatible-order.avsc"), withCurrency({}));
+    writeFileSync(join(workspace, "order-v2.avsc"), withCurrency({ default: "EUR" }));
+    const openFile = async (name) => {
+      await page.keyboard.press("F1");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor({ state: "visible" });
+      await input.fill(name);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ state: "visible" });
+      await page.keyboard.press("Enter");
+      await page.getByRole("tab", { name: new RegExp(`^${name.replace(".", "\\.")}`) }).waitFor({ timeout: STEP_MS });
+    };
+    await openFile("incompatible-order.avsc");
+    await command(page, "Kafka: Check Compatibility of the Open Document");
+    await answer(page, `${TOPIC}-value`, "Which subject?");
+    await page.locator(".notification-toast", { hasText: `Not compatible with '${TOPIC}-value' version latest` }).waitFor({ timeout: STEP_MS });
+    await screenshot(page, "schema-incompatible");
+    await page.keyboard.press("Escape");
+    await openFile("order-v2.avsc");
+    await command(page, "Kafka: Register the Open Document as a Schema");
+    await answer(page, `${TOPIC}-value`, "Which subject?");
+    const registerDialog = page.locator(".monaco-dialog-box", { hasText: `new AVRO schema version of '${TOPIC}-value'` });
+    await registerDialog.waitFor({ timeout: STEP_MS });
+    await registerDialog.getByRole("button", { name: "Register" }).click();
+    await page.locator(".notification-toast", { hasText: `Registered under '${TOPIC}-value' as version 2` }).waitFor({ timeout: STEP_MS });
+    await sidebar.locator(".monaco-list-row", { hasText: "version 2" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "schema-registered");
+    await command(page, "Kafka: Set Compatibility Level");
+    await answer(page, `${TOPIC}-value`, "Set the level of which subject?");
+    await answer(page, "FULL_TRANSITIVE", "follows the global compatibility level: BACKWARD");
+    await page.locator(".notification-toast", { hasText: `'${TOPIC}-value' now has its own compatibility level: FULL_TRANSITIVE` }).waitFor({ timeout: STEP_MS });
+    if (registry.level(`${TOPIC}-value`) !== "FULL_TRANSITIVE") throw new Error(`the registry's level: ${registry.level(`${TOPIC}-value`)}`);
+    await command(page, "Kafka: Delete Schema Version or Subject");
+    await answer(page, `${TOPIC}-value`, "Which subject?");
+    await answer(page, "version 2", "Delete what of");
+    const deleteDialog = page.locator(".monaco-dialog-box", { hasText: `Delete version 2 of '${TOPIC}-value'?` });
+    await deleteDialog.waitFor({ timeout: STEP_MS });
+    await deleteDialog.getByRole("button", { name: "Delete", exact: true }).click();
+    await until("version 2 to leave the tree", async () => (await sidebar.locator(".monaco-list-row", { hasText: "version 2" }).count()) === 0);
+    await sidebar.locator(".monaco-list-row", { hasText: "version 1" }).first().waitFor({ timeout: STEP_MS });
 
     // A consumer group that committed offset 0 of partition 0 (which holds the record produced above): lag 1. Its
     // folder, once expanded, follows the lag live as more records arrive.
