@@ -56,6 +56,9 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
     );
   }
 
+  /** CCLOUD connections whose next `ccloud/resources` asks Confluent Cloud again (`refresh: true`). */
+  private readonly rereadResources = new Set<string>();
+
   /** Each connection's spec as last seen, to notice a change. */
   private specs = new Map<string, string>();
   /** The groups of each fetched Consumer Groups folder, by folder id: the lag is laid over them at each redraw. */
@@ -63,7 +66,12 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
 
   /** Fetches a lazy node's children again (or, without a node, everything). */
   refresh(node?: TreeNode): void {
-    if (node) {
+    if (node?.kind === "environment") {
+      // The environments are one `ccloud/resources` reply: read it again, past the sidecar's 30 s cache.
+      const key = `connection:${node.connectionId}:environments`;
+      for (const id of [...this.cache.keys()]) if (id === key || id.startsWith(`connection:${node.connectionId}:cluster:`)) this.cache.delete(id);
+      this.rereadResources.add(node.connectionId!);
+    } else if (node) {
       // A subject's versions are cached under the subject's id, not under the Subjects folder's.
       const below = node.folder === "subjects" ? node.id.replace(/folder:subjects$/, "subject:") : `${node.id}:`;
       for (const id of [...this.cache.keys()]) if (id === node.id || id.startsWith(below)) this.cache.delete(id);
@@ -74,8 +82,8 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
   }
 
   /** Drops the fetched children of one connection's folder (after a create or delete there). */
-  refreshFolder(connectionId: string, kind: "topics" | "groups" | "subjects"): void {
-    this.cache.delete(folderId(connectionId, kind));
+  refreshFolder(connectionId: string, kind: "topics" | "groups" | "subjects", clusterId?: string): void {
+    this.cache.delete(folderId(connectionId, kind, clusterId));
     this.changed.fire(undefined);
   }
 
@@ -116,7 +124,8 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
     const key = `${node.id}:environments`;
     let environments = this.cache.get(key);
     if (!environments) {
-      environments = this.sidecar.data.cloudResources(node.connectionId!).then((resources) => cloudNodes(node.connectionId!, resources));
+      const reread = this.rereadResources.delete(node.connectionId!);
+      environments = this.sidecar.data.cloudResources(node.connectionId!, reread).then((resources) => cloudNodes(node.connectionId!, resources));
       this.cache.set(key, environments);
     }
     try {

@@ -47,12 +47,12 @@ export function registerDataCommands(ctx: Context): void {
   register("ide-sidecar.describeTopic", "describe the topic", async (node) => {
     const target = await topicTarget(ctx, node);
     if (!target) return;
-    const description = await ctx.sidecar.data.describeTopic(target.connectionId, target.topic);
+    const description = await ctx.sidecar.data.describeTopic(target.connectionId, target.topic, node?.clusterId);
     await ctx.docs.show(`/${target.connectionId}/topics/${target.topic}.json`, JSON.stringify(description, null, 2));
   });
   register("ide-sidecar.openSchema", "open the schema", async (node) => {
     if (!node?.connectionId || !node.subject || node.version === undefined) return;
-    const schema = await ctx.sidecar.data.getSchema(node.connectionId, node.subject, node.version);
+    const schema = await ctx.sidecar.data.getSchema(node.connectionId, node.subject, node.version, node.clusterId);
     const protobuf = schema.schema_type === "PROTOBUF";
     const text = protobuf ? schema.schema : prettyJson(schema.schema);
     // The tab shows the file name: subject, version and id.
@@ -157,8 +157,8 @@ async function createTopic(ctx: Context, node?: TreeNode): Promise<void> {
   });
   if (count === undefined) return;
   const partitions = count.trim() === "" ? undefined : Number(count.trim());
-  await ctx.sidecar.data.createTopic({ connection_id: connectionId, topic: topic.trim(), ...(partitions ? { partitions } : {}) });
-  ctx.view.refreshFolder(connectionId, "topics");
+  await ctx.sidecar.data.createTopic({ connection_id: connectionId, cluster_id: node?.clusterId, topic: topic.trim(), ...(partitions ? { partitions } : {}) });
+  ctx.view.refreshFolder(connectionId, "topics", node?.clusterId);
   void vscode.window.showInformationMessage(`Created the topic '${topic.trim()}'`);
 }
 
@@ -172,8 +172,8 @@ async function deleteTopic(ctx: Context, node?: TreeNode): Promise<void> {
     "Delete",
   );
   if (answer !== "Delete") return;
-  await ctx.sidecar.data.deleteTopic(target.connectionId, target.topic);
-  ctx.view.refreshFolder(target.connectionId, "topics");
+  await ctx.sidecar.data.deleteTopic(target.connectionId, target.topic, node?.clusterId);
+  ctx.view.refreshFolder(target.connectionId, "topics", node?.clusterId);
   void vscode.window.showInformationMessage(`Deleted the topic '${target.topic}'`);
 }
 

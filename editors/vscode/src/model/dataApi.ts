@@ -41,16 +41,16 @@ export class DataApi {
     return (await this.call<TopicsListResult>(Methods.listTopics, { connection_id: connectionId, cluster_id: clusterId })).data;
   }
 
-  describeTopic(connectionId: string, topic: string): Promise<TopicDescription> {
-    return this.call(Methods.describeTopic, { connection_id: connectionId, topic });
+  describeTopic(connectionId: string, topic: string, clusterId?: string): Promise<TopicDescription> {
+    return this.call(Methods.describeTopic, { connection_id: connectionId, cluster_id: clusterId, topic });
   }
 
   createTopic(params: CreateTopicParams): Promise<CreateTopicResult> {
     return this.call(Methods.createTopic, params);
   }
 
-  async deleteTopic(connectionId: string, topic: string): Promise<void> {
-    await this.call<null>(Methods.deleteTopic, { connection_id: connectionId, topic });
+  async deleteTopic(connectionId: string, topic: string, clusterId?: string): Promise<void> {
+    await this.call<null>(Methods.deleteTopic, { connection_id: connectionId, cluster_id: clusterId, topic });
   }
 
   async listGroups(connectionId: string, clusterId?: string): Promise<GroupSummary[]> {
