@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import type { GroupSummary, LagEnded, LagEvent } from "./protocol";
 import { describeError } from "./model/errors";
 import { Notifications } from "./model/protocolExtras";
-import { LagBook, cloudNodes, folderId, showsCloudResources, groupNode, subjectNode, topicNode, versionNode } from "./model/resources";
+import { LagBook, cloudNodes, cloudProblemNode, folderId, showsCloudResources, groupNode, subjectNode, topicNode, versionNode } from "./model/resources";
 import type { ConnectionsModel, TreeNode } from "./model/tree";
 import type { SidecarProcess } from "./sidecarProcess";
 
@@ -132,7 +132,7 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
       return [...node.children, ...(await environments)];
     } catch (error) {
       this.cache.delete(key);
-      return [...node.children, problemNode({ ...node, id: key }, describeError("list the Confluent Cloud environments", error))];
+      return [...node.children, cloudProblemNode(node.connectionId!, describeError("list the Confluent Cloud environments", error))];
     }
   }
 

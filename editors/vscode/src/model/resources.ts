@@ -71,6 +71,20 @@ export function cloudNodes(connectionId: string, resources: CloudResourcesResult
   return resources.environments.map((environment) => environmentNode(connectionId, environment));
 }
 
+/** The row under a CCLOUD connection when `ccloud/resources` fails: the sidecar's words, not a popup. */
+export function cloudProblemNode(connectionId: string, message: string): TreeNode {
+  return {
+    id: `connection:${connectionId}:environments:problem`,
+    kind: "message",
+    connectionId,
+    label: message,
+    tooltip: message,
+    icon: { id: "error", color: "errorForeground" },
+    contextValue: "message",
+    children: [],
+  };
+}
+
 function environmentNode(connectionId: string, environment: CloudEnvironment): TreeNode {
   const id = `connection:${connectionId}:env:${environment.id}`;
   const clusters = environment.kafka_clusters.map((cluster): TreeNode => ({
