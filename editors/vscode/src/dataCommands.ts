@@ -60,12 +60,12 @@ export function registerDataCommands(ctx: Context): void {
   });
   register("ide-sidecar.openViewer", "open the messages", async (node) => {
     const target = await topicTarget(ctx, node);
-    if (target) MessageViewer.open(ctx.extension, ctx.sidecar, target.connectionId, target.topic);
+    if (target) MessageViewer.open(ctx.extension, ctx.sidecar, target.connectionId, target.topic, undefined, undefined, node?.clusterId);
   });
   register("ide-sidecar.newProduceDocument", "open a produce document", async (node) => {
     const target = await topicTarget(ctx, node);
     if (!target) return;
-    await openProduceDocument(target.connectionId, target.topic);
+    await openProduceDocument(target.connectionId, target.topic, node?.clusterId);
   });
   const diagnostics = vscode.languages.createDiagnosticCollection("ide-sidecar produce");
   ctx.extension.subscriptions.push(diagnostics);
@@ -91,13 +91,13 @@ function showProblems(diagnostics: vscode.DiagnosticCollection, document: vscode
  * An untitled document named after the topic (a nameless one would be titled by its first comment line), holding the
  * template; `jsonc` so that the comments are valid.
  */
-async function openProduceDocument(connectionId: string, topic: string): Promise<void> {
+async function openProduceDocument(connectionId: string, topic: string, clusterId?: string): Promise<void> {
   const taken = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
   let uri = vscode.Uri.from({ scheme: "untitled", path: `produce-${topic}.jsonc` });
   for (let n = 2; taken.has(uri.toString()); n++) uri = vscode.Uri.from({ scheme: "untitled", path: `produce-${topic}-${n}.jsonc` });
   const document = await vscode.workspace.openTextDocument(uri);
   const editor = await vscode.window.showTextDocument(document);
-  await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), produceTemplate(connectionId, topic)));
+  await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), produceTemplate(connectionId, topic, clusterId)));
   if (document.languageId !== "jsonc") await vscode.languages.setTextDocumentLanguage(document, "jsonc");
 }
 
@@ -197,7 +197,7 @@ async function produce(ctx: Context, diagnostics: vscode.DiagnosticCollection): 
   if (!connectionId) return;
   const topic = document.topic ?? (await pickTopic(ctx, connectionId));
   if (!topic) return;
-  const params = { connection_id: connectionId, topic, records: document.records };
+  const params = { connection_id: connectionId, cluster_id: document.clusterId, topic, records: document.records };
   const dry = await withProgress(`Checking ${document.records.length} record(s) for '${topic}'…`, () =>
     ctx.sidecar.data.produce({ ...params, dry_run: true }),
   );
@@ -230,7 +230,7 @@ async function produce(ctx: Context, diagnostics: vscode.DiagnosticCollection): 
   );
   if (choice === "Show Details") await ctx.docs.show(`/${connectionId}/produced/${topic}.txt`, text);
   if (choice === "Open Messages at This Offset" && first) {
-    MessageViewer.open(ctx.extension, ctx.sidecar, connectionId, topic, { from: "offset", offset: first.offset! }, [first.partition!]);
+    MessageViewer.open(ctx.extension, ctx.sidecar, connectionId, topic, { from: "offset", offset: first.offset! }, [first.partition!], document.clusterId);
   }
 }
 
