@@ -754,6 +754,86 @@ local function main()
     call("kafka/topics/delete", { connection_id = "nvim-test", topic = topic .. "-in" })
   end)
 
+  step("o on a connection with a Schema Registry lists its subjects and versions; <CR> opens one read-only (schemas/get)", function()
+    -- A Schema Registry on 127.0.0.1 answering what the sidecar asks, as Confluent's does (one subject, two versions).
+    local uv = vim.uv or vim.loop
+    local schema = '{"type":"record","name":"Order","fields":[{"name":"id","type":"string"},{"name":"note","type":"string","default":"a, b: {c}"}]}'
+    local answers = {
+      ["/schemas/types"] = '["JSON","PROTOBUF","AVRO"]',
+      ["/subjects"] = '["nvim-orders-value"]',
+      ["/subjects/nvim-orders-value/versions"] = "[1,2]",
+      ["/subjects/nvim-orders-value/versions/2"] = vim.json.encode({ subject = "nvim-orders-value", version = 2, id = 7, schema = schema }),
+    }
+    local requested = {}
+    local server = uv.new_tcp()
+    server:bind("127.0.0.1", 0)
+    server:listen(16, function()
+      local client = uv.new_tcp()
+      server:accept(client)
+      local request = ""
+      client:read_start(function(_, chunk)
+        if not chunk then
+          client:close()
+          return
+        end
+        request = request .. chunk
+        if not request:find("\r\n\r\n", 1, true) then
+          return
+        end
+        client:read_stop()
+        local path = request:match("^GET ([^ ?]+)")
+        table.insert(requested, path or request:match("^(%S+ %S+)"))
+        local body = path and answers[path]
+        local status = body and "200 OK" or "404 Not Found"
+        body = body or '{"error_code":40401,"message":"Subject not found."}'
+        client:write("HTTP/1.1 " .. status .. "\r\nContent-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: " .. #body
+          .. "\r\nConnection: close\r\n\r\n" .. body, function() client:close() end)
+      end)
+    end)
+    local registry_url = "http://127.0.0.1:" .. server:getsockname().port
+    local err
+    sidecar.create({ id = "nvim-registry", name = "Registry only", type = "DIRECT", schema_registry = { uri = registry_url } }, function(e) err = e or false end)
+    wait_for("the registry connection's create", function() return err ~= nil end)
+    eq(err, false, "create error")
+    vim.cmd("IdeSidecarList")
+    local function list()
+      return table.concat(require("ide_sidecar.ui").list_lines(), "\n")
+    end
+    local function row_of(needle)
+      for index, line in ipairs(require("ide_sidecar.ui").list_lines()) do
+        if line:find(needle, 1, true) then return index end
+      end
+    end
+    wait_for("the registry connection in the list", function() return row_of("[nvim-registry]") ~= nil end)
+    vim.api.nvim_win_set_cursor(0, { row_of("[nvim-registry]"), 0 })
+    vim.cmd("normal o")
+    local ok = pcall(wait_for, "the subject's versions", function() return list():find("        version 2", 1, true) ~= nil end)
+    assert(ok, "timed out waiting for the versions in the list:\n" .. list())
+    contains(list(), "    Schema subjects (1)\n      nvim-orders-value\n        version 1\n        version 2", "the subjects under the connection")
+    assert(not list():find("Registry only.-Topics"), "no Topics for a connection without a Kafka cluster:\n" .. list())
+    vim.api.nvim_win_set_cursor(0, { row_of("        version 2"), 0 })
+    vim.cmd("execute \"normal \\<CR>\"")
+    wait_for("the schema's buffer", function() return vim.api.nvim_buf_get_name(0):find("nvim%-orders%-value%.v2%.id7%.json$") ~= nil end)
+    local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+    eq(vim.json.decode(text), vim.json.decode(schema), "the schema as the registry holds it")
+    contains(text, '{\n  "type": "record",\n  "name": "Order",\n  "fields": [\n    {\n      "name": "id",', "indented, keys in order")
+    contains(text, '"default": "a, b: {c}"', "a string left as it is")
+    eq({ vim.bo.modifiable, vim.bo.readonly, vim.bo.filetype }, { false, true, "json" }, "read-only JSON")
+    contains(table.concat(requested, " "), "/subjects/nvim-orders-value/versions/2", "schemas/get asked the registry")
+    vim.cmd("normal q")
+    assert(not vim.api.nvim_buf_get_name(0):find("nvim%-orders%-value"), "q closed the schema's window")
+    vim.cmd("IdeSidecarList")
+    eq(vim.api.nvim_buf_get_name(0), "ide-sidecar://connections", "back in the list")
+    -- Collapsed and deleted again, so the steps below see the list as before.
+    vim.api.nvim_win_set_cursor(0, { row_of("[nvim-registry]"), 0 })
+    vim.cmd("normal o")
+    local deleted
+    sidecar.delete("nvim-registry", function(e) deleted = e or false end)
+    wait_for("the registry connection's delete", function() return deleted ~= nil end)
+    wait_for("the registry connection to leave the list", function() return row_of("[nvim-registry]") == nil end)
+    server:close()
+  end)
+
   step("deleting an id that does not exist says so", function()
     vim.cmd("IdeSidecarDelete! no-such-id")
     wait_for("the not-found message", function() return noted("there is no connection with id 'no-such-id'") ~= nil end)

@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import type { GroupSummary, LagEnded, LagEvent } from "./protocol";
 import { describeError } from "./model/errors";
 import { Notifications } from "./model/protocolExtras";
-import { LagBook, folderId, groupNode, subjectNode, topicNode, versionNode } from "./model/resources";
+import { LagBook, cloudNodes, cloudProblemNode, folderId, showsCloudResources, groupNode, subjectNode, topicNode, versionNode } from "./model/resources";
 import type { ConnectionsModel, TreeNode } from "./model/tree";
 import type { SidecarProcess } from "./sidecarProcess";
 
@@ -19,7 +19,7 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
   private readonly subscriptions: { dispose(): void }[] = [];
   /** Children already fetched, by node id: redraws (status events, lag) reuse them; "Refresh" drops them. */
   private readonly cache = new Map<string, Promise<TreeNode[]>>();
-  /** The lag watch of each connection whose Consumer Groups folder is expanded, by connection id. */
+  /** The lag watch of each expanded Consumer Groups folder, by folder id (a Confluent Cloud connection has several). */
   private readonly watches = new Map<string, { book: LagBook; groups: string }>();
 
   constructor(
@@ -32,11 +32,10 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
         this.changed.fire(undefined);
       }),
       sidecar.onNotification<LagEvent>(Notifications.lagChanged, (event) => {
-        const watch = this.watches.get(event.connection_id);
-        if (watch?.book.apply(event)) this.changed.fire(undefined);
+        for (const watch of this.watches.values()) if (watch.book.apply(event)) this.changed.fire(undefined);
       }),
       sidecar.onNotification<LagEnded>(Notifications.lagWatchEnded, (ended) => {
-        for (const [connectionId, watch] of this.watches) if (watch.book.watchId === ended.watch_id) this.watches.delete(connectionId);
+        for (const [folder, watch] of this.watches) if (watch.book.watchId === ended.watch_id) this.watches.delete(folder);
       }),
     );
   }
@@ -49,13 +48,16 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
     const isGroups = (node: TreeNode) => node.kind === "folder" && node.folder === "groups" && node.connectionId !== undefined;
     this.subscriptions.push(
       tree.onDidCollapseElement(({ element }) => {
-        if (isGroups(element)) void this.unwatch(element.connectionId!);
+        if (isGroups(element)) void this.unwatch(element.id);
       }),
       tree.onDidExpandElement(({ element }) => {
-        if (isGroups(element) && !this.watches.has(element.connectionId!)) this.changed.fire(undefined);
+        if (isGroups(element) && !this.watches.has(element.id)) this.changed.fire(undefined);
       }),
     );
   }
+
+  /** CCLOUD connections whose next `ccloud/resources` asks Confluent Cloud again (`refresh: true`). */
+  private readonly rereadResources = new Set<string>();
 
   /** Each connection's spec as last seen, to notice a change. */
   private specs = new Map<string, string>();
@@ -64,9 +66,14 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
 
   /** Fetches a lazy node's children again (or, without a node, everything). */
   refresh(node?: TreeNode): void {
-    if (node) {
+    if (node?.kind === "environment") {
+      // The environments are one `ccloud/resources` reply: read it again, past the sidecar's 30 s cache.
+      const key = `connection:${node.connectionId}:environments`;
+      for (const id of [...this.cache.keys()]) if (id === key || id.startsWith(`connection:${node.connectionId}:cluster:`)) this.cache.delete(id);
+      this.rereadResources.add(node.connectionId!);
+    } else if (node) {
       // A subject's versions are cached under the subject's id, not under the Subjects folder's.
-      const below = node.folder === "subjects" ? `connection:${node.connectionId}:subject:` : `${node.id}:`;
+      const below = node.folder === "subjects" ? node.id.replace(/folder:subjects$/, "subject:") : `${node.id}:`;
       for (const id of [...this.cache.keys()]) if (id === node.id || id.startsWith(below)) this.cache.delete(id);
     } else {
       this.cache.clear();
@@ -75,13 +82,22 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
   }
 
   /** Drops the fetched children of one connection's folder (after a create or delete there). */
-  refreshFolder(connectionId: string, kind: "topics" | "groups" | "subjects"): void {
-    this.cache.delete(folderId(connectionId, kind));
+  refreshFolder(connectionId: string, kind: "topics" | "groups" | "subjects", clusterId?: string): void {
+    this.cache.delete(folderId(connectionId, kind, clusterId));
+    this.changed.fire(undefined);
+  }
+
+  /** Drops the fetched subjects and versions of one connection's registry (after a register or delete). */
+  refreshSubjects(connectionId: string, clusterId?: string): void {
+    const subjects = folderId(connectionId, "subjects", clusterId).replace(/folder:subjects$/, "subject:");
+    for (const id of [...this.cache.keys()]) if (id.startsWith(subjects)) this.cache.delete(id);
+    this.cache.delete(folderId(connectionId, "subjects", clusterId));
     this.changed.fire(undefined);
   }
 
   getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
     if (!node) return this.model.nodes();
+    if (node.cloud) return this.withEnvironments(node);
     if (!node.lazy) return node.children;
     let children = this.cache.get(node.id);
     if (!children) {
@@ -100,25 +116,46 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
     );
   }
 
+  /**
+   * A signed-in CCLOUD connection's children: its components, then its environments from `ccloud/resources` (kept
+   * until Refresh). A failure is one row under the connection, in the sidecar's words, not a popup.
+   */
+  private async withEnvironments(node: TreeNode): Promise<TreeNode[]> {
+    const key = `${node.id}:environments`;
+    let environments = this.cache.get(key);
+    if (!environments) {
+      const reread = this.rereadResources.delete(node.connectionId!);
+      environments = this.sidecar.data.cloudResources(node.connectionId!, reread).then((resources) => cloudNodes(node.connectionId!, resources));
+      this.cache.set(key, environments);
+    }
+    try {
+      return [...node.children, ...(await environments)];
+    } catch (error) {
+      this.cache.delete(key);
+      return [...node.children, cloudProblemNode(node.connectionId!, describeError("list the Confluent Cloud environments", error))];
+    }
+  }
+
   private async fetch(node: TreeNode): Promise<TreeNode[]> {
     const id = node.connectionId!;
+    const cluster = node.clusterId;
     const data = this.sidecar.data;
     if (node.kind === "folder" && node.folder === "topics") {
-      const topics = await data.listTopics(id);
-      return topics.length > 0 ? topics.map((topic) => topicNode(id, topic)) : [emptyNode(node, "No topics yet: create one with the + button")];
+      const topics = await data.listTopics(id, cluster);
+      return topics.length > 0 ? topics.map((topic) => topicNode(id, topic, cluster)) : [emptyNode(node, "No topics yet: create one with the + button")];
     }
     if (node.kind === "folder" && node.folder === "groups") {
-      const groups = await data.listGroups(id);
+      const groups = await data.listGroups(id, cluster);
       this.groups.set(node.id, groups);
-      return groups.map((group) => groupNode(id, group));
+      return groups.map((group) => groupNode(id, group, undefined, cluster));
     }
     if (node.kind === "folder" && node.folder === "subjects") {
-      const subjects = await data.listSubjects(id);
-      return subjects.length > 0 ? subjects.map((subject) => subjectNode(id, subject)) : [emptyNode(node, "No schema subjects")];
+      const subjects = await data.listSubjects(id, cluster);
+      return subjects.length > 0 ? subjects.map((subject) => subjectNode(id, subject, cluster)) : [emptyNode(node, "No schema subjects")];
     }
     if (node.kind === "subject" && node.subject) {
-      const versions = await data.listVersions(id, node.subject);
-      return versions.map((version) => versionNode(id, node.subject!, version));
+      const versions = await data.listVersions(id, node.subject, cluster);
+      return versions.map((version) => versionNode(id, node.subject!, version, cluster));
     }
     return [];
   }
@@ -134,32 +171,33 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
     const connectionId = folder.connectionId!;
     const groups = this.groups.get(folder.id) ?? [];
     if (groups.length === 0) {
-      await this.unwatch(connectionId);
+      await this.unwatch(folder.id);
       return [emptyNode(folder, "No consumer groups")];
     }
     let problem: TreeNode[] = [];
     try {
-      await this.watch(connectionId, groups.map((group) => group.group_id));
+      await this.watch(folder, groups.map((group) => group.group_id));
     } catch (error) {
       problem = [problemNode(folder, describeError("watch the lag", error))];
     }
-    const book = this.watches.get(connectionId)?.book;
-    return [...groups.map((group) => groupNode(connectionId, group, book?.get(group.group_id))), ...problem];
+    const book = this.watches.get(folder.id)?.book;
+    return [...groups.map((group) => groupNode(connectionId, group, book?.get(group.group_id), folder.clusterId)), ...problem];
   }
 
-  private async watch(connectionId: string, groupIds: string[]): Promise<void> {
+  private async watch(folder: TreeNode, groupIds: string[]): Promise<void> {
     const key = JSON.stringify(groupIds);
-    const current = this.watches.get(connectionId);
+    const current = this.watches.get(folder.id);
     if (current?.groups === key) return;
-    if (current) await this.unwatch(connectionId);
-    const watchId = await this.sidecar.data.watchLag(connectionId, groupIds, LAG_INTERVAL_MS);
-    this.watches.set(connectionId, { book: new LagBook(connectionId, watchId), groups: key });
+    if (current) await this.unwatch(folder.id);
+    const watchId = await this.sidecar.data.watchLag(folder.connectionId!, groupIds, LAG_INTERVAL_MS, folder.clusterId);
+    this.watches.set(folder.id, { book: new LagBook(folder.connectionId!, watchId), groups: key });
   }
 
-  private async unwatch(connectionId: string): Promise<void> {
-    const watch = this.watches.get(connectionId);
+  /** Stops the lag watch of a Consumer Groups folder (by its id). */
+  private async unwatch(folder: string): Promise<void> {
+    const watch = this.watches.get(folder);
     if (!watch) return;
-    this.watches.delete(connectionId);
+    this.watches.delete(folder);
     // Already gone (the sidecar restarted, or the watch ended with its connection): nothing to stop.
     await this.sidecar.data.unwatchLag(watch.book.watchId).catch(() => undefined);
   }
@@ -169,7 +207,8 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
    * them, and their lag watches, go too.
    */
   private forgetMissingConnections(): void {
-    const specs = new Map(this.model.all().map((connection) => [connection.id, JSON.stringify(connection.spec)]));
+    // Signing in or out of Confluent Cloud counts as a change too: the environments are read again.
+    const specs = new Map(this.model.all().map((connection) => [connection.id, JSON.stringify([connection.spec, showsCloudResources(connection)])]));
     const gone = new Set([...this.specs.keys()].filter((id) => specs.get(id) !== this.specs.get(id)));
     this.specs = specs;
     if (gone.size === 0) return;
@@ -177,7 +216,7 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
       const connectionId = /^connection:([^:]*):/.exec(id)?.[1];
       if (connectionId !== undefined && gone.has(connectionId)) this.cache.delete(id);
     }
-    for (const connectionId of [...this.watches.keys()]) if (gone.has(connectionId)) void this.unwatch(connectionId);
+    for (const [folder, watch] of [...this.watches]) if (gone.has(watch.book.connectionId)) void this.unwatch(folder);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -194,7 +233,7 @@ export class ConnectionsView implements vscode.TreeDataProvider<TreeNode>, vscod
   }
 
   dispose(): void {
-    for (const connectionId of [...this.watches.keys()]) void this.unwatch(connectionId);
+    for (const folder of [...this.watches.keys()]) void this.unwatch(folder);
     for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }

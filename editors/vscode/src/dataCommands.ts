@@ -47,12 +47,12 @@ export function registerDataCommands(ctx: Context): void {
   register("ide-sidecar.describeTopic", "describe the topic", async (node) => {
     const target = await topicTarget(ctx, node);
     if (!target) return;
-    const description = await ctx.sidecar.data.describeTopic(target.connectionId, target.topic);
+    const description = await ctx.sidecar.data.describeTopic(target.connectionId, target.topic, node?.clusterId);
     await ctx.docs.show(`/${target.connectionId}/topics/${target.topic}.json`, JSON.stringify(description, null, 2));
   });
   register("ide-sidecar.openSchema", "open the schema", async (node) => {
     if (!node?.connectionId || !node.subject || node.version === undefined) return;
-    const schema = await ctx.sidecar.data.getSchema(node.connectionId, node.subject, node.version);
+    const schema = await ctx.sidecar.data.getSchema(node.connectionId, node.subject, node.version, node.clusterId);
     const protobuf = schema.schema_type === "PROTOBUF";
     const text = protobuf ? schema.schema : prettyJson(schema.schema);
     // The tab shows the file name: subject, version and id.
@@ -60,12 +60,12 @@ export function registerDataCommands(ctx: Context): void {
   });
   register("ide-sidecar.openViewer", "open the messages", async (node) => {
     const target = await topicTarget(ctx, node);
-    if (target) MessageViewer.open(ctx.extension, ctx.sidecar, target.connectionId, target.topic);
+    if (target) MessageViewer.open(ctx.extension, ctx.sidecar, target.connectionId, target.topic, undefined, undefined, node?.clusterId);
   });
   register("ide-sidecar.newProduceDocument", "open a produce document", async (node) => {
     const target = await topicTarget(ctx, node);
     if (!target) return;
-    await openProduceDocument(target.connectionId, target.topic);
+    await openProduceDocument(target.connectionId, target.topic, node?.clusterId);
   });
   const diagnostics = vscode.languages.createDiagnosticCollection("ide-sidecar produce");
   ctx.extension.subscriptions.push(diagnostics);
@@ -91,13 +91,13 @@ function showProblems(diagnostics: vscode.DiagnosticCollection, document: vscode
  * An untitled document named after the topic (a nameless one would be titled by its first comment line), holding the
  * template; `jsonc` so that the comments are valid.
  */
-async function openProduceDocument(connectionId: string, topic: string): Promise<void> {
+async function openProduceDocument(connectionId: string, topic: string, clusterId?: string): Promise<void> {
   const taken = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
   let uri = vscode.Uri.from({ scheme: "untitled", path: `produce-${topic}.jsonc` });
   for (let n = 2; taken.has(uri.toString()); n++) uri = vscode.Uri.from({ scheme: "untitled", path: `produce-${topic}-${n}.jsonc` });
   const document = await vscode.workspace.openTextDocument(uri);
   const editor = await vscode.window.showTextDocument(document);
-  await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), produceTemplate(connectionId, topic)));
+  await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), produceTemplate(connectionId, topic, clusterId)));
   if (document.languageId !== "jsonc") await vscode.languages.setTextDocumentLanguage(document, "jsonc");
 }
 
@@ -157,8 +157,8 @@ async function createTopic(ctx: Context, node?: TreeNode): Promise<void> {
   });
   if (count === undefined) return;
   const partitions = count.trim() === "" ? undefined : Number(count.trim());
-  await ctx.sidecar.data.createTopic({ connection_id: connectionId, topic: topic.trim(), ...(partitions ? { partitions } : {}) });
-  ctx.view.refreshFolder(connectionId, "topics");
+  await ctx.sidecar.data.createTopic({ connection_id: connectionId, cluster_id: node?.clusterId, topic: topic.trim(), ...(partitions ? { partitions } : {}) });
+  ctx.view.refreshFolder(connectionId, "topics", node?.clusterId);
   void vscode.window.showInformationMessage(`Created the topic '${topic.trim()}'`);
 }
 
@@ -172,8 +172,8 @@ async function deleteTopic(ctx: Context, node?: TreeNode): Promise<void> {
     "Delete",
   );
   if (answer !== "Delete") return;
-  await ctx.sidecar.data.deleteTopic(target.connectionId, target.topic);
-  ctx.view.refreshFolder(target.connectionId, "topics");
+  await ctx.sidecar.data.deleteTopic(target.connectionId, target.topic, node?.clusterId);
+  ctx.view.refreshFolder(target.connectionId, "topics", node?.clusterId);
   void vscode.window.showInformationMessage(`Deleted the topic '${target.topic}'`);
 }
 
@@ -197,7 +197,7 @@ async function produce(ctx: Context, diagnostics: vscode.DiagnosticCollection): 
   if (!connectionId) return;
   const topic = document.topic ?? (await pickTopic(ctx, connectionId));
   if (!topic) return;
-  const params = { connection_id: connectionId, topic, records: document.records };
+  const params = { connection_id: connectionId, cluster_id: document.clusterId, topic, records: document.records };
   const dry = await withProgress(`Checking ${document.records.length} record(s) for '${topic}'…`, () =>
     ctx.sidecar.data.produce({ ...params, dry_run: true }),
   );
@@ -230,7 +230,7 @@ async function produce(ctx: Context, diagnostics: vscode.DiagnosticCollection): 
   );
   if (choice === "Show Details") await ctx.docs.show(`/${connectionId}/produced/${topic}.txt`, text);
   if (choice === "Open Messages at This Offset" && first) {
-    MessageViewer.open(ctx.extension, ctx.sidecar, connectionId, topic, { from: "offset", offset: first.offset! }, [first.partition!]);
+    MessageViewer.open(ctx.extension, ctx.sidecar, connectionId, topic, { from: "offset", offset: first.offset! }, [first.partition!], document.clusterId);
   }
 }
 

@@ -3,6 +3,7 @@ import * as vscode from "vscode";
 import { registerCommands } from "./commands";
 import { ConnectionsView } from "./connectionsView";
 import { registerDataCommands } from "./dataCommands";
+import { registerSchemaCommands } from "./schemaCommands";
 import { SavedConnections } from "./model/savedConnections";
 import { ConnectionsModel } from "./model/tree";
 import { READ_ONLY_SCHEME, ReadOnlyDocuments } from "./readOnlyDocs";
@@ -14,9 +15,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel("ide-sidecar");
   const model = new ConnectionsModel();
   const saved = new SavedConnections(context.secrets);
-  sidecar = new SidecarProcess(output, model, saved);
+  sidecar = new SidecarProcess(output, model, saved, context.extensionPath);
   const view = new ConnectionsView(model, sidecar);
-  const tree = vscode.window.createTreeView("ide-sidecar.connections", { treeDataProvider: view, showCollapseAll: true });
+  // Collapse All is our own title button, shown only while there are connections (the built-in one shows on an empty
+  // view too); it runs the tree's built-in action, which VS Code registers for every tree view.
+  const tree = vscode.window.createTreeView("ide-sidecar.connections", { treeDataProvider: view, showCollapseAll: false });
+  const hasConnections = () => void vscode.commands.executeCommand("setContext", "ide-sidecar.hasConnections", model.all().length > 0);
+  hasConnections();
   view.attach(tree);
   const docs = new ReadOnlyDocuments();
   context.subscriptions.push(
@@ -26,6 +31,10 @@ export function activate(context: vscode.ExtensionContext): void {
     tree,
     docs,
     vscode.workspace.registerTextDocumentContentProvider(READ_ONLY_SCHEME, docs),
+    model.onDidChange(hasConnections),
+    vscode.commands.registerCommand("ide-sidecar.collapseAll", () =>
+      vscode.commands.executeCommand("workbench.actions.treeView.ide-sidecar.connections.collapseAll"),
+    ),
     vscode.workspace.onDidChangeConfiguration(async (change) => {
       if (!change.affectsConfiguration("ide-sidecar")) return;
       const choice = await vscode.window.showInformationMessage("Restart the sidecar to use the new settings?", "Restart");
@@ -34,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   registerCommands(context, { sidecar, model, saved, output });
   registerDataCommands({ extension: context, sidecar, model, view, docs, output });
+  registerSchemaCommands({ extension: context, sidecar, model, view, docs, output });
   void sidecar.start();
 }
 

@@ -25,14 +25,22 @@ export class MessageViewer implements vscode.Disposable {
   private static readonly viewers = new Map<string, MessageViewer>();
 
   /** Shows the topic's viewer; a `start` (from a produce result) always opens a new one there. */
-  static open(extension: vscode.ExtensionContext, sidecar: SidecarProcess, connectionId: string, topic: string, start?: StartChoice, partitions?: number[]): MessageViewer {
-    const key = JSON.stringify([connectionId, topic]);
+  static open(
+    extension: vscode.ExtensionContext,
+    sidecar: SidecarProcess,
+    connectionId: string,
+    topic: string,
+    start?: StartChoice,
+    partitions?: number[],
+    clusterId?: string,
+  ): MessageViewer {
+    const key = JSON.stringify([connectionId, clusterId ?? null, topic]);
     const existing = MessageViewer.viewers.get(key);
     if (existing && !start) {
       existing.panel.reveal();
       return existing;
     }
-    const viewer = new MessageViewer(extension, sidecar, { connectionId, topic, start: start ?? { from: "beginning" }, partitions });
+    const viewer = new MessageViewer(extension, sidecar, { connectionId, clusterId, topic, start: start ?? { from: "beginning" }, partitions });
     MessageViewer.viewers.set(key, viewer);
     viewer.disposables.push({ dispose: () => MessageViewer.viewers.get(key) === viewer && MessageViewer.viewers.delete(key) });
     return viewer;
@@ -76,7 +84,7 @@ export class MessageViewer implements vscode.Disposable {
     try {
       switch (message.type) {
         case "ready": {
-          const description = await this.sidecar.data.describeTopic(this.query.connectionId, this.query.topic);
+          const description = await this.sidecar.data.describeTopic(this.query.connectionId, this.query.topic, this.query.clusterId);
           this.partitions = description.partitions.map((partition) => partition.partition);
           this.post({
             type: "init",

@@ -27,6 +27,8 @@ export class SidecarProcess implements vscode.Disposable {
     private readonly output: vscode.OutputChannel,
     private readonly model: ConnectionsModel,
     private readonly saved: SavedConnections,
+    /** The extension's folder, where a platform-specific .vsix carries the binary (bin/ide-sidecar). */
+    private readonly extensionPath: string,
   ) {}
 
   /** The running sidecar's methods; throws a readable error when it is not running. */
@@ -67,7 +69,7 @@ export class SidecarProcess implements vscode.Disposable {
 
   async start(): Promise<void> {
     const config = vscode.workspace.getConfiguration("ide-sidecar");
-    const binary = findSidecarBinary(config.get<string>("path"), process.env.PATH);
+    const binary = findSidecarBinary(config.get<string>("path"), process.env.PATH, this.extensionPath);
     if ("error" in binary) {
       this.model.reset(binary.error);
       this.output.appendLine(binary.error);

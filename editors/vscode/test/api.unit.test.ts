@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ResponseError } from "vscode-jsonrpc";
-import { findSidecarBinary } from "../src/model/binary";
+import { bundledBinary, findSidecarBinary } from "../src/model/binary";
 import { SIGN_IN_UNAVAILABLE, describeError, validationProblems } from "../src/model/errors";
 import { SavedConnections } from "../src/model/savedConnections";
 import { SidecarApi } from "../src/model/sidecarApi";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -108,5 +108,24 @@ test("the binary comes from the setting, else from PATH", () => {
   assert.deepEqual(findSidecarBinary(binary, ""), { path: binary });
   assert.match((findSidecarBinary("relative/ide-sidecar", "") as { error: string }).error, /absolute path/);
   assert.match((findSidecarBinary(join(dir, "missing"), "") as { error: string }).error, /not an executable file/);
-  assert.match((findSidecarBinary(undefined, "/nonexistent") as { error: string }).error, /Cannot find ide-sidecar on PATH/);
+  assert.match((findSidecarBinary(undefined, "/nonexistent") as { error: string }).error, /Cannot find ide-sidecar \(not bundled in this extension, not on PATH\)/);
+});
+
+test("a bundled binary (bin/ide-sidecar in the extension's folder) comes before PATH, the setting before both", () => {
+  const onPath = mkdtempSync(join(tmpdir(), "sidecar-path-"));
+  writeFileSync(join(onPath, "ide-sidecar"), "#!/bin/sh\n");
+  chmodSync(join(onPath, "ide-sidecar"), 0o755);
+  const extension = mkdtempSync(join(tmpdir(), "sidecar-ext-"));
+  // Not bundled: PATH.
+  assert.deepEqual(findSidecarBinary("", onPath, extension), { path: join(onPath, "ide-sidecar") });
+  mkdirSync(join(extension, "bin"));
+  const bundled = bundledBinary(extension);
+  assert.equal(bundled, join(extension, "bin", "ide-sidecar"));
+  // Bundled without its executable bit (an unzip that lost the mode): made executable and used.
+  writeFileSync(bundled, "#!/bin/sh\n");
+  chmodSync(bundled, 0o644);
+  assert.deepEqual(findSidecarBinary(undefined, onPath, extension), { path: bundled });
+  assert.equal(statSync(bundled).mode & 0o111, 0o111);
+  // The setting still overrides it.
+  assert.deepEqual(findSidecarBinary(join(onPath, "ide-sidecar"), onPath, extension), { path: join(onPath, "ide-sidecar") });
 });

@@ -1,7 +1,8 @@
 // The extension's data-plane code (src/model/dataApi.ts, records.ts, produce.ts, resources.ts: what the tree, the
 // message viewer and the produce command call) against the real ide-sidecar and a tansu broker, through vscode-jsonrpc:
 // create a topic, produce from the template with a dry run first, read the records back page by page as the viewer
-// does (start, partition, search), tail, watch a group's lag, delete the topic.
+// does (start, partition, search), tail, watch a group's lag, the schema commands' calls (compatibility, register with a
+// dry run, levels, soft and permanent deletes), delete the topic.
 //
 // Needs the binary (`cargo build`; or IDE_SIDECAR_BIN) and tansu (TANSU, ~/.cargo/bin/tansu or PATH).
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import { DataApi } from "../src/model/dataApi";
 import { parseProduceDocument, produceTemplate, summarizeProduce } from "../src/model/produce";
 import { EVENT_NOTIFICATION, Notifications } from "../src/model/protocolExtras";
 import { RecordPager, RecordStore, recordJson, recordRow, tailParams, type ViewerQuery } from "../src/model/records";
+import { compatibilityLines, deletedMessage, describeDryRun, describeLevel, guessSchemaType } from "../src/model/schemas";
 import { LagBook, groupNode, subjectNode, topicNode, versionNode } from "../src/model/resources";
 import { SidecarApi } from "../src/model/sidecarApi";
 import type { ConnectionEvent, LagEvent, Record as KafkaRecord, RecordsBatch, TailEnded } from "../src/protocol";
@@ -222,6 +224,41 @@ describe("the viewer's and produce's code against the real ide-sidecar and a tan
     assert.deepEqual([row.format, row.value, row.error], [`AVRO #${registered.id}`, '{"id":"o-1","quantity":2}', undefined]);
     const whole = JSON.parse(recordJson(store.at(0)!)) as { value: unknown };
     assert.deepEqual(whole.value, { format: "AVRO", schema_id: registered.id, data: { id: "o-1", quantity: 2 } });
+  });
+
+  it("checks, registers (a dry run first), sets the level and deletes as the schema commands do", async () => {
+    const subject = `${TOPIC}-value`;
+    const base = JSON.parse((await within(data.getSchema(CONNECTION, subject, 1), "reading version 1")).schema) as { fields: object[] };
+    const adding = (field: object) => JSON.stringify({ type: "record", name: "Order", fields: [...base.fields, { name: "currency", type: "string", ...field }] });
+    assert.equal(guessSchemaType(adding({})), "AVRO");
+    const refused = await within(data.checkCompatibility({ connection_id: CONNECTION, subject, schema_type: "AVRO", schema: adding({}) }), "checking compatibility");
+    const lines = compatibilityLines(subject, "latest", refused);
+    assert.equal(lines[0], `Not compatible with '${subject}' version latest:`);
+    assert.match(lines[1], /currency/);
+    const dryRefused = describeDryRun(subject, await within(data.registerSchema({ connection_id: CONNECTION, subject, schema_type: "AVRO", schema: adding({}), dry_run: true }), "a refused dry run"));
+    assert.equal(dryRefused.kind, "refused");
+    assert.match(dryRefused.details[0], /currency/);
+
+    const params = { connection_id: CONNECTION, subject, schema_type: "AVRO" as const, schema: adding({ default: "EUR" }) };
+    assert.equal(describeDryRun(subject, await within(data.registerSchema({ ...params, dry_run: true }), "a dry run")).kind, "ready");
+    assert.deepEqual(await within(data.listVersions(CONNECTION, subject), "versions after the dry run"), [1], "the dry run registered nothing");
+    const registered = await within(data.registerSchema(params), "registering");
+    assert.equal(registered.version, 2);
+    assert.equal(describeDryRun(subject, await within(data.registerSchema({ ...params, dry_run: true }), "a dry run of a registered schema")).kind, "exists");
+
+    assert.equal(describeLevel(subject, await within(data.getCompatibility(CONNECTION, subject), "the level")), `'${subject}' follows the global compatibility level: BACKWARD`);
+    assert.deepEqual(await within(data.setCompatibility(CONNECTION, "NONE", subject), "setting the level"), { compatibility: "NONE", source: "subject" });
+    assert.equal(registry.level(subject), "NONE");
+    const global = await within(data.setCompatibility(CONNECTION, "FULL"), "setting the global level");
+    assert.deepEqual([global.compatibility, registry.level()], ["FULL", "FULL"]);
+    // NONE: the field without a default is accepted now.
+    assert.equal((await within(data.checkCompatibility({ connection_id: CONNECTION, subject, schema_type: "AVRO", schema: adding({}) }), "checking under NONE")).is_compatible, true);
+
+    // A permanent delete is refused before a soft one; soft, then permanent, as the Delete Permanently button does.
+    await assert.rejects(data.deleteSchema(CONNECTION, subject, 2, true), (error: { code: number }) => error.code === -32057);
+    assert.equal(deletedMessage(subject, (await within(data.deleteSchema(CONNECTION, subject, 2, false), "a soft delete")).versions, false), `Deleted (soft) version 2 of '${subject}'`);
+    assert.equal(deletedMessage(subject, (await within(data.deleteSchema(CONNECTION, subject, 2, true), "a permanent delete")).versions, true), `Permanently deleted version 2 of '${subject}'`);
+    assert.deepEqual(await within(data.listVersions(CONNECTION, subject), "versions after the delete"), [1]);
   });
 
   it("deletes the topic", async () => {

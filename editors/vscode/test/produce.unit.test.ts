@@ -13,6 +13,15 @@ test("the template parses as it is, with its connection and topic", () => {
   ]);
 });
 
+test("a Confluent Cloud topic's template names its cluster, which parses as the cluster to produce to", () => {
+  const parsed = parseProduceDocument(produceTemplate("cloud", "orders", "lkc-prod1"));
+  assert.ok(parsed.ok, JSON.stringify(parsed));
+  assert.deepEqual([parsed.document.connectionId, parsed.document.clusterId, parsed.document.topic], ["cloud", "lkc-prod1", "orders"]);
+  assert.equal(parseProduceDocument(produceTemplate("dev", "orders")).ok && (parseProduceDocument(produceTemplate("dev", "orders")) as { document: { clusterId?: string } }).document.clusterId, undefined);
+  const blank = parseProduceDocument('{"cluster_id": "", "records": [{"value": null}]}');
+  assert.deepEqual(blank.ok ? [] : problemLines(blank.problems), ["cluster_id: Give a non-empty string, or leave it out to be asked"]);
+});
+
 test("comments become spaces, strings with slashes stay, offsets are kept", () => {
   const text = '// top\n{"url": "http://x//y", /* a\nb */ "n": 1}';
   const stripped = stripComments(text);
@@ -58,7 +67,7 @@ test("every problem has the JSON path of its field, and nothing is parsed when t
       "records[4].value.data",
     ],
   );
-  assert.match(problemLines(parsed.problems)[0], /^extra: Unknown field: use connection_id, topic, records$/);
+  assert.match(problemLines(parsed.problems)[0], /^extra: Unknown field: use connection_id, cluster_id, topic, records$/);
 });
 
 test("broken JSON and an empty list are refused with a sentence", () => {

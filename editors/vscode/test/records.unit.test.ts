@@ -119,6 +119,14 @@ test("the first page carries the start, partitions and search; the next ones the
   assert.deepEqual(tailParams({ ...query, partitions: [0] }), { connection_id: "dev", topic: "orders", partitions: [0], filter: { contains: "refund" } });
 });
 
+test("a Confluent Cloud cluster's topic: every page and the tail name the cluster", () => {
+  const cloud: ViewerQuery = { ...query, connectionId: "cloud", clusterId: "lkc-prod1" };
+  assert.equal(consumeParams(cloud, undefined, [0], 50).cluster_id, "lkc-prod1");
+  assert.equal(consumeParams(cloud, { topic: "orders", partitions: [{ partition: 0, offset: 9 }] }, [0], 50).cluster_id, "lkc-prod1");
+  assert.equal(tailParams(cloud).cluster_id, "lkc-prod1");
+  assert.equal("cluster_id" in consumeParams(query, undefined, [0], 50), false, "no cluster_id for a connection's own cluster");
+});
+
 test("the pager follows the cursor page after page and says when every partition is at its end", async () => {
   const sent: ConsumeParams[] = [];
   const pages: ConsumePage[] = [

@@ -7,7 +7,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
 import { describeError } from "../src/model/errors";
-import { EVENT_NOTIFICATION, sidecarCapabilities } from "../src/model/protocolExtras";
+import { DataApi } from "../src/model/dataApi";
+import { EVENT_NOTIFICATION, ErrorCodes, sidecarCapabilities } from "../src/model/protocolExtras";
+import { cloudProblemNode } from "../src/model/resources";
 import { SidecarApi } from "../src/model/sidecarApi";
 import { testOutcome } from "../src/model/status";
 import { ConnectionsModel } from "../src/model/tree";
@@ -133,6 +135,16 @@ describe("the extension's protocol code against the real ide-sidecar and a tansu
     const outcome = await within(api.signIn("cloud", false), "the sign-in outcome");
     if (outcome.kind === "unavailable") assert.match(outcome.message, /not available in this sidecar version/);
     else assert.match(outcome.signInUri, /^https?:\/\//);
+    // Not signed in: the environments' request fails, and the tree shows the sidecar's words as one row.
+    const data = new DataApi((method, params) => connection.sendRequest(method, params));
+    const failure = await data.cloudResources("cloud").then(
+      () => assert.fail("ccloud/resources answered for a connection that is not signed in"),
+      (error: unknown) => error,
+    );
+    assert.equal((failure as { code: number }).code, ErrorCodes.ccloudSignedOut);
+    const row = cloudProblemNode("cloud", describeError("list the Confluent Cloud environments", failure));
+    assert.match(row.label, /not signed in to Confluent Cloud: sign in with ccloud\/signIn/);
+    assert.equal(row.icon.id, "error");
     await within(api.delete("cloud"), "deleting the CCLOUD connection");
     await log.next("cloud", "DELETED");
   });

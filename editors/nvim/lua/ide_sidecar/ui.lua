@@ -5,13 +5,15 @@ local spec_builder = require("ide_sidecar.spec")
 local M = {}
 
 local LIST_NAME = "ide-sidecar://connections"
-local HELP = "<CR> details/records  o topics  p produce  a add  c cloud  e edit  t test  r refresh  d delete  s sign in  R reload  q close"
+local HELP = "<CR> details/records/schema  o topics/subjects  p produce  a add  c cloud  e edit  t test  r refresh  d delete  s sign in  R reload  q close"
 -- Line number -> connection id, for the list buffer's keys.
 local line_ids = {}
--- Line number -> what a line under an expanded connection is about: { topic = name } or { group = id }.
+-- Line number -> what a line under an expanded connection is about: { topic = name }, { group = id } or
+-- { subject = name, version = n }.
 local line_targets = {}
 -- Connections expanded in the list (o): id -> { topics?, groups?, topics_error?, groups_error?, watch_id?,
--- lag = { group_id -> the last kafka/lag } }.
+-- lag = { group_id -> the last kafka/lag }, has_kafka, has_registry, subjects? = { { subject, versions?, error? } },
+-- subjects_error? }.
 local expanded = {}
 
 local function sidecar()
@@ -102,8 +104,11 @@ local function id_under_cursor()
   return line_ids[vim.api.nvim_win_get_cursor(0)[1]]
 end
 
+-- q in the list's windows (defined with the windows' helpers below).
+local close_window
+
 --- The lines under an expanded connection: its topics (with partition counts) and consumer groups (with the total
---- lag its lag watch reported last).
+--- lag its lag watch reported last), and with a Schema Registry its subjects and their versions.
 function M.children(connection)
   local entry = expanded[connection.id]
   if not entry then
@@ -123,11 +128,137 @@ function M.children(connection)
       end
     end
   end
-  section("Topics", entry.topics, entry.topics_error, records.topic_line, function(topic) return { topic = topic.name } end)
-  section("Consumer groups", entry.groups, entry.groups_error, function(group)
-    return records.group_line(group, entry.lag[group.group_id])
-  end, function(group) return { group = group.group_id } end)
+  if entry.has_kafka then
+    section("Topics", entry.topics, entry.topics_error, records.topic_line, function(topic) return { topic = topic.name } end)
+    section("Consumer groups", entry.groups, entry.groups_error, function(group)
+      return records.group_line(group, entry.lag[group.group_id])
+    end, function(group) return { group = group.group_id } end)
+  end
+  if entry.has_registry then
+    -- A subject's line, then one line per version (<CR> opens it read-only).
+    local lines = {}
+    for _, item in ipairs(entry.subjects or {}) do
+      table.insert(lines, { text = item.subject .. (item.error and ("  " .. item.error) or (item.versions and "" or "  loading…")) })
+      for _, version in ipairs(item.versions or {}) do
+        table.insert(lines, { text = "  version " .. version, target = { subject = item.subject, version = version } })
+      end
+    end
+    section("Schema subjects", entry.subjects and lines or nil, entry.subjects_error, function(line) return line.text end, function(line) return line.target end)
+    -- The heading counts subjects, not lines.
+    for _, line in ipairs(out) do
+      if line.text:find("^    Schema subjects %(") then
+        line.text = string.format("    Schema subjects (%d)", #entry.subjects)
+      end
+    end
+  end
   return out
+end
+
+--- Whether a connection has a Kafka cluster, and a Schema Registry, to list (LOCAL finds both itself).
+local function parts_of(id)
+  local connection = sidecar().get(id)
+  local spec = connection and connection.spec or {}
+  return spec.kafka_cluster ~= nil or spec.type == "LOCAL", spec.schema_registry ~= nil or spec.type == "LOCAL"
+end
+
+--- Reads a connection's schema subjects and each one's versions (schemas/subjects/list, schemas/versions/list).
+local function load_subjects(id, entry, still)
+  sidecar().request("schemas/subjects/list", { connection_id = id }, function(err, result)
+    if not still() then
+      return
+    end
+    entry.subjects_error = err and (err.message or tostring(err)) or nil
+    entry.subjects = nil
+    if not err then
+      entry.subjects = vim.tbl_map(function(subject) return { subject = subject } end, result.data)
+    end
+    M.rerender()
+    for _, item in ipairs(entry.subjects or {}) do
+      sidecar().request("schemas/versions/list", { connection_id = id, subject = item.subject }, function(verr, versions)
+        if still() then
+          item.error = verr and (verr.message or tostring(verr)) or nil
+          item.versions = not verr and versions.data or nil
+          M.rerender()
+        end
+      end)
+    end
+  end)
+end
+
+--- Indents JSON text two spaces a level, keeping its keys in their order (vim.json would not), strings untouched.
+function M.pretty_json(text)
+  local out, depth, in_string, escaped = {}, 0, false, false
+  local function newline()
+    table.insert(out, "\n" .. string.rep("  ", depth))
+  end
+  for index = 1, #text do
+    local char = text:sub(index, index)
+    if in_string then
+      table.insert(out, char)
+      if escaped then
+        escaped = false
+      elseif char == "\\" then
+        escaped = true
+      elseif char == '"' then
+        in_string = false
+      end
+    elseif char == '"' then
+      in_string = true
+      table.insert(out, char)
+    elseif char == "{" or char == "[" then
+      local close = char == "{" and "}" or "]"
+      local following = text:sub(index + 1):match("^%s*(.)")
+      table.insert(out, char)
+      depth = depth + 1
+      if following ~= close then
+        newline()
+      end
+    elseif char == "}" or char == "]" then
+      depth = depth - 1
+      local previous = out[#out]
+      if previous ~= "{" and previous ~= "[" then
+        newline()
+      end
+      table.insert(out, char)
+    elseif char == "," then
+      table.insert(out, char)
+      newline()
+    elseif char == ":" then
+      table.insert(out, ": ")
+    elseif not char:match("%s") then
+      table.insert(out, char)
+    end
+  end
+  return table.concat(out)
+end
+
+--- <CR> on a version: the schema (schemas/get) in a read-only buffer named after the subject, version and id; JSON
+--- for Avro and JSON Schema, the text for Protobuf.
+function M.open_schema(id, subject, version)
+  sidecar().request("schemas/get", { connection_id = id, subject = subject, version = version }, function(err, schema)
+    if err then
+      notify("schema " .. subject .. " version " .. version .. ": " .. (err.message or tostring(err)), vim.log.levels.ERROR)
+      return
+    end
+    local protobuf = schema.schema_type == "PROTOBUF"
+    local name = string.format("ide-sidecar://%s/schemas/%s.v%d.id%d.%s", id, subject, version, schema.id, protobuf and "proto" or "json")
+    local bufnr = vim.fn.bufnr(name)
+    if bufnr == -1 or not vim.api.nvim_buf_is_valid(bufnr) then
+      bufnr = vim.api.nvim_create_buf(true, true)
+      vim.api.nvim_buf_set_name(bufnr, name)
+    end
+    vim.bo[bufnr].buftype = "nofile"
+    vim.bo[bufnr].swapfile = false
+    vim.bo[bufnr].modifiable = true
+    local text = protobuf and schema.schema or M.pretty_json(schema.schema)
+    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(text, "\n", { plain = true }))
+    vim.bo[bufnr].modifiable = false
+    vim.bo[bufnr].readonly = true
+    vim.bo[bufnr].filetype = protobuf and "proto" or "json"
+    vim.keymap.set("n", "q", close_window, { buffer = bufnr, nowait = true, silent = true })
+    vim.cmd("belowright split")
+    vim.api.nvim_win_set_buf(0, bufnr)
+  end)
 end
 
 --- Reads an expanded connection's topics and groups, and watches the groups' lag while it stays expanded.
@@ -138,9 +269,16 @@ local function load_children(id)
     stop_watch(old)
   end
   expanded[id] = entry
+  entry.has_kafka, entry.has_registry = parts_of(id)
   M.rerender()
   local function still()
     return expanded[id] == entry
+  end
+  if entry.has_registry then
+    load_subjects(id, entry, still)
+  end
+  if not entry.has_kafka then
+    return
   end
   sidecar().list_topics(id, function(err, result)
     if not still() then
@@ -211,7 +349,7 @@ end
 
 --- q: closes the window, or, in the last one (where :close fails with E444), shows another buffer there: the
 --- list when leaving something else, else an empty one.
-local function close_window()
+close_window = function()
   if vim.fn.winnr("$") > 1 or vim.fn.tabpagenr("$") > 1 then
     vim.cmd("close")
     return
@@ -367,6 +505,8 @@ function M.open_list()
         require("ide_sidecar.messages").open(id, target.topic)
       elseif id and target and target.group then
         M.group_details(id, target.group)
+      elseif id and target and target.version then
+        M.open_schema(id, target.subject, target.version)
       elseif id then
         M.details(id)
       else

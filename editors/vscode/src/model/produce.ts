@@ -19,7 +19,7 @@ const SCHEMA_FIELDS = ["id", "subject", "version", "record_name", "subject_name_
 const STRATEGIES = ["TOPIC_NAME", "RECORD_NAME", "TOPIC_RECORD_NAME"];
 
 /** The document "Kafka: New Produce Document" opens (language `jsonc`, so the comments are allowed). */
-export function produceTemplate(connectionId: string, topic: string): string {
+export function produceTemplate(connectionId: string, topic: string, clusterId?: string): string {
   return `// Records to produce to '${topic}'. Run "Kafka: Produce (Dry Run First)" with this document open: every record is
 // checked by the sidecar first (nothing is written), then you are asked to send them for real.
 //
@@ -31,7 +31,7 @@ export function produceTemplate(connectionId: string, topic: string): string {
 // "base64": true). "partition" and "timestamp" (ms since the epoch) are optional: by default the key's hash picks the
 // partition, as Java clients do, and the time is now.
 {
-  "connection_id": ${JSON.stringify(connectionId)},
+  "connection_id": ${JSON.stringify(connectionId)},${clusterId !== undefined ? `\n  "cluster_id": ${JSON.stringify(clusterId)},` : ""}
   "topic": ${JSON.stringify(topic)},
   "records": [
     {
@@ -79,6 +79,8 @@ export interface Problem {
 
 export interface ProduceDocument {
   connectionId?: string;
+  /** A Confluent Cloud cluster (`lkc-` id), sent as `cluster_id`. */
+  clusterId?: string;
   topic?: string;
   records: RecordToProduce[];
 }
@@ -168,8 +170,8 @@ export function parseProduceDocument(text: string): Parsed {
   }
   const problems: Problem[] = [];
   if (!isObject(json)) return { ok: false, problems: [{ path: "", message: 'Write the document as {"records": [...]}' }] };
-  unknownFields(json, ["connection_id", "topic", "records"], "", problems);
-  for (const field of ["connection_id", "topic"]) {
+  unknownFields(json, ["connection_id", "cluster_id", "topic", "records"], "", problems);
+  for (const field of ["connection_id", "cluster_id", "topic"]) {
     const value = json[field];
     if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
       problems.push({ path: field, message: "Give a non-empty string, or leave it out to be asked" });
@@ -204,6 +206,7 @@ export function parseProduceDocument(text: string): Parsed {
     ok: true,
     document: {
       connectionId: json.connection_id as string | undefined,
+      clusterId: json.cluster_id as string | undefined,
       topic: json.topic as string | undefined,
       records: records as RecordToProduce[],
     },

@@ -134,6 +134,8 @@ export type StartChoice =
 
 export interface ViewerQuery {
   connectionId: string;
+  /** A Confluent Cloud cluster's `lkc-` id, sent as `cluster_id`; undefined for a connection's own cluster. */
+  clusterId?: string;
   topic: string;
   start: StartChoice;
   /** Undefined or empty: every partition. */
@@ -161,6 +163,10 @@ export function startFor(choice: StartChoice, partitions: readonly number[]): St
   }
 }
 
+function cluster(query: ViewerQuery): { cluster_id?: string } {
+  return query.clusterId !== undefined ? { cluster_id: query.clusterId } : {};
+}
+
 function filterFor(query: ViewerQuery): Filter | undefined {
   const contains = query.contains?.trim();
   return contains ? { contains } : undefined;
@@ -172,7 +178,7 @@ function filterFor(query: ViewerQuery): Filter | undefined {
  */
 export function consumeParams(query: ViewerQuery, cursor: Cursor | undefined, allPartitions: readonly number[], maxRecords = PAGE_SIZE): ConsumeParams {
   const filter = filterFor(query);
-  const base = { connection_id: query.connectionId, topic: query.topic, max_records: maxRecords, ...(filter ? { filter } : {}) };
+  const base = { connection_id: query.connectionId, ...cluster(query), topic: query.topic, max_records: maxRecords, ...(filter ? { filter } : {}) };
   if (cursor) return { ...base, cursor };
   const partitions = query.partitions && query.partitions.length > 0 ? query.partitions : undefined;
   const start = startFor(query.start, partitions ?? allPartitions);
@@ -183,7 +189,7 @@ export function consumeParams(query: ViewerQuery, cursor: Cursor | undefined, al
 export function tailParams(query: ViewerQuery): TailParams {
   const filter = filterFor(query);
   const partitions = query.partitions && query.partitions.length > 0 ? query.partitions : undefined;
-  return { connection_id: query.connectionId, topic: query.topic, ...(partitions ? { partitions } : {}), ...(filter ? { filter } : {}) };
+  return { connection_id: query.connectionId, ...cluster(query), topic: query.topic, ...(partitions ? { partitions } : {}), ...(filter ? { filter } : {}) };
 }
 
 /** Whether a page read everything written so far in every partition it covers. */

@@ -2,7 +2,7 @@
 // `connections/event`, and the nodes to show for them. The view (src/connectionsView.ts) only turns these nodes into
 // `vscode.TreeItem`s, so everything here is unit-tested with plain node.
 import type { Connection, ConnectionEvent } from "../protocol";
-import { folderNodes, type FolderKind } from "./resources";
+import { folderNodes, showsCloudResources, type FolderKind } from "./resources";
 import {
   COMPONENT_LABELS,
   STATE_ICONS,
@@ -17,8 +17,12 @@ import {
 export interface TreeNode {
   /** Unique and stable across refreshes, so the view keeps selection and expansion. */
   id: string;
-  kind: "connection" | "component" | "message" | "folder" | "topic" | "group" | "subject" | "version";
+  kind: "connection" | "component" | "message" | "folder" | "topic" | "group" | "subject" | "version" | "environment" | "cluster" | "registry";
   connectionId?: string;
+  /** A Confluent Cloud Kafka cluster's (`lkc-`) or Schema Registry's (`lsrc-`) id: the `cluster_id` of its requests. */
+  clusterId?: string;
+  /** A signed-in CCLOUD connection: its environments (`ccloud/resources`) follow its components. */
+  cloud?: boolean;
   component?: ComponentKey;
   /** Which list a folder holds; its children are fetched from the sidecar when it is expanded. */
   folder?: FolderKind;
@@ -34,7 +38,8 @@ export interface TreeNode {
   icon: IconSpec;
   /**
    * Drives the menus in package.json: `connection.DIRECT`, `connection.CCLOUD`, `component`, `message`,
-   * `folder.topics`, `folder.groups`, `folder.subjects`, `topic`, `group`, `subject`, `version`.
+   * `folder.topics`, `folder.groups`, `folder.subjects`, `topic`, `group`, `subject`, `version`, `environment`,
+   * `cluster`, `registry`.
    */
   contextValue: string;
   children: TreeNode[];
@@ -176,6 +181,7 @@ export function connectionNode(connection: Connection): TreeNode {
     tooltip,
     icon: STATE_ICONS[state],
     contextValue: `connection.${connection.spec.type}`,
+    cloud: showsCloudResources(connection) || undefined,
     children: [...parts.map(componentNode(connection)), ...folderNodes(connection)],
   };
 }

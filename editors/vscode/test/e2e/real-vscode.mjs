@@ -4,8 +4,9 @@
 // Screenshots of each step go to OUT_DIR. CI runs it through .ci/e2e (which installs code-server and sets the variables
 // below); how to run it by hand is in ../../README.md.
 //
+// The .vsix is the linux-x64 one (`npm run package:linux-x64`), which carries the sidecar binary: no setting names it.
 // Environment: CODE_SERVER_DIR (a folder where code-server@4.100.3 and playwright-core are installed as .ci/e2e does;
-// default /tmp/cs), IDE_SIDECAR_BIN (default ../../../target/debug/ide-sidecar), TANSU (default ~/.cargo/bin/tansu),
+// default /tmp/cs), IDE_SIDECAR_BIN (what the .vsix bundles; default ../../../target/debug/ide-sidecar), TANSU (default ~/.cargo/bin/tansu),
 // VSIX (default ../ide-sidecar.vsix, from `npm run package`), CHROMIUM (default /usr/lib/chromium/chromium),
 // OUT_DIR (default /tmp/ide-sidecar-e2e), PYTHON (a Python with confluent-kafka, for a consumer group and more records
 // written behind the extension's back; default ~/.cache/ide-sidecar-ci/py/bin/python, what .ci/install sets up).
@@ -75,6 +76,13 @@ function start(command, args, env = {}) {
   return { child, stderr: () => stderr };
 }
 
+/** The pid of the `ide-sidecar serve` started from the extension's own bin/ under `extensions`, if one runs. */
+function bundledSidecarPid(extensions) {
+  const lines = spawnSync("pgrep", ["-af", "ide-sidecar serve"], { encoding: "utf8" }).stdout.split("\n");
+  const line = lines.find((l) => { const exe = l.split(" ")[1] ?? ""; return exe.startsWith(extensions) && exe.endsWith("/bin/ide-sidecar"); });
+  return line ? line.split(" ")[0] : undefined;
+}
+
 /** Runs Python with confluent-kafka against the broker: `code` sees `BOOTSTRAP` and `TOPIC`. */
 function kafkaPython(brokerPort, code) {
   const prelude = `import confluent_kafka as ck\nBOOTSTRAP = "127.0.0.1:${brokerPort}"\nTOPIC = "${TOPIC}"\n`;
@@ -89,6 +97,21 @@ async function screenshot(page, name) {
   const path = join(outDir, `${String(++shot).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path });
   console.log(`screenshot ${path}`);
+}
+
+/**
+ * A smaller picture for the README (OUT_DIR/readme/NAME.png, 1200x720): the page is resized for it and back. The
+ * README's pictures under media/readme/ are copies of these, chosen and looked at by hand.
+ */
+async function readmeShot(page, name) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 1200, height: 720 });
+  await page.waitForTimeout(800);
+  mkdirSync(join(outDir, "readme"), { recursive: true });
+  await page.screenshot({ path: join(outDir, "readme", `${name}.png`) });
+  console.log(`readme screenshot ${join(outDir, "readme", `${name}.png`)}`);
+  await page.setViewportSize(size);
+  await page.waitForTimeout(400);
 }
 
 async function command(page, title) {
@@ -139,7 +162,7 @@ async function main() {
   writeFileSync(
     join(userData, "User", "settings.json"),
     JSON.stringify({
-      "ide-sidecar.path": sidecarBin,
+      // No "ide-sidecar.path": the extension must find the binary the linux-x64 .vsix carries (checked below).
       "ide-sidecar.logLevel": "info",
       "workbench.startupEditor": "none",
       "security.workspace.trust.enabled": false,
@@ -160,6 +183,11 @@ async function main() {
     await page.locator(".monaco-workbench").waitFor({ timeout: STEP_MS });
     await page.locator('.activitybar [aria-label^="Kafka"]').first().click({ timeout: STEP_MS });
     await page.getByText("No Kafka connections yet.").waitFor({ timeout: STEP_MS });
+    // The view's header and welcome buttons as a new user reads them; no Collapse All on an empty view.
+    await sidebar.locator(".composite.title", { hasText: /Kafka: Connections/i }).or(sidebar.locator(".pane-header", { hasText: /Connections/ })).first().waitFor({ timeout: STEP_MS });
+    await sidebar.getByRole("button", { name: "Add Confluent Cloud and Sign In" }).waitFor({ timeout: STEP_MS });
+    const collapseAll = sidebar.locator('[aria-label="Collapse All"]');
+    if ((await collapseAll.count()) !== 0) throw new Error("Collapse All shows on the empty view");
     await screenshot(page, "empty-view");
 
     // Add a connection, as the welcome view offers.
@@ -176,6 +204,15 @@ async function main() {
     await connectionRow.click();
     await sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "connected");
+    await until("Collapse All once there is a connection", async () => (await collapseAll.count()) >= 1);
+    await command(page, "Kafka: Collapse All");
+    await until("Collapse All to collapse the connection", async () => (await connectionRow.getAttribute("aria-expanded")) === "false");
+    await connectionRow.click();
+    await sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first().waitFor({ timeout: STEP_MS });
+    // The sidecar that answered is the one inside the installed .vsix (no setting names a path, PATH has none).
+    const firstSidecar = bundledSidecarPid(extensions);
+    if (firstSidecar === undefined) throw new Error(`the running sidecar is not the bundled one under ${extensions}: ${spawnSync("pgrep", ["-af", "ide-sidecar"], { encoding: "utf8" }).stdout}`);
+    console.log(`the bundled sidecar runs (pid ${firstSidecar})`);
 
     // Create a topic, then expand Topics.
     await command(page, "Kafka: Create Topic");
@@ -256,6 +293,7 @@ async function main() {
     await avroRow.click();
     await until("the Avro record's details", async () => (await viewer.locator("#detailText").textContent()).includes(`"schema_id": ${schemaId}`));
     await screenshot(page, "record-details");
+    await readmeShot(page, "viewer");
 
     // Live tail: a record written elsewhere appears; then a search narrows what is shown.
     await viewer.locator("#tail").check();
@@ -331,6 +369,52 @@ async function main() {
     await page.locator(".monaco-editor", { hasText: "quantity" }).first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "schema-version");
 
+    // A new version from an open document: an incompatible one is refused by the compatibility check, a compatible one
+    // is registered (a dry run, then the confirmation) and shows up in the tree; then the level is set and the version
+    // deleted again.
+    const withCurrency = (field) =>
+      JSON.stringify({ type: "record", name: "Order", fields: [...JSON.parse(ORDER_SCHEMA).fields, { name: "currency", type: "string", ...field }] }, null, 2);
+    writeFileSync(join(workspace, "incompatible-order.avsc"), withCurrency({}));
+    writeFileSync(join(workspace, "order-v2.avsc"), withCurrency({ default: "EUR" }));
+    const openFile = async (name) => {
+      await page.keyboard.press("F1");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor({ state: "visible" });
+      await input.fill(name);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ state: "visible" });
+      await page.keyboard.press("Enter");
+      await page.getByRole("tab", { name: new RegExp(`^${name.replace(".", "\\.")}`) }).waitFor({ timeout: STEP_MS });
+    };
+    await openFile("incompatible-order.avsc");
+    await command(page, "Kafka: Check Compatibility of the Open Document");
+    await answer(page, `${TOPIC}-value`, "Which subject?");
+    await page.locator(".notification-toast", { hasText: `Not compatible with '${TOPIC}-value' version latest` }).waitFor({ timeout: STEP_MS });
+    await screenshot(page, "schema-incompatible");
+    await page.keyboard.press("Escape");
+    await openFile("order-v2.avsc");
+    await command(page, "Kafka: Register the Open Document as a Schema");
+    await answer(page, `${TOPIC}-value`, "Which subject?");
+    const registerDialog = page.locator(".monaco-dialog-box", { hasText: `new AVRO schema version of '${TOPIC}-value'` });
+    await registerDialog.waitFor({ timeout: STEP_MS });
+    await registerDialog.getByRole("button", { name: "Register" }).click();
+    await page.locator(".notification-toast", { hasText: `Registered under '${TOPIC}-value' as version 2` }).waitFor({ timeout: STEP_MS });
+    await sidebar.locator(".monaco-list-row", { hasText: "version 2" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "schema-registered");
+    await readmeShot(page, "schemas");
+    await command(page, "Kafka: Set Compatibility Level");
+    await answer(page, `${TOPIC}-value`, "Set the level of which subject?");
+    await answer(page, "FULL_TRANSITIVE", "follows the global compatibility level: BACKWARD");
+    await page.locator(".notification-toast", { hasText: `'${TOPIC}-value' now has its own compatibility level: FULL_TRANSITIVE` }).waitFor({ timeout: STEP_MS });
+    if (registry.level(`${TOPIC}-value`) !== "FULL_TRANSITIVE") throw new Error(`the registry's level: ${registry.level(`${TOPIC}-value`)}`);
+    await command(page, "Kafka: Delete Schema Version or Subject");
+    await answer(page, `${TOPIC}-value`, "Which subject?");
+    await answer(page, "version 2", "Delete what of");
+    const deleteDialog = page.locator(".monaco-dialog-box", { hasText: `Delete version 2 of '${TOPIC}-value'?` });
+    await deleteDialog.waitFor({ timeout: STEP_MS });
+    await deleteDialog.getByRole("button", { name: "Delete", exact: true }).click();
+    await until("version 2 to leave the tree", async () => (await sidebar.locator(".monaco-list-row", { hasText: "version 2" }).count()) === 0);
+    await sidebar.locator(".monaco-list-row", { hasText: "version 1" }).first().waitFor({ timeout: STEP_MS });
+
     // A consumer group that committed offset 0 of partition 0 (which holds the record produced above): lag 1. Its
     // folder, once expanded, follows the lag live as more records arrive.
     kafkaPython(
@@ -351,6 +435,8 @@ async function main() {
     );
     await until("the group's lag to grow live", async () => (await lagOf()) === 5);
     await screenshot(page, "group-lag-live");
+    await command(page, "Notifications: Clear All Notifications");
+    await readmeShot(page, "tree-lag");
     // Collapsed, the folder's watch stops; expanded again, it starts again and shows what changed meanwhile.
     const groupsFolder = sidebar.locator(".monaco-list-row", { hasText: "Consumer Groups" }).first();
     await groupsFolder.click();
@@ -376,10 +462,12 @@ async function main() {
 
     // Restart the sidecar: the connection comes back from SecretStorage, connected, and its folders list afresh.
     await command(page, "Kafka: Restart the Sidecar");
-    // The restored connection is a new row (collapsed), connected once the new sidecar checked it.
+    // Another bundled sidecar process; the restored connection connected once it checked it (its row may keep its
+    // expansion when the tree redraws after the new list, or be a new, collapsed row when it redrew in between).
+    await until("a new bundled sidecar", async () => ![undefined, firstSidecar].includes(bundledSidecarPid(extensions)));
     await until("the restored connection to show connected", async () => {
       const row = sidebar.locator(".monaco-list-row", { hasText: "Local tansu" }).first();
-      return (await row.getAttribute("aria-expanded")) === "false" && (await row.locator(".codicon-pass").count()) === 1;
+      return (await row.locator(".codicon-pass").count()) === 1;
     });
     await command(page, "Kafka: Create Topic");
     await answer(page, "after-restart");
