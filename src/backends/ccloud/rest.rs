@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::http_client;
+use crate::backends::kafka::records::Outgoing;
 use crate::connections::ccloud::SecretToken;
 use crate::protocol::kafka::{ConfigEntry, GroupSummary, PartitionDescription, TopicSummary};
 
@@ -105,15 +106,6 @@ pub struct ConsumeRequest {
     pub max_poll_records: u32,
     pub fetch_max_bytes: u64,
     pub message_max_bytes: u64,
-}
-
-/// A record to produce: its bytes already serialized (sent as `BINARY`).
-pub struct RestOutgoing {
-    pub partition: Option<i32>,
-    pub timestamp: Option<i64>,
-    pub headers: Vec<(String, Option<Vec<u8>>)>,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
 }
 
 /// Where a produced record went.
@@ -331,9 +323,10 @@ impl KafkaRest {
         self.call(Method::POST, &["topics", topic, "configs:alter"], Some(&body), Subject::Topic(topic)).await.map(drop)
     }
 
-    /// `POST /topics/{topic}/records` (`ProduceRequest`), one record, key and value as `BINARY`.
+    /// `POST /topics/{topic}/records` (`ProduceRequest`), one record, its key and value already
+    /// serialized here and sent as `BINARY`, so the bytes written are those the native path writes.
     /// The answer's `error_code` (200 on success) decides; a refusal of this record is its error.
-    pub async fn produce(&self, topic: &str, record: &RestOutgoing) -> Result<Result<RestWritten, String>, RestError> {
+    pub async fn produce(&self, topic: &str, record: &Outgoing) -> Result<Result<RestWritten, String>, RestError> {
         use base64::Engine;
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
         let mut body = json!({
