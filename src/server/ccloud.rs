@@ -1,4 +1,4 @@
-//! The session's cache of Confluent Cloud resources: one answer per connection, kept [`CACHE_TTL`]
+//! The session's cache of Confluent Cloud resources, and the listing that fills it: one answer per connection, kept [`CACHE_TTL`]
 //! and only for the session and spec it was read with, so a sign-in, a sign-out or an organization
 //! switch never shows another session's resources.
 
@@ -41,28 +41,6 @@ impl ResourceCache {
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         entries.retain(|_, cached| cached.read.elapsed() < CACHE_TTL);
         entries.insert(connection_id.to_string(), Cached { session, read, result });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn result(read_at: &str) -> CloudResourcesResult {
-        CloudResourcesResult { organizations: vec![], environments: vec![], read_at: read_at.into() }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn answers_live_thirty_seconds_for_their_session_only() {
-        let cache = ResourceCache::default();
-        cache.put("c", (1, 1), Instant::now(), result("first"));
-        assert_eq!(cache.get("c", (1, 1)).map(|r| r.read_at), Some("first".into()));
-        assert_eq!(cache.get("c", (1, 2)), None, "another session");
-        assert_eq!(cache.get("other", (1, 1)), None);
-        tokio::time::advance(CACHE_TTL - Duration::from_millis(1)).await;
-        assert!(cache.get("c", (1, 1)).is_some());
-        tokio::time::advance(Duration::from_millis(1)).await;
-        assert_eq!(cache.get("c", (1, 1)), None, "expired");
     }
 }
 
@@ -117,5 +95,27 @@ impl super::Sidecar {
         };
         self.ccloud_resources.put(connection_id, access.session, read, result.clone());
         Ok((access, result))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(read_at: &str) -> CloudResourcesResult {
+        CloudResourcesResult { organizations: vec![], environments: vec![], read_at: read_at.into() }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn answers_live_thirty_seconds_for_their_session_only() {
+        let cache = ResourceCache::default();
+        cache.put("c", (1, 1), Instant::now(), result("first"));
+        assert_eq!(cache.get("c", (1, 1)).map(|r| r.read_at), Some("first".into()));
+        assert_eq!(cache.get("c", (1, 2)), None, "another session");
+        assert_eq!(cache.get("other", (1, 1)), None);
+        tokio::time::advance(CACHE_TTL - Duration::from_millis(1)).await;
+        assert!(cache.get("c", (1, 1)).is_some());
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(cache.get("c", (1, 1)), None, "expired");
     }
 }

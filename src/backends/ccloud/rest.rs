@@ -153,8 +153,7 @@ impl KafkaRest {
             said: None,
             call: String::new(),
         };
-        let http =
-            http_client(timeout).map_err(|reason| unavailable(format!("Cannot reach Confluent Cloud: {reason}")))?;
+        let http = shared_client().map_err(|reason| unavailable(format!("Cannot reach Confluent Cloud: {reason}")))?;
         let mut base = Url::parse(rest_endpoint.trim_end_matches('/'))
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https"))
@@ -574,6 +573,17 @@ impl KafkaRest {
             return Err(refusal(status, &bytes, retry_after, subject, &self.cluster_id, call));
         }
     }
+}
+
+/// One HTTP client for every cluster, so that requests reuse their connections (and TLS sessions);
+/// each request sets its own time limit, at most the 10 minutes a request may ask for.
+fn shared_client() -> Result<reqwest::Client, String> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client.clone());
+    }
+    let client = http_client(Duration::from_secs(600))?;
+    Ok(CLIENT.get_or_init(|| client).clone())
 }
 
 fn group(item: &Value) -> RestGroup {
