@@ -760,7 +760,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(record.key.as_deref(), Some(&b"k"[..]));
-        assert_eq!(record.value.as_deref(), Some(&[0, 0, 0, 0, 0, 1][..]));
+        assert_eq!(record.value.as_deref(), Some(&[0, 0, 0, 0, 1][..]));
         assert_eq!(record.headers, vec![("h".to_string(), Some(b"hi".to_vec()))]);
     }
 }
