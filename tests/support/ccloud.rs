@@ -60,6 +60,8 @@ pub struct Behaviour {
     pub malformed_lists: bool,
     /// How long each list request takes to answer, so that requests made at once overlap here.
     pub list_delay: Option<Duration>,
+    /// The most items a list page holds (default [`resources::PAGE_SIZE`]).
+    pub page_size: Option<usize>,
 }
 
 /// One answer a resource list gives instead of its page.
