@@ -205,10 +205,30 @@ fn topics_records_groups_and_schemas_on_a_cloud_cluster_then_the_session_expires
     let unknown_group = cloud.call("kafka/groups/describe", json!({"group_id": "nobody"})).unwrap_err();
     assert_eq!(code(&unknown_group), -32035, "{unknown_group}");
 
+    // Live lag, polled through REST: the first reading, then news when the lag grows.
+    let watch = cloud.ok("kafka/lag/watch", json!({"group_ids": ["billing", "nobody"], "interval_ms": 500}));
+    let watch_id = watch["watch_id"].as_str().unwrap().to_string();
+    let lag_of = |message: &Value, group: &str, total: i64| {
+        message["method"] == "kafka/lag"
+            && message["params"]["watch_id"] == watch_id.as_str()
+            && message["params"]["group_id"] == group
+            && message["params"]["total_lag"] == total
+    };
+    let first = cloud.sidecar.wait_for(WAIT, |m| lag_of(m, "billing", 1)).expect("the first reading");
+    assert_eq!(first["params"]["partitions"][0]["member_id"], "consumer-1", "{first}");
+    let gone = cloud.sidecar.wait_for(WAIT, |m| lag_of(m, "nobody", 0)).expect("the unknown group, once");
+    assert_eq!(gone["params"]["gone"], true);
+    cloud
+        .ok("kafka/records/produce", json!({"topic": "orders", "records": [{"partition": 0, "value": {"data": "y"}}]}));
+    cloud.sidecar.wait_for(WAIT, |m| lag_of(m, "billing", 2)).expect("news of the grown lag");
+    cloud.sidecar.request("kafka/lag/unwatch", json!({"watch_id": watch_id}), WAIT).expect("unwatch");
+
     // What REST cannot do here says so, with a stable code.
-    let watch = cloud.call("kafka/lag/watch", json!({"group_ids": ["billing"]})).unwrap_err();
-    assert_eq!(code(&watch), -32032, "{watch}");
-    assert!(message(&watch).contains("not available on Confluent Cloud clusters yet"), "{watch}");
+    let reset = cloud
+        .call("kafka/groups/resetOffsets", json!({"group_id": "billing", "topic": "orders", "to": "earliest"}))
+        .unwrap_err();
+    assert_eq!(code(&reset), -32032, "{reset}");
+    assert!(message(&reset).contains("not available on Confluent Cloud clusters yet"), "{reset}");
 
     // Targets: cluster_id is required, and must be one of the connection's.
     let unknown = cloud.call("kafka/topics/list", json!({"cluster_id": "lkc-elsewhere"})).unwrap_err();
@@ -235,6 +255,7 @@ fn topics_records_groups_and_schemas_on_a_cloud_cluster_then_the_session_expires
         ("kafka/records/consume", json!({"topic": "orders"})),
         ("kafka/records/produce", json!({"topic": "orders", "records": [{"value": {"data": "x"}}]})),
         ("kafka/groups/list", json!({})),
+        ("kafka/lag/watch", json!({"group_ids": ["billing"]})),
         ("kafka/records/tail", json!({"topic": "orders"})),
         ("schemas/subjects/list", json!({})),
         ("schemas/get", json!({"id": id})),

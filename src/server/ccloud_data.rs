@@ -2,6 +2,7 @@
 //! registries) a request names with `cluster_id`, found in the session's resources listing, and
 //! the REST client, registry settings and time limit it runs with.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use super::errors::{error, invalid_params};
 use super::kafka::{request_timeout, KafkaRequest};
 use super::Sidecar;
 use crate::backends::ccloud::rest::{KafkaRest, RestError, RestFailure};
+use crate::backends::kafka::data::GroupLags;
 use crate::connections::ccloud::CCloudAccess;
 use crate::connections::{ConnectionManager, Kind, ManagerError, RegistryCredentials, ValidSchemaRegistry};
 use crate::protocol::ccloud::{CloudEnvironment, CloudResourcesResult};
@@ -20,8 +22,8 @@ use crate::protocol::ErrorCode;
 /// A data-plane request's way to its cluster: the native Kafka protocol, or a Confluent Cloud
 /// cluster's Kafka REST v3 endpoint.
 pub(super) enum KafkaTarget {
-    Native(KafkaRequest),
-    Cloud(CloudKafka),
+    Native(Box<KafkaRequest>),
+    Cloud(Box<CloudKafka>),
 }
 
 /// A request on a Confluent Cloud Kafka cluster.
@@ -30,11 +32,45 @@ pub(super) struct CloudKafka {
     /// The environment's Schema Registry with the session's token, for decoding and serializing.
     pub schema_registry: Option<ValidSchemaRegistry>,
     pub timeout: Duration,
+    /// The connection's spec generation when the request was resolved (what a lag watch belongs to).
+    pub generation: u64,
+    rest_endpoint: String,
     connection_id: String,
     manager: ConnectionManager,
 }
 
+/// What a lag watch on a Confluent Cloud cluster polls with: the cluster, and the connection whose
+/// session gives each poll its current data-plane token.
+pub(super) struct CloudLag {
+    rest_endpoint: String,
+    cluster_id: String,
+    timeout: Duration,
+    connection_id: String,
+    manager: ConnectionManager,
+}
+
+impl CloudLag {
+    /// The lag of these groups now, through REST with the session's current token.
+    pub async fn read(&self, group_ids: &BTreeSet<String>) -> std::result::Result<GroupLags, String> {
+        let access = self.manager.ccloud_access(&self.connection_id).map_err(|error| error.to_string())?;
+        let rest = KafkaRest::new(&self.rest_endpoint, &self.cluster_id, access.data_plane, self.timeout)
+            .map_err(|error| error.to_string())?;
+        rest.lag_of_groups(group_ids).await.map_err(|error| error.to_string())
+    }
+}
+
 impl CloudKafka {
+    /// What a lag watch started by this request polls with.
+    pub fn lag_source(&self) -> CloudLag {
+        CloudLag {
+            rest_endpoint: self.rest_endpoint.clone(),
+            cluster_id: self.rest.cluster_id().to_string(),
+            timeout: self.timeout,
+            connection_id: self.connection_id.clone(),
+            manager: self.manager.clone(),
+        }
+    }
+
     /// Awaits a REST call; a failure becomes the reply's error. An HTTP 401 checks the session at
     /// once, so the reply (and the connection's status) says what the session says.
     pub async fn run<T>(&self, call: impl Future<Output = std::result::Result<T, RestError>>) -> Result<T> {
@@ -76,9 +112,12 @@ impl Sidecar {
     ) -> Result<KafkaTarget> {
         let kind = self.manager()?.reach(connection_id)?.kind;
         if kind == Kind::Ccloud {
-            return self.cloud_kafka(connection_id, cluster_id, timeout_ms).await.map(KafkaTarget::Cloud);
+            return self
+                .cloud_kafka(connection_id, cluster_id, timeout_ms)
+                .await
+                .map(|cloud| KafkaTarget::Cloud(Box::new(cloud)));
         }
-        self.kafka(connection_id, cluster_id, timeout_ms).await.map(KafkaTarget::Native)
+        self.kafka(connection_id, cluster_id, timeout_ms).await.map(|kafka| KafkaTarget::Native(Box::new(kafka)))
     }
 
     /// The session and the environment that holds `cluster_id` (a Kafka cluster, or with
@@ -129,6 +168,8 @@ impl Sidecar {
             rest,
             schema_registry: registry_settings(&environment, &access),
             timeout,
+            generation: access.session.0,
+            rest_endpoint: cluster.rest_endpoint.clone(),
             connection_id: connection_id.to_string(),
             manager: self.manager()?.clone(),
         })

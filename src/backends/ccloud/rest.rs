@@ -20,7 +20,7 @@ use url::Url;
 use super::http_client;
 use crate::backends::kafka::records::Outgoing;
 use crate::connections::ccloud::SecretToken;
-use crate::protocol::kafka::{ConfigEntry, GroupSummary, PartitionDescription, TopicSummary};
+use crate::protocol::kafka::{ConfigEntry, GroupSummary, PartitionDescription, PartitionLag, TopicSummary};
 
 /// The most pages of one list that are read.
 const MAX_PAGES: usize = 50;
@@ -123,6 +123,27 @@ pub struct RestLag {
     pub log_end_offset: i64,
     pub lag: i64,
     pub consumer_id: String,
+}
+
+impl RestLag {
+    /// The lag as the protocol shows it (a negative committed offset is none).
+    pub fn partition_lag(&self) -> PartitionLag {
+        PartitionLag {
+            topic: self.topic.clone(),
+            partition: self.partition,
+            committed_offset: Some(self.current_offset).filter(|offset| *offset >= 0),
+            latest_offset: self.log_end_offset,
+            lag: self.lag,
+            member_id: Some(self.consumer_id.clone()).filter(|id| !id.is_empty()),
+        }
+    }
+}
+
+/// Partition lags sorted by topic and partition.
+pub fn partition_lags(lags: &[RestLag]) -> Vec<PartitionLag> {
+    let mut partitions: Vec<PartitionLag> = lags.iter().map(RestLag::partition_lag).collect();
+    partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+    partitions
 }
 
 /// A consumer of a group (`ConsumerData`).
@@ -436,6 +457,29 @@ impl KafkaRest {
                 consumer_id: text(item, "/consumer_id"),
             })
             .collect())
+    }
+
+    /// Each group's state and lag per partition, concurrently (bounded); `None` for a group the
+    /// cluster does not know. What a lag watch polls.
+    pub async fn lag_of_groups(
+        &self,
+        group_ids: &std::collections::BTreeSet<String>,
+    ) -> Result<std::collections::BTreeMap<String, Option<(String, Vec<PartitionLag>)>>, RestError> {
+        // Futures joined with a semaphore rather than a buffered stream: the poll that calls this is a
+        // spawned task, and a stream's closure over `&self` is not `Send` for every lifetime.
+        let permits = tokio::sync::Semaphore::new(CONCURRENT_CALLS);
+        let reads = group_ids.iter().map(|group_id| {
+            let permits = &permits;
+            async move {
+                let _permit = permits.acquire().await.expect("the semaphore is never closed");
+                match futures::future::try_join(self.group(group_id), self.lags(group_id)).await {
+                    Ok((group, lags)) => Ok((group_id.clone(), Some((group.state, partition_lags(&lags))))),
+                    Err(error) if error.failure == RestFailure::GroupNotFound => Ok((group_id.clone(), None)),
+                    Err(error) => Err(error),
+                }
+            }
+        });
+        Ok(futures::future::try_join_all(reads).await?.into_iter().collect())
     }
 
     /// Each group with its number of members, concurrently (bounded).

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use tower_lsp_server::jsonrpc::Result;
 
-use crate::backends::ccloud::rest::{RestConsumer, RestGroup, RestLag};
+use crate::backends::ccloud::rest::{partition_lags, RestConsumer, RestGroup, RestLag};
 use crate::backends::kafka::data;
-use crate::protocol::kafka::{GroupDescription, GroupMember, GroupParams, PartitionLag, TopicPartitions};
+use crate::protocol::kafka::{GroupDescription, GroupMember, GroupParams, TopicPartitions};
 use crate::protocol::methods::DescribeGroup;
 use crate::server::ccloud_data::KafkaTarget;
 use crate::server::handlers::Handler;
@@ -61,18 +61,7 @@ fn cloud_description(group: RestGroup, consumers: Vec<RestConsumer>, lags: Vec<R
             }
         })
         .collect();
-    let mut partitions: Vec<PartitionLag> = lags
-        .into_iter()
-        .map(|lag| PartitionLag {
-            topic: lag.topic,
-            partition: lag.partition,
-            committed_offset: Some(lag.current_offset).filter(|offset| *offset >= 0),
-            latest_offset: lag.log_end_offset,
-            lag: lag.lag,
-            member_id: Some(lag.consumer_id).filter(|id| !id.is_empty()),
-        })
-        .collect();
-    partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+    let partitions = partition_lags(&lags);
     GroupDescription {
         group_id: group.group_id,
         state: group.state,
