@@ -223,6 +223,33 @@ fn topics_records_groups_and_schemas_on_a_cloud_cluster_then_the_session_expires
     cloud.sidecar.wait_for(WAIT, |m| lag_of(m, "billing", 2)).expect("news of the grown lag");
     cloud.sidecar.request("kafka/lag/unwatch", json!({"watch_id": watch_id}), WAIT).expect("unwatch");
 
+    // A live tail, polling REST: from the end, so only what is written after it starts.
+    let tail = cloud.ok("kafka/records/tail", json!({"topic": "events"}));
+    let subscription = tail["subscription_id"].as_str().unwrap().to_string();
+    cloud.ok(
+        "kafka/records/produce",
+        json!({"topic": "events", "records": [{"partition": 1, "key": {"data": "late"},
+            "value": {"data": {"id": 8, "item": "jam"}, "schema": {"subject": "events-value"}}}]}),
+    );
+    let batch = cloud
+        .sidecar
+        .wait_for(WAIT, |m| m["method"] == "kafka/records" && m["params"]["subscription_id"] == subscription.as_str())
+        .expect("a batch of the tail");
+    let tailed = batch["params"]["records"].as_array().unwrap();
+    assert_eq!(tailed.len(), 1, "only the record written after the tail started: {batch}");
+    assert_eq!(tailed[0]["value"], json!({"format": "AVRO", "data": {"id": 8, "item": "jam"}, "schema_id": id}));
+    assert_eq!((tailed[0]["partition"].as_i64(), tailed[0]["offset"].as_i64()), (Some(1), Some(1)));
+    cloud.sidecar.request("kafka/records/untail", json!({"subscription_id": subscription}), WAIT).expect("untail");
+    let ended = cloud
+        .sidecar
+        .wait_for(WAIT, |m| {
+            m["method"] == "kafka/tail/ended" && m["params"]["subscription_id"] == subscription.as_str()
+        })
+        .expect("the tail ends");
+    assert_eq!(ended["params"]["reason"], "UNTAIL");
+    let no_topic = cloud.call("kafka/records/tail", json!({"topic": "nope"})).unwrap_err();
+    assert_eq!(code(&no_topic), -32033, "{no_topic}");
+
     // What REST cannot do here says so, with a stable code.
     let reset = cloud
         .call("kafka/groups/resetOffsets", json!({"group_id": "billing", "topic": "orders", "to": "earliest"}))

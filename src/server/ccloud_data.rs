@@ -60,6 +60,22 @@ impl CloudLag {
 }
 
 impl CloudKafka {
+    /// The same cluster with the session's current token and a fresh time limit, for work that
+    /// outlives the request (each poll of a tail); signed out, the session's words.
+    pub fn renewed(&self) -> Result<CloudKafka> {
+        let access = self.manager.ccloud_access(&self.connection_id)?;
+        let rest = KafkaRest::new(&self.rest_endpoint, self.rest.cluster_id(), access.data_plane, self.timeout)?;
+        Ok(CloudKafka {
+            rest,
+            schema_registry: self.schema_registry.clone(),
+            timeout: self.timeout,
+            generation: self.generation,
+            rest_endpoint: self.rest_endpoint.clone(),
+            connection_id: self.connection_id.clone(),
+            manager: self.manager.clone(),
+        })
+    }
+
     /// What a lag watch started by this request polls with.
     pub fn lag_source(&self) -> CloudLag {
         CloudLag {

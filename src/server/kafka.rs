@@ -86,7 +86,7 @@ impl Sidecar {
             self.cloud_kafka(connection_id, cluster_id, timeout_ms).await?;
             return Err(error(
                 ErrorCode::NotSupported,
-                format!("This request is not available on Confluent Cloud clusters yet (offset resets and live tails need the Kafka protocol, and connection '{connection_id}' reaches its clusters through Kafka REST): add the cluster as a DIRECT connection with an API key to use it"),
+                format!("This request is not available on Confluent Cloud clusters yet (offset resets need the Kafka protocol, and connection '{connection_id}' reaches its clusters through Kafka REST, which has none): add the cluster as a DIRECT connection with an API key to use it"),
             ));
         }
         let data_plane = self.data_plane()?;

@@ -4,6 +4,7 @@
 
 mod ccloud;
 mod ccloud_data;
+mod ccloud_records;
 mod decode;
 mod errors;
 pub mod framing;
