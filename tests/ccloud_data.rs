@@ -113,6 +113,9 @@ fn topics_records_groups_and_schemas_on_a_cloud_cluster_then_the_session_expires
     assert_eq!(described["partitions"].as_array().unwrap().len(), 2);
     assert_eq!(described["partitions"][1]["earliest_offset"], 0);
     assert_eq!(described["partitions"][1]["latest_offset"], 0);
+    assert_eq!(described["partitions"][1]["leader"], 0);
+    assert_eq!(described["partitions"][1]["replicas"], json!([0, 1, 2]));
+    assert_eq!(described["partitions"][1]["isr"], json!([0, 1]), "broker 2 is out of sync in the fake");
     let configs: Vec<(&str, &str)> = described["configs"]
         .as_array()
         .unwrap()

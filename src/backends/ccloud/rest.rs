@@ -254,24 +254,35 @@ impl KafkaRest {
             .await
     }
 
-    /// A topic's partitions with their leaders and offsets. REST v3 does not give replicas and
-    /// in-sync replicas without a call per partition; they are listed as the leader alone.
+    /// `GET /topics/{topic}/partitions/{id}/replicas`: the replicas' broker ids, and those in sync.
+    pub async fn replicas(&self, topic: &str, partition: i32) -> Result<(Vec<i32>, Vec<i32>), RestError> {
+        let id = partition.to_string();
+        let items = self.list(&["topics", topic, "partitions", &id, "replicas"], Subject::Topic(topic)).await?;
+        let broker = |item: &Value| number(item, "/broker_id") as i32;
+        let in_sync = |item: &&Value| item.pointer("/is_in_sync").and_then(Value::as_bool).unwrap_or(false);
+        Ok((items.iter().map(broker).collect(), items.iter().filter(in_sync).map(broker).collect()))
+    }
+
+    /// A topic's partitions with their leaders, replicas and offsets: the partition list, then per
+    /// partition its offsets and its replicas (at most [`CONCURRENT_CALLS`] partitions at a time).
     pub async fn describe_partitions(&self, topic: &str) -> Result<Vec<PartitionDescription>, RestError> {
         let partitions = self.partitions(topic).await?;
-        let ids: Vec<i32> = partitions.iter().map(|(id, _)| *id).collect();
-        let offsets = self.all_offsets(topic, &ids).await?;
-        Ok(partitions
-            .iter()
-            .zip(offsets)
-            .map(|((partition, leader), (_, earliest, latest))| PartitionDescription {
-                partition: *partition,
-                leader: *leader,
-                replicas: vec![*leader].into_iter().filter(|l| *l >= 0).collect(),
-                isr: vec![*leader].into_iter().filter(|l| *l >= 0).collect(),
-                earliest_offset: earliest,
-                latest_offset: latest,
+        stream::iter(partitions)
+            .map(|(partition, leader)| async move {
+                let ((earliest, latest), (replicas, isr)) =
+                    futures::future::try_join(self.offsets(topic, partition), self.replicas(topic, partition)).await?;
+                Ok::<_, RestError>(PartitionDescription {
+                    partition,
+                    leader,
+                    replicas,
+                    isr,
+                    earliest_offset: earliest,
+                    latest_offset: latest,
+                })
             })
-            .collect())
+            .buffered(CONCURRENT_CALLS)
+            .try_collect()
+            .await
     }
 
     /// `GET /topics/{topic}/configs`, sorted by name, sensitive values masked.

@@ -208,6 +208,22 @@ pub(super) fn serve(request: &Request, state: &mut State) -> Response {
                             "partition_id": p.parse::<i64>().unwrap(), "earliest_offset": 0, "latest_offset": records.len()}),
                     )
                 }
+                ("GET", ["partitions", p, "replicas"]) => {
+                    if p.parse::<usize>().ok().filter(|p| *p < topic.partitions.len()).is_none() {
+                        return no_topic();
+                    }
+                    list(
+                        "KafkaReplicaList",
+                        (0..3)
+                            .map(|broker| {
+                                json!({"kind": "KafkaReplica", "cluster_id": cluster_id, "topic_name": name,
+                                    "partition_id": p.parse::<i64>().unwrap(), "broker_id": broker,
+                                    "is_leader": broker == 0, "is_in_sync": broker != 2,
+                                    "broker": {"related": format!("{here}/brokers/{broker}")}})
+                            })
+                            .collect(),
+                    )
+                }
                 ("GET", ["configs"]) => list(
                     "KafkaTopicConfigList",
                     topic
