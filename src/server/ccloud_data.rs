@@ -175,10 +175,13 @@ impl Sidecar {
         cluster_id: Option<&str>,
         timeout_ms: Option<u64>,
     ) -> Result<CloudKafka> {
+        let started = tokio::time::Instant::now();
         let (access, environment, index) = self.cloud_place(connection_id, cluster_id, timeout_ms, false).await?;
         let timeout = request_timeout(timeout_ms, access.check_timeout)?;
         let cluster = &environment.kafka_clusters[index.expect("a Kafka cluster was asked for")];
-        let rest = KafkaRest::new(&cluster.rest_endpoint, &cluster.id, access.data_plane.clone(), timeout)
+        // The request's time covers reading the listing too, when it was not cached.
+        let left = timeout.saturating_sub(started.elapsed());
+        let rest = KafkaRest::new(&cluster.rest_endpoint, &cluster.id, access.data_plane.clone(), left)
             .map_err(Error::from)?;
         Ok(CloudKafka {
             rest,

@@ -228,3 +228,61 @@ impl CloudTail {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backends::ccloud::rest::RestRecord;
+
+    fn start(partition: i32, offset: i64, not_before: Option<i64>) -> PartitionStart {
+        PartitionStart { partition, offset, not_before, clamped_from: None, low: 0, high: 10, nothing_after: false }
+    }
+
+    fn record(partition: i32, offset: i64, timestamp: i64) -> RestRecord {
+        RestRecord {
+            partition,
+            offset,
+            timestamp,
+            timestamp_type: "CREATE_TIME".into(),
+            headers: vec![],
+            key: None,
+            value: Some(format!("v{offset}").into_bytes()),
+        }
+    }
+
+    fn answered(partition: i32, offsets: std::ops::Range<i64>, next_offset: i64) -> PartitionRecords {
+        PartitionRecords { partition, next_offset, records: offsets.map(|o| record(partition, o, o * 100)).collect() }
+    }
+
+    fn limits(max_records: usize) -> Limits {
+        Limits { max_records, max_bytes: 1 << 20, message_max_bytes: 1 << 20 }
+    }
+
+    #[test]
+    fn a_full_page_leaves_the_rest_for_the_next_cursor() {
+        let shown = Shown::new(None, None);
+        let page = shape(
+            &shown,
+            vec![start(0, 0, None), start(1, 4, None)],
+            vec![answered(0, 0..3, 3), answered(1, 4..6, 6)],
+            limits(2),
+        );
+        let seen: Vec<(i32, i64)> = page.records.iter().map(|r| (r.partition, r.offset)).collect();
+        assert_eq!(seen, [(0, 0), (0, 1)]);
+        let cursor: Vec<(i32, i64)> = page.cursor.partitions.iter().map(|p| (p.partition, p.offset)).collect();
+        assert_eq!(cursor, [(0, 2), (1, 4)], "partition 1 was not looked at: it starts where it started");
+        assert_eq!(page.scanned, 2);
+        assert!(page.partitions.iter().all(|p| !p.at_end));
+    }
+
+    #[test]
+    fn records_before_a_timestamp_are_skipped_and_the_rest_of_rest_s_answer_is_kept() {
+        let shown = Shown::new(None, None);
+        let page = shape(&shown, vec![start(0, 0, Some(250))], vec![answered(0, 0..5, 5)], limits(10));
+        let seen: Vec<i64> = page.records.iter().map(|r| r.offset).collect();
+        assert_eq!(seen, [3, 4], "timestamps 300 and 400 are at or after 250");
+        assert_eq!(page.cursor.partitions[0].offset, 5);
+        assert_eq!(page.cursor.partitions[0].not_before, None, "found: the time needs no more checking");
+        assert_eq!(page.scanned, 5);
+    }
+}
