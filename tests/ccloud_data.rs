@@ -8,6 +8,7 @@ mod support;
 
 use serde_json::{json, Value};
 use support::ccloud::data::{reachable_catalog, Cluster, Group, Topic};
+use support::ccloud::resources;
 use support::ccloud::*;
 use support::*;
 
@@ -333,5 +334,19 @@ fn refusals_of_the_data_plane_have_their_codes_and_throttling_waits_once() {
     assert!(cloud.fake.check_jwt_calls() > checks, "the session was checked");
     // And everything works again.
     assert_eq!(names(&cloud.ok("kafka/topics/list", json!({}))["data"]), ["orders"]);
+
+    // A cluster created after the listing was cached: the miss reads the listing once more.
+    let mut catalog = reachable_catalog(&cloud.fake.base(), ORG_DEFAULT);
+    let mut fresh = resources::kafka_cluster("env-dev", "lkc-new1", "fresh", "AWS", "us-east-2");
+    fresh["spec"]["http_endpoint"] = json!(cloud.fake.base());
+    catalog.environments[1].clusters.push(fresh);
+    cloud.fake.set_catalog(catalog);
+    cloud.fake.data(|d| {
+        let mut cluster = Cluster::default();
+        cluster.topics.insert("new-topic".into(), Topic { partitions: vec![Vec::new()], ..Topic::default() });
+        d.clusters.insert("lkc-new1".into(), cluster);
+    });
+    let listed = cloud.ok("kafka/topics/list", json!({"cluster_id": "lkc-new1"}));
+    assert_eq!(names(&listed["data"]), ["new-topic"]);
     cloud.assert_no_refusals();
 }
