@@ -39,26 +39,6 @@ pub(super) struct CloudKafka {
     manager: ConnectionManager,
 }
 
-/// What a lag watch on a Confluent Cloud cluster polls with: the cluster, and the connection whose
-/// session gives each poll its current data-plane token.
-pub(super) struct CloudLag {
-    rest_endpoint: String,
-    cluster_id: String,
-    timeout: Duration,
-    connection_id: String,
-    manager: ConnectionManager,
-}
-
-impl CloudLag {
-    /// The lag of these groups now, through REST with the session's current token.
-    pub async fn read(&self, group_ids: &BTreeSet<String>) -> std::result::Result<GroupLags, String> {
-        let access = self.manager.ccloud_access(&self.connection_id).map_err(|error| error.to_string())?;
-        let rest = KafkaRest::new(&self.rest_endpoint, &self.cluster_id, access.data_plane, self.timeout)
-            .map_err(|error| error.to_string())?;
-        rest.lag_of_groups(group_ids).await.map_err(|error| error.to_string())
-    }
-}
-
 impl CloudKafka {
     /// The same cluster with the session's current token and a fresh time limit, for work that
     /// outlives the request (each poll of a tail); signed out, the session's words.
@@ -76,15 +56,10 @@ impl CloudKafka {
         })
     }
 
-    /// What a lag watch started by this request polls with.
-    pub fn lag_source(&self) -> CloudLag {
-        CloudLag {
-            rest_endpoint: self.rest_endpoint.clone(),
-            cluster_id: self.rest.cluster_id().to_string(),
-            timeout: self.timeout,
-            connection_id: self.connection_id.clone(),
-            manager: self.manager.clone(),
-        }
+    /// The lag of these groups now (a lag watch's poll), with the session's current token.
+    pub async fn lag_of_groups(&self, group_ids: &BTreeSet<String>) -> std::result::Result<GroupLags, String> {
+        let cloud = self.renewed().map_err(|error| error.message.to_string())?;
+        cloud.rest.lag_of_groups(group_ids).await.map_err(|error| error.to_string())
     }
 
     /// Awaits a REST call; a failure becomes the reply's error. An HTTP 401 checks the session at

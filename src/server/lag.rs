@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tower_lsp_server::Client;
 
-use super::ccloud_data::CloudLag;
+use super::ccloud_data::CloudKafka;
 use super::kafka::KafkaRequest;
 use super::Lsp;
 use crate::backends::kafka::data::{self, GroupLags as Lags};
@@ -38,7 +38,7 @@ pub const MAX_GROUPS: usize = 100;
 /// Where a connection's poll reads lag: the native client, or a Confluent Cloud cluster's REST API.
 pub(super) enum LagSource {
     Native(Box<KafkaRequest>),
-    Cloud(CloudLag),
+    Cloud(Box<CloudKafka>),
 }
 
 impl LagSource {
@@ -48,7 +48,7 @@ impl LagSource {
                 .run(move |shared, timeout| data::lag_of_groups(shared, &groups, timeout))
                 .await
                 .map_err(|error| error.message.to_string()),
-            Self::Cloud(cloud) => cloud.read(&groups).await,
+            Self::Cloud(cloud) => cloud.lag_of_groups(&groups).await,
         }
     }
 }

@@ -36,7 +36,8 @@ impl Handler for WatchLag {
                 KafkaTarget::Cloud(cloud) => {
                     // One cheap call: the cluster answers and the token is taken.
                     cloud.run(cloud.rest.groups()).await?;
-                    (LagSource::Cloud(cloud.lag_source()), cloud.generation)
+                    let generation = cloud.generation;
+                    (LagSource::Cloud(cloud), generation)
                 }
             };
         let watch_id = sidecar.lag.watch(&params, source, generation);
