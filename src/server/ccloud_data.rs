@@ -44,10 +44,16 @@ impl CloudKafka {
     /// outlives the request (each poll of a tail); signed out, the session's words.
     pub fn renewed(&self) -> Result<CloudKafka> {
         let access = self.manager.ccloud_access(&self.connection_id)?;
+        let schema_registry = self.schema_registry.clone().map(|mut registry| {
+            if let Some(RegistryCredentials::CCloud { token, .. }) = &mut registry.credentials {
+                *token = access.data_plane.clone();
+            }
+            registry
+        });
         let rest = KafkaRest::new(&self.rest_endpoint, self.rest.cluster_id(), access.data_plane, self.timeout)?;
         Ok(CloudKafka {
             rest,
-            schema_registry: self.schema_registry.clone(),
+            schema_registry,
             timeout: self.timeout,
             generation: self.generation,
             rest_endpoint: self.rest_endpoint.clone(),

@@ -19,9 +19,10 @@ use super::ccloud_data::CloudKafka;
 use super::errors::{error, invalid_params};
 use crate::backends::ccloud::rest::{ConsumeRequest, PartitionRecords};
 use crate::backends::kafka::records::{self, Begin, Limits, PartitionStart, TailStop};
-use crate::backends::schemas::shown::{self, Shown};
+use crate::backends::schemas::shown::{self, SchemaLookup, Shown};
+use crate::backends::RealChecks;
 use crate::protocol::records::{
-    ConsumePage, Cursor, CursorPartition, PagePartition, Record, Start, StartFrom, TimestampType,
+    ConsumePage, Cursor, CursorPartition, Filter, PagePartition, Record, Start, StartFrom, TimestampType,
 };
 use crate::protocol::{ErrorCode, ErrorDetail};
 
@@ -199,26 +200,33 @@ fn shape(shown: &Shown, starts: Vec<PartitionStart>, answered: Vec<PartitionReco
 }
 
 /// A live tail's source on a Confluent Cloud cluster: pages read one after the other, each from
-/// where the last one stopped, each with the session's current token.
+/// where the last one stopped, each with the session's current token (for the registry too).
 pub(super) struct CloudTail {
     pub cloud: CloudKafka,
     pub topic: String,
     pub partitions: Option<Vec<i32>>,
     pub start: Start,
     pub cursor: Option<Cursor>,
-    pub shown: Arc<Shown>,
+    pub filter: Option<Filter>,
     pub limits: Limits,
+    /// The data plane's registries: each poll decodes with the registry client of its token.
+    pub checks: RealChecks,
 }
 
 impl CloudTail {
     /// The next batch (empty when nothing new came), or why the tail ends.
     pub async fn next(&mut self) -> std::result::Result<(Vec<Record>, u64), TailStop> {
         let cloud = self.cloud.renewed().map_err(|failure| TailStop::Failed(failure.message.to_string()))?;
+        let schemas: Option<Arc<dyn SchemaLookup>> = match &cloud.schema_registry {
+            Some(registry) => Some(self.checks.registry_schemas(registry, cloud.timeout).await),
+            None => None,
+        };
+        let shown = Arc::new(Shown::new(schemas, self.filter.as_ref()));
         let begin = match &self.cursor {
             Some(cursor) => Begin::Cursor(cursor),
             None => Begin::Start { partitions: self.partitions.as_deref(), start: Some(&self.start) },
         };
-        match read(&cloud, &self.topic, begin, self.shown.clone(), self.limits).await {
+        match read(&cloud, &self.topic, begin, shown, self.limits).await {
             Ok(page) => {
                 self.cursor = Some(page.cursor);
                 Ok((page.records, page.scanned))

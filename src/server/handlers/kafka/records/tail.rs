@@ -3,10 +3,7 @@
 use tower_lsp_server::jsonrpc::Result;
 
 use super::*;
-use std::sync::Arc;
-
 use crate::backends::kafka::records::{Limits, TailReader, TAIL_BATCH_BYTES, TAIL_BATCH_RECORDS};
-use crate::backends::schemas::shown::SchemaLookup;
 use crate::backends::schemas::shown::Shown;
 use crate::protocol::methods::TailRecords;
 use crate::protocol::records::{Cursor, CursorPartition, StartFrom, TailParams, TailResult};
@@ -44,11 +41,6 @@ impl Handler for TailRecords {
         let kafka = match sidecar.kafka_target(&params.connection_id, params.cluster_id.as_deref(), None).await? {
             KafkaTarget::Native(kafka) => kafka,
             KafkaTarget::Cloud(cloud) => {
-                let schemas: Option<Arc<dyn SchemaLookup>> = match &cloud.schema_registry {
-                    Some(registry) => Some(sidecar.data_plane()?.registry_schemas(registry, cloud.timeout).await),
-                    None => None,
-                };
-                let shown = Arc::new(Shown::new(schemas, params.filter.as_ref()));
                 let limits = Limits {
                     max_records: TAIL_BATCH_RECORDS,
                     max_bytes: TAIL_BATCH_BYTES,
@@ -63,8 +55,9 @@ impl Handler for TailRecords {
                     partitions: params.partitions.clone(),
                     start,
                     cursor: None,
-                    shown,
+                    filter: params.filter.clone(),
                     limits,
+                    checks: sidecar.data_plane()?.clone(),
                 };
                 let begin = Begin::Start { partitions: source.partitions.as_deref(), start: Some(&source.start) };
                 let starts = ccloud_records::plan(&source.cloud, &source.topic, &begin, limits.max_records).await?;
