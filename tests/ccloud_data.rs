@@ -23,6 +23,11 @@ impl Cloud {
     /// Signed in as connection `cloud`, with the clusters of [`reachable_catalog`] served by the fake:
     /// `lkc-prod1` holds topic `orders` (2 partitions) and group `billing`.
     fn start() -> Self {
+        Self::start_logging_to(None)
+    }
+
+    /// As [`Cloud::start`], with the sidecar's trace-level logs written to `log` when given.
+    fn start_logging_to(log: Option<&std::path::Path>) -> Self {
         let port = free_port();
         let fake = FakeCCloud::start(port);
         fake.set_catalog(reachable_catalog(&fake.base(), ORG_DEFAULT));
@@ -40,7 +45,17 @@ impl Cloud {
             data.clusters.insert("lkc-prod2".into(), Cluster::default());
             data.clusters.insert("lkc-dev1".into(), Cluster::default());
         });
-        let sidecar = start(json!({"check_timeout_seconds": 5, "ccloud": fake.options(port)}));
+        let options = json!({"check_timeout_seconds": 5, "ccloud": fake.options(port)});
+        let sidecar = match log {
+            None => start(options),
+            Some(log) => {
+                let mut command = command("trace");
+                command.stderr(std::fs::File::create(log).unwrap());
+                let mut sidecar = SidecarProcess::spawn(command).unwrap();
+                sidecar.initialize(options);
+                sidecar
+            }
+        };
         let mut cloud = Cloud { sidecar, fake };
         create(&mut cloud.sidecar, json!({"id": "cloud", "name": "Cloud", "type": "CCLOUD"}));
         let result = cloud.sidecar.request("ccloud/signIn", json!({"id": "cloud"}), WAIT).expect("ccloud/signIn");
@@ -348,5 +363,37 @@ fn refusals_of_the_data_plane_have_their_codes_and_throttling_waits_once() {
     });
     let listed = cloud.ok("kafka/topics/list", json!({"cluster_id": "lkc-new1"}));
     assert_eq!(names(&listed["data"]), ["new-topic"]);
+    cloud.assert_no_refusals();
+}
+
+#[test]
+fn data_plane_tokens_never_reach_responses_events_or_logs() {
+    let log = std::env::temp_dir().join(format!("ide-sidecar-ccloud-data-{}.log", std::process::id()));
+    let mut cloud = Cloud::start_logging_to(Some(&log));
+    let mut wire = vec![cloud.ok("kafka/topics/list", json!({}))];
+    wire.push(cloud.ok("schemas/register", json!({"subject": "orders-value", "schema_type": "AVRO", "schema": AVRO})));
+    wire.push(cloud.ok(
+        "kafka/records/produce",
+        json!({"topic": "orders", "records": [{"value": {"data": {"id": 1, "item": "x"}, "schema": {"subject": "orders-value"}}}]}),
+    ));
+    wire.push(cloud.ok("kafka/records/consume", json!({"topic": "orders", "start": {"from": "beginning"}})));
+    wire.push(cloud.ok("kafka/topics/describe", json!({"topic": "orders"})));
+    wire.push(cloud.ok("kafka/groups/describe", json!({"group_id": "billing"})));
+    cloud.fake.data(|d| d.errors.push(("/topics".into(), 401, None)));
+    wire.push(cloud.call("kafka/topics/list", json!({})).unwrap_err());
+    cloud.fake.data(|d| d.errors.push(("/topics".into(), 403, None)));
+    wire.push(cloud.call("kafka/topics/list", json!({})).unwrap_err());
+    wire.extend(cloud.sidecar.drain(std::time::Duration::from_millis(300)));
+    cloud.sidecar.shutdown();
+    let logs = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    assert!(logs.contains("TRACE"), "trace logging was on");
+    let wire = serde_json::to_string(&wire).unwrap();
+    let secrets = cloud.fake.secrets();
+    assert!(secrets.iter().any(|s| s.starts_with("dptoken-")), "a data-plane token was issued");
+    for secret in secrets {
+        assert!(!wire.contains(&secret), "a secret reached a response or an event");
+        assert!(!logs.contains(&secret), "a secret reached the logs");
+    }
     cloud.assert_no_refusals();
 }
