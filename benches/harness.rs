@@ -1,5 +1,5 @@
 //! The benchmark harness: `cargo bench --bench harness` (add `-- --quick` for fewer repetitions, or
-//! `-- --data-plane-only` or `-- --messages-only` to print that section's rows without writing
+//! `-- --data-plane-only`, `-- --messages-only` or `-- --ccloud-only` to print that section's rows without writing
 //! `docs/benchmarks.md`).
 //!
 //! It drives the release binary over stdio exactly as an editor does, against a real tansu broker on
@@ -11,6 +11,8 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+#[path = "harness/ccloud.rs"]
+mod ccloud;
 #[path = "harness/messages.rs"]
 mod messages;
 #[path = "common/order.rs"]
@@ -531,12 +533,16 @@ fn main() {
     let mut rows = Vec::new();
     let data_plane_only = std::env::args().any(|a| a == "--data-plane-only");
     let messages_only = std::env::args().any(|a| a == "--messages-only");
-    if data_plane_only || messages_only {
+    let ccloud_only = std::env::args().any(|a| a == "--ccloud-only");
+    if data_plane_only || messages_only || ccloud_only {
         if data_plane_only {
             data_plane(runs, window, &mut rows);
         }
         if messages_only {
             messages::messages(quick, &mut rows);
+        }
+        if ccloud_only {
+            ccloud::resources(runs, &mut rows);
         }
         for row in &rows {
             println!("| {} | {} | {} | {:?} |", row.what, row.value, row.goal, row.met);
@@ -562,6 +568,8 @@ fn main() {
     data_plane(runs, window, &mut rows);
     eprintln!("messages...");
     messages::messages(quick, &mut rows);
+    eprintln!("Confluent Cloud resources...");
+    ccloud::resources(runs, &mut rows);
 
     let mut table = String::from("| measure | result | goal | met |\n|---|---|---|---|\n");
     for row in &rows {

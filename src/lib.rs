@@ -9,7 +9,8 @@
 //!   into codes, forwarding events.
 //! - [`connections`]: the connection manager: store, validation, secrets, status, check scheduling.
 //!   No JSON-RPC and no IO of its own: it calls the backends through the [`connections::Checks`] seam.
-//! - [`backends`]: IO adapters, one per outside system: Kafka (librdkafka) and Schema Registry (HTTP).
+//! - [`backends`]: IO adapters, one per outside system: Kafka (librdkafka), Schema Registry and
+//!   Confluent Cloud (HTTP: sign-in, the control plane, Kafka REST v3).
 //!
 //! The built-in demo (`ide-sidecar demo`), with its framed client and tiny Schema Registry, belongs to
 //! the binary (`src/demo/`), not to this library; the integration tests include the same files.

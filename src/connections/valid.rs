@@ -74,9 +74,21 @@ impl ValidKafkaCluster {
 /// The credentials Schema Registry takes: Basic, API key or OAuth.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RegistryCredentials {
-    Basic { username: String, password: Secret },
-    ApiKey { key: String, secret: Secret },
+    Basic {
+        username: String,
+        password: Secret,
+    },
+    ApiKey {
+        key: String,
+        secret: Secret,
+    },
     OAuth(OAuthCredentials),
+    /// A Confluent Cloud environment's registry: the session's data-plane token as bearer, and the
+    /// registry's id (`lsrc-...`) in the `target-sr-cluster` header, as Confluent's Java helper sends.
+    CCloud {
+        token: super::ccloud::SecretToken,
+        registry_id: String,
+    },
 }
 
 impl RegistryCredentials {

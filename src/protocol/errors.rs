@@ -83,7 +83,7 @@ error_codes! {
         "the Kafka cluster could not be reached; the message says why, as the connection's status does";
     /// A `kafka/*` request on a connection that has no Kafka cluster.
     NoKafkaCluster = -32031, "noKafkaCluster", "the connection has no Kafka cluster";
-    /// Not supported for this connection (CCLOUD clusters, for now) or by this cluster.
+    /// Not supported for this connection (on CCLOUD clusters: offset resets) or by this cluster.
     NotSupported = -32032, "notSupported", "not supported for this connection or by this cluster";
     /// Kafka: no such topic.
     TopicNotFound = -32033, "topicNotFound", "Kafka: the topic does not exist";

@@ -1,13 +1,16 @@
-//! The session's cache of Confluent Cloud resources: one answer per connection, kept [`CACHE_TTL`]
+//! The session's cache of Confluent Cloud resources, and the listing that fills it: one answer per connection, kept [`CACHE_TTL`]
 //! and only for the session and spec it was read with, so a sign-in, a sign-out or an organization
 //! switch never shows another session's resources.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use crate::backends::ccloud::resources::ResourcesError;
+use crate::connections::ccloud::date::rfc3339;
+use crate::connections::ccloud::CCloudAccess;
 use crate::protocol::ccloud::CloudResourcesResult;
 
 /// How long an answer of `ccloud/resources` is reused (`refresh: true` reads again at once).
@@ -38,6 +41,60 @@ impl ResourceCache {
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         entries.retain(|_, cached| cached.read.elapsed() < CACHE_TTL);
         entries.insert(connection_id.to_string(), Cached { session, read, result });
+    }
+}
+
+impl super::Sidecar {
+    /// A CCLOUD connection's session and its resources: the answer cached for the session when
+    /// there is one (unless `refresh`), else read from the control plane and cached.
+    pub(super) async fn ccloud_listing(
+        &self,
+        connection_id: &str,
+        refresh: bool,
+        timeout_ms: Option<u64>,
+    ) -> tower_lsp_server::jsonrpc::Result<(CCloudAccess, CloudResourcesResult)> {
+        // Checked before anything else, so a bad value is reported whatever the connection's state.
+        let asked = super::kafka::request_timeout(timeout_ms, Duration::ZERO)?;
+        let manager = self.manager()?;
+        let access = manager.ccloud_access(connection_id)?;
+        let timeout = if timeout_ms.is_some() { asked } else { access.check_timeout };
+        if !refresh {
+            if let Some(cached) = self.ccloud_resources.get(connection_id, access.session) {
+                return Ok((access, cached));
+            }
+        }
+        let client = self.control_plane()?;
+        let (read, read_at) = (Instant::now(), rfc3339(SystemTime::now()));
+        let resources = match client.resources(&access.control_plane, access.organization_id.as_deref(), timeout).await
+        {
+            Ok(resources) => resources,
+            Err(failure) => {
+                if matches!(failure, ResourcesError::SignedOut(_)) {
+                    // Confluent Cloud refused the token: check the session now (check_jwt), so the
+                    // connection's status says so too instead of waiting for the next scheduled check.
+                    let (manager, id) = (manager.clone(), connection_id.to_string());
+                    tokio::spawn(async move {
+                        if let Err(error) = manager.refresh(&id).await {
+                            tracing::debug!(connection = id, %error, "the session check after a refused token did not run");
+                        }
+                    });
+                }
+                return Err(failure.into());
+            }
+        };
+        tracing::debug!(
+            connection = connection_id,
+            organizations = resources.organizations.len(),
+            environments = resources.environments.len(),
+            "read the Confluent Cloud resources"
+        );
+        let result = CloudResourcesResult {
+            organizations: resources.organizations,
+            environments: resources.environments,
+            read_at,
+        };
+        self.ccloud_resources.put(connection_id, access.session, read, result.clone());
+        Ok((access, result))
     }
 }
 

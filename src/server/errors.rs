@@ -4,6 +4,7 @@ use serde_json::Value;
 use tower_lsp_server::jsonrpc::{self, Error};
 
 use crate::backends::ccloud::resources::ResourcesError;
+use crate::backends::ccloud::rest::{RestError, RestFailure};
 use crate::backends::kafka::data::{KafkaDataError, Refusal};
 use crate::backends::schemas::registry::{explain_status, RegistryError};
 use crate::connections::ManagerError;
@@ -100,6 +101,33 @@ impl From<ResourcesError> for Error {
             ResourcesError::Unavailable(_) => ErrorCode::CcloudUnavailable,
         };
         error(code, failure.to_string())
+    }
+}
+
+/// A failed Kafka REST v3 call on a Confluent Cloud cluster: a code per kind (the Kafka refusals keep
+/// their native codes), and REST's own `{error_code, message}` in `data` as the native path's Kafka errors.
+impl From<RestError> for Error {
+    fn from(failure: RestError) -> Self {
+        let code = match failure.failure {
+            RestFailure::SignedOut => ErrorCode::CcloudSignedOut,
+            RestFailure::Refused => ErrorCode::CcloudRefused,
+            RestFailure::Unavailable => ErrorCode::CcloudUnavailable,
+            RestFailure::TopicNotFound => ErrorCode::TopicNotFound,
+            RestFailure::TopicExists => ErrorCode::TopicExists,
+            RestFailure::GroupNotFound => ErrorCode::GroupNotFound,
+            RestFailure::Invalid => ErrorCode::KafkaInvalid,
+            RestFailure::Other => ErrorCode::KafkaRefused,
+        };
+        let data = failure.error_code.map(|error_code| RefusalData {
+            error: error_code.to_string(),
+            message: failure.said.clone(),
+            operation: failure.call.clone(),
+        });
+        Error {
+            code: code.into(),
+            message: failure.message.into(),
+            data: data.and_then(|data| serde_json::to_value(data).ok()),
+        }
     }
 }
 

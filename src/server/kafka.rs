@@ -82,9 +82,11 @@ impl Sidecar {
         let reach = self.manager()?.reach(connection_id)?;
         let timeout = request_timeout(timeout_ms, reach.check_timeout)?;
         if reach.kind == Kind::Ccloud {
+            // The target is checked first, so that a signed-out session or an unknown cluster says so.
+            self.cloud_kafka(connection_id, cluster_id, timeout_ms).await?;
             return Err(error(
                 ErrorCode::NotSupported,
-                format!("Connection '{connection_id}' is a Confluent Cloud connection: topics and consumer groups of Confluent Cloud clusters are not supported yet; add the cluster as a DIRECT connection with an API key meanwhile"),
+                format!("This request is not available on Confluent Cloud clusters yet (offset resets need the Kafka protocol, and connection '{connection_id}' reaches its clusters through Kafka REST, which has none): add the cluster as a DIRECT connection with an API key to use it"),
             ));
         }
         let data_plane = self.data_plane()?;

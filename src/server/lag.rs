@@ -19,6 +19,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tower_lsp_server::Client;
 
+use super::ccloud_data::CloudKafka;
 use super::kafka::KafkaRequest;
 use super::Lsp;
 use crate::backends::kafka::data::{self, GroupLags as Lags};
@@ -33,6 +34,24 @@ pub const MAX_INTERVAL_MS: u64 = 3_600_000;
 pub const DEFAULT_INTERVAL_MS: u64 = 5_000;
 /// The most groups one watch may name.
 pub const MAX_GROUPS: usize = 100;
+
+/// Where a connection's poll reads lag: the native client, or a Confluent Cloud cluster's REST API.
+pub(super) enum LagSource {
+    Native(Box<KafkaRequest>),
+    Cloud(Box<CloudKafka>),
+}
+
+impl LagSource {
+    async fn read(&self, groups: BTreeSet<String>) -> Result<Lags, String> {
+        match self {
+            Self::Native(kafka) => kafka
+                .run(move |shared, timeout| data::lag_of_groups(shared, &groups, timeout))
+                .await
+                .map_err(|error| error.message.to_string()),
+            Self::Cloud(cloud) => cloud.lag_of_groups(&groups).await,
+        }
+    }
+}
 
 /// The session's lag watches. Cheap to clone; every clone sees the same watches.
 #[derive(Clone)]
@@ -89,10 +108,9 @@ impl LagWatches {
         lock(&self.state)
     }
 
-    /// Starts a watch on the connection `kafka` reaches. Returns its id.
-    pub fn watch(&self, params: &LagWatchParams, kafka: KafkaRequest) -> String {
+    /// Starts a watch on the connection `source` reads, at its spec `generation`. Returns its id.
+    pub fn watch(&self, params: &LagWatchParams, source: LagSource, generation: u64) -> String {
         let interval = Duration::from_millis(params.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS));
-        let generation = kafka.generation;
         let mut groups = params.group_ids.clone();
         groups.sort();
         groups.dedup();
@@ -112,7 +130,7 @@ impl LagWatches {
                     Arc::downgrade(&self.state),
                     self.client.clone(),
                     connection_id.clone(),
-                    kafka,
+                    source,
                     wake.clone(),
                 ));
                 if let Some(old) = state.polls.insert(connection_id, Poll { generation, wake, task }) {
@@ -159,13 +177,7 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 
 /// One connection's poll: reads every watched group's lag, sends what changed, sleeps the shortest
 /// interval, until the connection has no watches left (or the session ends).
-async fn poll(
-    state: Weak<Mutex<State>>,
-    client: Client,
-    connection_id: String,
-    kafka: KafkaRequest,
-    wake: Arc<Notify>,
-) {
+async fn poll(state: Weak<Mutex<State>>, client: Client, connection_id: String, source: LagSource, wake: Arc<Notify>) {
     loop {
         // What to read: every group some watch of this connection names, at the shortest interval.
         let wanted = {
@@ -184,7 +196,7 @@ async fn poll(
         };
         let Some((groups, interval)) = wanted else { return };
         tracing::debug!(connection = %connection_id, groups = groups.len(), "lag poll");
-        let read = kafka.run(move |shared, timeout| data::lag_of_groups(shared, &groups, timeout)).await;
+        let read = source.read(groups).await;
         match read {
             Ok(lags) => {
                 let events = {

@@ -3,6 +3,8 @@
 //! [`errors`], one place), and events forwarded to the client in the order the manager queued them.
 
 mod ccloud;
+mod ccloud_data;
+mod ccloud_records;
 mod decode;
 mod errors;
 pub mod framing;

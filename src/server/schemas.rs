@@ -28,18 +28,21 @@ impl RegistryRequest {
 }
 
 impl Sidecar {
-    /// Resolves a request's target to its registry's shared client.
-    pub(super) async fn registry(&self, connection_id: &str, timeout_ms: Option<u64>) -> Result<RegistryRequest> {
+    /// Resolves a request's target to its registry's shared client (for CCLOUD, the registry of the
+    /// environment that holds `cluster_id`).
+    pub(super) async fn registry(
+        &self,
+        connection_id: &str,
+        cluster_id: Option<&str>,
+        timeout_ms: Option<u64>,
+    ) -> Result<RegistryRequest> {
         let reach = self.manager()?.reach(connection_id)?;
         let timeout = request_timeout(timeout_ms, reach.check_timeout)?;
-        if reach.kind == Kind::Ccloud {
-            return Err(error(
-                ErrorCode::NotSupported,
-                "Confluent Cloud Schema Registry is not supported yet: add it as a DIRECT connection with an API key meanwhile"
-                    .into(),
-            ));
-        }
-        let Some(target) = reach.schema_registry else {
+        let target = match reach.kind {
+            Kind::Ccloud => Some(self.cloud_registry(connection_id, cluster_id, timeout_ms).await?),
+            _ => reach.schema_registry,
+        };
+        let Some(target) = target else {
             return Err(error(
                 ErrorCode::NoSchemaRegistry,
                 format!("Connection '{connection_id}' has no Schema Registry: add schema_registry to its spec"),

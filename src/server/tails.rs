@@ -7,6 +7,9 @@
 //! stops fetching once its bounded prefetch is full: the tail falls behind in Kafka, never in the
 //! sidecar's memory.
 //!
+//! A tail on a Confluent Cloud cluster is a task that polls pages through Kafka REST instead of a
+//! reader; its batches go through the same channel and forwarder.
+//!
 //! A tail ends with `kafka/records/untail`, with its connection (deleted or changed), when its
 //! topic is deleted, when reading fails, and with the session (the state's `Drop` stops every
 //! reader). Every end but the session's is announced with `kafka/tail/ended` and its reason.
@@ -20,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tower_lsp_server::Client;
 
+use super::ccloud_records::{CloudTail, TAIL_IDLE};
 use super::Lsp;
 use crate::backends::kafka::records::{Shaper, TailReader, TailStop};
 use crate::backends::schemas::shown::Shown;
@@ -113,6 +117,41 @@ impl Tails {
             id.clone(),
             Tail { connection_id: plan.connection_id, topic: plan.topic, stop, reason: None, reader: Some(reader) },
         );
+        Some(id)
+    }
+
+    /// Starts a tail that polls a Confluent Cloud cluster: each poll's records are a batch; a poll
+    /// that brings nothing waits [`TAIL_IDLE`] before the next. Returns its id.
+    pub fn start_polled(&self, connection_id: String, mut source: CloudTail) -> Option<String> {
+        let mut state = self.lock();
+        if state.tails.len() >= MAX_TAILS {
+            return None;
+        }
+        state.next_id += 1;
+        let id = format!("tail-{}", state.next_id);
+        let stop = Arc::new(AtomicBool::new(false));
+        let (events, received) = mpsc::channel(2);
+        let topic = source.topic.clone();
+        let polling = stop.clone();
+        let reader = tokio::spawn(async move {
+            let ended = loop {
+                if polling.load(Ordering::SeqCst) {
+                    break TailStop::Stopped;
+                }
+                match source.next().await {
+                    Ok((records, _)) if records.is_empty() => tokio::time::sleep(TAIL_IDLE).await,
+                    Ok((records, scanned)) => {
+                        if events.send(Event::Batch(records, scanned)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(ended) => break ended,
+                }
+            };
+            let _ = events.send(Event::End(ended)).await;
+        });
+        tokio::spawn(forward(Arc::downgrade(&self.state), self.client.clone(), id.clone(), received));
+        state.tails.insert(id.clone(), Tail { connection_id, topic, stop, reason: None, reader: Some(reader) });
         Some(id)
     }
 

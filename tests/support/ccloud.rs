@@ -18,6 +18,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Value};
 
+pub mod data;
 pub mod resources;
 
 pub const CLIENT_ID: &str = "test-client-id";
@@ -59,6 +60,8 @@ pub struct Behaviour {
     pub malformed_lists: bool,
     /// How long each list request takes to answer, so that requests made at once overlap here.
     pub list_delay: Option<Duration>,
+    /// The most items a list page holds (default [`resources::PAGE_SIZE`]).
+    pub page_size: Option<usize>,
 }
 
 /// One answer a resource list gives instead of its page.
@@ -92,6 +95,10 @@ struct State {
     /// List requests being answered now, and the most there ever were at once.
     lists_in_flight: usize,
     most_lists_in_flight: usize,
+    /// The data-plane tokens issued by `POST /api/access_tokens`: the only bearers the data plane takes.
+    data_plane_tokens: HashSet<String>,
+    /// The Kafka REST and Schema Registry surfaces (in [`data`]).
+    data: data::DataPlane,
     /// Every secret issued or received (codes, verifiers, tokens), for the leak scans.
     secrets: Vec<String>,
     /// Organization asked for by each `POST /api/sessions` that succeeded.
@@ -202,6 +209,11 @@ impl FakeCCloud {
         self.state().most_lists_in_flight
     }
 
+    /// Reads or changes the data plane's clusters, registries and one-shot errors.
+    pub fn data<T>(&self, change: impl FnOnce(&mut data::DataPlane) -> T) -> T {
+        change(&mut self.state().data)
+    }
+
     /// The resources the lists serve (by default [`resources::Catalog::standard`]).
     pub fn set_catalog(&self, catalog: resources::Catalog) {
         self.state().catalog = catalog;
@@ -295,6 +307,7 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>, redirect_uri: &str) {
     let reason = match response.status {
         200 => "OK",
         201 => "Created",
+        204 => "No Content",
         302 => "Found",
         400 => "Bad Request",
         401 => "Unauthorized",
@@ -342,6 +355,7 @@ fn route(request: &Request, state: &mut State, redirect_uri: &str) -> Response {
         ("POST", "/api/access_tokens") => access_tokens(request, state),
         ("GET", "/api/check_jwt") => check_jwt(request, state),
         ("GET", path) if resources::is_list(path) => resources::list(request, state),
+        (_, path) if data::is_data(path) => data::serve(request, state),
         (method, path) => refuse(state, format!("{method} {path}"), Response::text(404, "not found")),
     }
 }
@@ -512,6 +526,7 @@ fn access_tokens(request: &Request, state: &mut State) -> Response {
         return Response::text(201, "invalid_json");
     }
     let token = issue(state, "dptoken");
+    state.data_plane_tokens.insert(token.clone());
     Response::json(201, json!({"token": token, "error": null, "regional_token": null}))
 }
 

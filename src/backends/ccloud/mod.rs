@@ -8,6 +8,7 @@
 
 mod callback;
 pub mod resources;
+pub mod rest;
 
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;

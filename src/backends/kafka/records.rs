@@ -298,7 +298,7 @@ pub fn plan_starts(
 /// Where a partition with these watermarks starts: a start before the log start is clamped to it
 /// (and says so), one past the end starts at the end. `by_time`: the cluster's answer to a timestamp
 /// start (None in a partition: nothing at or after the time).
-fn start_at(
+pub fn start_at(
     begin: &Begin<'_>,
     partition: i32,
     (low, high): (i64, i64),

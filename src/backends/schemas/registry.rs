@@ -245,6 +245,9 @@ impl RegistryClient {
                     return Err(RegistryError::Unreachable { message: error.to_string(), transient });
                 }
             },
+            Some(RegistryCredentials::CCloud { token, registry_id }) => {
+                request.bearer_auth(token.expose()).header("target-sr-cluster", registry_id)
+            }
             None => request,
         };
         let response = request.send().await.map_err(|error| self.unreachable(&error, timeout))?;

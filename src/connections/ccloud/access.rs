@@ -1,4 +1,4 @@
-//! What a control-plane request (`ccloud/resources`) needs of a CCLOUD connection: its session's
+//! What a Confluent Cloud request (`ccloud/resources`, the data plane on CCLOUD clusters) needs of a CCLOUD connection: its session's
 //! token and organization, or why it has none, in the words of the connection's status.
 
 use std::time::Duration;
@@ -11,6 +11,8 @@ use crate::protocol::{CCloudStatus, ConnectedState, ConnectionType};
 #[derive(Clone, Debug)]
 pub struct CCloudAccess {
     pub control_plane: SecretToken,
+    /// The data-plane token: the bearer of Kafka REST and Schema Registry calls.
+    pub data_plane: SecretToken,
     /// The session's organization as Confluent Cloud reported it, else the one the spec names.
     pub organization_id: Option<String>,
     /// Changes when the connection's spec changes or another session begins: what answers cached
@@ -35,6 +37,7 @@ impl ConnectionManager {
         match &auth.session {
             Some(session) => Ok(CCloudAccess {
                 control_plane: session.tokens.control_plane.clone(),
+                data_plane: session.tokens.data_plane.clone(),
                 organization_id: session
                     .tokens
                     .organization_id

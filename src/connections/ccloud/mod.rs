@@ -81,8 +81,7 @@ struct Session {
 struct Tokens {
     refresh_token: SecretToken,
     control_plane: SecretToken,
-    /// Held for the data-plane calls to come (Kafka and Schema Registry in Confluent Cloud).
-    #[allow(dead_code)]
+    /// The data-plane calls' bearer token (Kafka REST and Schema Registry in Confluent Cloud).
     data_plane: SecretToken,
     /// The session's organization, as Confluent Cloud reported it when the session opened.
     organization_id: Option<String>,

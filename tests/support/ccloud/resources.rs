@@ -176,7 +176,7 @@ pub(super) fn list(request: &Request, state: &mut State) -> Response {
             return refuse(state, format!("{path}: page_size"), response);
         }
     }
-    .min(PAGE_SIZE);
+    .min(state.behaviour.page_size.unwrap_or(PAGE_SIZE));
     let environment = request.query.get("environment").cloned();
     let items: Vec<Value> = match (path, &environment) {
         ("/api/org/v2/organizations", _) => state.catalog.organizations.clone(),

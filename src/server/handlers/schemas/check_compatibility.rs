@@ -17,7 +17,7 @@ impl Handler for CheckSchemaCompatibility {
         problems.version("version", version);
         problems.schema(&params.schema, &params.references);
         problems.into_result()?;
-        let registry = sidecar.registry(&params.connection_id, params.timeout_ms).await?;
+        let registry = sidecar.registry(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
         let schema = new_schema(params.schema_type, &params.schema, &params.references);
         let (is_compatible, messages) = registry
             .client

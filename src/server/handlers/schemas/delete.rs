@@ -18,7 +18,7 @@ impl Handler for DeleteSchema {
             problems.version("version", version);
         }
         problems.into_result()?;
-        let registry = sidecar.registry(&params.connection_id, params.timeout_ms).await?;
+        let registry = sidecar.registry(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
         let (client, timeout) = (&registry.client, registry.timeout);
         let versions = match params.version {
             Some(version) => client

@@ -30,7 +30,7 @@ impl Handler for GetSchema {
             (None, None, None) => problems.add("", "Give subject and version, or id"),
         }
         problems.into_result()?;
-        let registry = sidecar.registry(&params.connection_id, params.timeout_ms).await?;
+        let registry = sidecar.registry(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
         let found = match (params.subject, params.version, params.id) {
             (Some(subject), Some(version), _) => {
                 registry.client.schema_by_version(&subject, version_ref(version), registry.timeout).await

@@ -16,7 +16,7 @@ impl Handler for RegisterSchema {
         problems.subject("subject", &params.subject);
         problems.schema(&params.schema, &params.references);
         problems.into_result()?;
-        let registry = sidecar.registry(&params.connection_id, params.timeout_ms).await?;
+        let registry = sidecar.registry(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
         let schema = new_schema(params.schema_type, &params.schema, &params.references);
         let (client, timeout) = (&registry.client, registry.timeout);
         if params.dry_run {

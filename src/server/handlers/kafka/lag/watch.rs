@@ -4,9 +4,10 @@ use tower_lsp_server::jsonrpc::Result;
 
 use crate::protocol::kafka::{LagWatchParams, LagWatchResult};
 use crate::protocol::methods::WatchLag;
+use crate::server::ccloud_data::KafkaTarget;
 use crate::server::handlers::Handler;
 use crate::server::kafka::Problems;
-use crate::server::lag::{MAX_GROUPS, MAX_INTERVAL_MS, MIN_INTERVAL_MS};
+use crate::server::lag::{LagSource, MAX_GROUPS, MAX_INTERVAL_MS, MIN_INTERVAL_MS};
 use crate::server::Sidecar;
 
 impl Handler for WatchLag {
@@ -26,8 +27,20 @@ impl Handler for WatchLag {
         }
         problems.into_result()?;
         // The cluster must be reachable now: a watch that could never report is refused at once.
-        let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), None).await?;
-        let watch_id = sidecar.lag.watch(&params, kafka);
+        let (source, generation) =
+            match sidecar.kafka_target(&params.connection_id, params.cluster_id.as_deref(), None).await? {
+                KafkaTarget::Native(kafka) => {
+                    let generation = kafka.generation;
+                    (LagSource::Native(kafka), generation)
+                }
+                KafkaTarget::Cloud(cloud) => {
+                    // One cheap call: the cluster answers and the token is taken.
+                    cloud.run(cloud.rest.groups()).await?;
+                    let generation = cloud.generation;
+                    (LagSource::Cloud(cloud), generation)
+                }
+            };
+        let watch_id = sidecar.lag.watch(&params, source, generation);
         Ok(LagWatchResult { watch_id })
     }
 }

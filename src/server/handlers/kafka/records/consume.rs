@@ -11,6 +11,7 @@ use crate::backends::kafka::records::{Limits, Shaper};
 use crate::backends::schemas::shown::Shown;
 use crate::protocol::methods::ConsumeRecords;
 use crate::protocol::records::{ConsumePage, ConsumeParams};
+use crate::server::ccloud_data::KafkaTarget;
 use crate::server::handlers::Handler;
 
 /// Sets its flag when dropped: tower-lsp drops a request's future on `$/cancelRequest`, and the
@@ -68,7 +69,16 @@ impl Handler for ConsumeRecords {
             (None, None) => {}
         }
         problems.into_result()?;
-        let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
+        let limits = Limits {
+            max_records: max_records as usize,
+            max_bytes: max_bytes as usize,
+            message_max_bytes: message_max_bytes as usize,
+        };
+        let kafka =
+            match sidecar.kafka_target(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await? {
+                KafkaTarget::Native(kafka) => kafka,
+                KafkaTarget::Cloud(cloud) => return cloud::page(sidecar, &cloud, &params, limits).await,
+            };
         let started = Instant::now();
         let begin = match &params.cursor {
             Some(cursor) => Begin::Cursor(cursor),
@@ -77,11 +87,6 @@ impl Handler for ConsumeRecords {
         let starts = plan(sidecar, &kafka, &params.topic, begin, max_records as usize).await?;
         let shown = Shown::new(schemas(sidecar, &kafka).await?, params.filter.as_ref());
         let readers = sidecar.data_plane()?.readers().clone();
-        let limits = Limits {
-            max_records: max_records as usize,
-            max_bytes: max_bytes as usize,
-            message_max_bytes: message_max_bytes as usize,
-        };
         let cancelled = Arc::new(AtomicBool::new(false));
         let _cancel = CancelOnDrop(cancelled.clone());
         let topic = params.topic;

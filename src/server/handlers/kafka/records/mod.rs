@@ -1,6 +1,7 @@
 //! `kafka/records/*`: pages, tails and produce (see `backends/kafka/records.rs`), and the checks of
 //! their params that need no cluster.
 
+mod cloud;
 mod consume;
 mod produce;
 mod tail;

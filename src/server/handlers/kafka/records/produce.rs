@@ -1,4 +1,5 @@
-//! `kafka/records/produce`: writes a batch of records on the connection's shared producer.
+//! `kafka/records/produce`: writes a batch of records on the connection's shared producer (on a
+//! Confluent Cloud cluster, through Kafka REST, one record at a time, serialized here alike).
 //!
 //! Each record is serialized first (text, JSON, base64 bytes, or a registered schema in Confluent's
 //! wire format); a record that cannot be serialized gets its own error with the path of the field at
@@ -22,6 +23,7 @@ use crate::protocol::methods::ProduceRecords;
 use crate::protocol::records::{
     Format, ProduceData, ProduceError, ProduceParams, ProduceResult, Produced, SubjectNameStrategy,
 };
+use crate::server::ccloud_data::KafkaTarget;
 use crate::server::handlers::Handler;
 
 /// The most records one request may write.
@@ -40,13 +42,25 @@ impl Handler for ProduceRecords {
             }
         }
         problems.into_result()?;
-        let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
+        let target =
+            sidecar.kafka_target(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
         let started = Instant::now();
         // An unknown topic is refused at once, rather than after the producer's own wait for it.
         let topic = params.topic.clone();
-        let partitions = kafka.run(move |client, timeout| records::partitions_of(client, &topic, timeout)).await?;
-        let registry = match &kafka.schema_registry {
-            Some(registry) => Some(sidecar.data_plane()?.registry_schemas(registry, kafka.timeout()).await),
+        let (partitions, registry, timeout) = match &target {
+            KafkaTarget::Native(kafka) => (
+                kafka.run(move |client, timeout| records::partitions_of(client, &topic, timeout)).await?,
+                kafka.schema_registry.clone(),
+                kafka.timeout(),
+            ),
+            KafkaTarget::Cloud(cloud) => (
+                cloud.run(cloud.rest.partitions(&topic)).await?.into_iter().map(|(id, _)| id).collect(),
+                cloud.schema_registry.clone(),
+                cloud.timeout,
+            ),
+        };
+        let registry = match &registry {
+            Some(registry) => Some(sidecar.data_plane()?.registry_schemas(registry, timeout).await),
             None => None,
         };
         let mut serializer = Serializer { topic: &params.topic, registry, chosen: HashMap::new() };
@@ -103,8 +117,12 @@ impl Handler for ProduceRecords {
         }
         let (indexes, records): (Vec<usize>, Vec<Outgoing>) = outgoing.into_iter().unzip();
         let topic = params.topic;
-        let written =
-            kafka.run(move |client, timeout| records::produce(client, &topic, records, started + timeout)).await?;
+        let written = match target {
+            KafkaTarget::Native(kafka) => {
+                kafka.run(move |client, timeout| records::produce(client, &topic, records, started + timeout)).await?
+            }
+            KafkaTarget::Cloud(cloud) => cloud::produce(&cloud, &topic, records).await?,
+        };
         tracing::debug!(elapsed = ?started.elapsed(), "produce: delivered");
         for (index, outcome) in indexes.into_iter().zip(written) {
             match outcome {

@@ -5,6 +5,7 @@ use tower_lsp_server::jsonrpc::Result;
 use crate::backends::kafka::data;
 use crate::protocol::kafka::AlterTopicConfigsParams;
 use crate::protocol::methods::AlterTopicConfigs;
+use crate::server::ccloud_data::KafkaTarget;
 use crate::server::handlers::Handler;
 use crate::server::kafka::Problems;
 use crate::server::Sidecar;
@@ -26,7 +27,15 @@ impl Handler for AlterTopicConfigs {
             }
         }
         problems.into_result()?;
-        let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
-        kafka.run(move |client, timeout| data::alter_topic_configs(client, &params, timeout)).await
+        match sidecar.kafka_target(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await? {
+            KafkaTarget::Native(kafka) => {
+                kafka.run(move |client, timeout| data::alter_topic_configs(client, &params, timeout)).await
+            }
+            KafkaTarget::Cloud(cloud) => {
+                let call =
+                    cloud.rest.alter_topic_configs(&params.topic, &params.set, &params.delete, params.validate_only);
+                cloud.run(call).await
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ use tower_lsp_server::jsonrpc::Result;
 use crate::backends::kafka::data;
 use crate::protocol::kafka::{CreateTopicParams, CreateTopicResult};
 use crate::protocol::methods::CreateTopic;
+use crate::server::ccloud_data::KafkaTarget;
 use crate::server::handlers::Handler;
 use crate::server::kafka::Problems;
 use crate::server::Sidecar;
@@ -26,7 +27,21 @@ impl Handler for CreateTopic {
             problems.config_name("configs", name);
         }
         problems.into_result()?;
-        let kafka = sidecar.kafka(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
-        kafka.run(move |client, timeout| data::create_topic(client, &params, timeout)).await
+        match sidecar.kafka_target(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await? {
+            KafkaTarget::Native(kafka) => {
+                kafka.run(move |client, timeout| data::create_topic(client, &params, timeout)).await
+            }
+            KafkaTarget::Cloud(cloud) => {
+                let call = cloud.rest.create_topic(
+                    &params.topic,
+                    params.partitions,
+                    params.replication_factor,
+                    &params.configs,
+                    params.validate_only,
+                );
+                cloud.run(call).await?;
+                Ok(CreateTopicResult { name: params.topic, validate_only: params.validate_only })
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ impl Handler for GetSchemaConfig {
             problems.subject("subject", subject);
         }
         problems.into_result()?;
-        let registry = sidecar.registry(&params.connection_id, params.timeout_ms).await?;
+        let registry = sidecar.registry(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
         let (client, timeout) = (&registry.client, registry.timeout);
         if let Some(subject) = &params.subject {
             let own =

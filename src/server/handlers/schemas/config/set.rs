@@ -16,7 +16,7 @@ impl Handler for SetSchemaConfig {
             problems.subject("subject", subject);
         }
         problems.into_result()?;
-        let registry = sidecar.registry(&params.connection_id, params.timeout_ms).await?;
+        let registry = sidecar.registry(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
         let compatibility = registry
             .client
             .set_compatibility(params.subject.as_deref(), params.compatibility.as_str(), registry.timeout)

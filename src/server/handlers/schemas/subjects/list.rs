@@ -10,7 +10,7 @@ use crate::server::Sidecar;
 
 impl Handler for ListSubjects {
     async fn handle(sidecar: &Sidecar, params: SubjectsListParams) -> Result<SubjectsListResult> {
-        let registry = sidecar.registry(&params.connection_id, params.timeout_ms).await?;
+        let registry = sidecar.registry(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
         let data = registry
             .client
             .subjects(params.prefix.as_deref(), params.deleted, registry.timeout)

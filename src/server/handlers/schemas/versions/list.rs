@@ -14,7 +14,7 @@ impl Handler for ListSchemaVersions {
         let mut problems = Problems::default();
         problems.subject("subject", &params.subject);
         problems.into_result()?;
-        let registry = sidecar.registry(&params.connection_id, params.timeout_ms).await?;
+        let registry = sidecar.registry(&params.connection_id, params.cluster_id.as_deref(), params.timeout_ms).await?;
         let data = registry
             .client
             .versions(&params.subject, params.deleted, registry.timeout)
