@@ -13,10 +13,12 @@ import {
   valueRanges,
   type Problem,
 } from "./model/produce";
+import type { Target } from "./model/targets";
 import type { ConnectionsModel, TreeNode } from "./model/tree";
 import { MessageViewer } from "./messageViewer";
 import type { ReadOnlyDocuments } from "./readOnlyDocs";
 import type { SidecarProcess } from "./sidecarProcess";
+import { pickTarget } from "./targetPick";
 
 interface Context {
   extension: vscode.ExtensionContext;
@@ -47,7 +49,7 @@ export function registerDataCommands(ctx: Context): void {
   register("ide-sidecar.describeTopic", "describe the topic", async (node) => {
     const target = await topicTarget(ctx, node);
     if (!target) return;
-    const description = await ctx.sidecar.data.describeTopic(target.connectionId, target.topic, node?.clusterId);
+    const description = await ctx.sidecar.data.describeTopic(target.connectionId, target.topic, target.clusterId);
     await ctx.docs.show(`/${target.connectionId}/topics/${target.topic}.json`, JSON.stringify(description, null, 2));
   });
   register("ide-sidecar.openSchema", "open the schema", async (node) => {
@@ -60,12 +62,12 @@ export function registerDataCommands(ctx: Context): void {
   });
   register("ide-sidecar.openViewer", "open the messages", async (node) => {
     const target = await topicTarget(ctx, node);
-    if (target) MessageViewer.open(ctx.extension, ctx.sidecar, target.connectionId, target.topic, undefined, undefined, node?.clusterId);
+    if (target) MessageViewer.open(ctx.extension, ctx.sidecar, target.connectionId, target.topic, undefined, undefined, target.clusterId);
   });
   register("ide-sidecar.newProduceDocument", "open a produce document", async (node) => {
     const target = await topicTarget(ctx, node);
     if (!target) return;
-    await openProduceDocument(target.connectionId, target.topic, node?.clusterId);
+    await openProduceDocument(target.connectionId, target.topic, target.clusterId);
   });
   const diagnostics = vscode.languages.createDiagnosticCollection("ide-sidecar produce");
   ctx.extension.subscriptions.push(diagnostics);
@@ -109,39 +111,31 @@ function prettyJson(text: string): string {
   }
 }
 
-/** A connection with a Kafka cluster: the node's, else the user's pick. */
-async function kafkaConnection(ctx: Context, node?: TreeNode): Promise<string | undefined> {
-  if (node?.connectionId) return node.connectionId;
-  const items = ctx.model
-    .all()
-    .filter((connection) => connection.spec.kafka_cluster || connection.spec.type === "LOCAL")
-    .map((connection) => ({ label: connection.spec.name, description: connection.spec.kafka_cluster?.bootstrap_servers ?? undefined, id: connection.id }));
-  if (items.length === 0) {
-    void vscode.window.showInformationMessage("Add a connection with a Kafka cluster first");
-    return undefined;
-  }
-  return items.length === 1 ? items[0].id : (await vscode.window.showQuickPick(items, { placeHolder: "Which connection?" }))?.id;
+/** A Kafka cluster: the node's, else the user's pick among connections and signed-in Confluent Cloud clusters. */
+function kafkaTarget(ctx: Context, node?: TreeNode): Promise<Target | undefined> {
+  return pickTarget(ctx, "kafka", node);
 }
 
-async function pickTopic(ctx: Context, connectionId: string): Promise<string | undefined> {
-  const topics = await ctx.sidecar.data.listTopics(connectionId);
+async function pickTopic(ctx: Context, target: Target): Promise<string | undefined> {
+  const topics = await ctx.sidecar.data.listTopics(target.connectionId, target.clusterId);
   if (topics.length === 0) {
-    void vscode.window.showInformationMessage("This connection has no topics yet: create one first");
+    void vscode.window.showInformationMessage("This cluster has no topics yet: create one first");
     return undefined;
   }
   return (await vscode.window.showQuickPick(topics.map((topic) => ({ label: topic.name, description: `${topic.partitions_count} partitions` })), { placeHolder: "Which topic?" }))?.label;
 }
 
-async function topicTarget(ctx: Context, node?: TreeNode): Promise<{ connectionId: string; topic: string } | undefined> {
-  if (node?.connectionId && node.topic) return { connectionId: node.connectionId, topic: node.topic };
-  const connectionId = await kafkaConnection(ctx, node);
-  const topic = connectionId ? await pickTopic(ctx, connectionId) : undefined;
-  return connectionId && topic ? { connectionId, topic } : undefined;
+async function topicTarget(ctx: Context, node?: TreeNode): Promise<(Target & { topic: string }) | undefined> {
+  if (node?.connectionId && node.topic) return { connectionId: node.connectionId, clusterId: node.clusterId, topic: node.topic };
+  const target = await kafkaTarget(ctx, node);
+  const topic = target ? await pickTopic(ctx, target) : undefined;
+  return target && topic ? { ...target, topic } : undefined;
 }
 
 async function createTopic(ctx: Context, node?: TreeNode): Promise<void> {
-  const connectionId = await kafkaConnection(ctx, node);
-  if (!connectionId) return;
+  const target = await kafkaTarget(ctx, node);
+  if (!target) return;
+  const { connectionId, clusterId } = target;
   const topic = await vscode.window.showInputBox({
     title: "Create a Topic",
     prompt: "The topic's name",
@@ -157,8 +151,8 @@ async function createTopic(ctx: Context, node?: TreeNode): Promise<void> {
   });
   if (count === undefined) return;
   const partitions = count.trim() === "" ? undefined : Number(count.trim());
-  await ctx.sidecar.data.createTopic({ connection_id: connectionId, cluster_id: node?.clusterId, topic: topic.trim(), ...(partitions ? { partitions } : {}) });
-  ctx.view.refreshFolder(connectionId, "topics", node?.clusterId);
+  await ctx.sidecar.data.createTopic({ connection_id: connectionId, cluster_id: clusterId, topic: topic.trim(), ...(partitions ? { partitions } : {}) });
+  ctx.view.refreshFolder(connectionId, "topics", clusterId);
   void vscode.window.showInformationMessage(`Created the topic '${topic.trim()}'`);
 }
 
@@ -172,8 +166,8 @@ async function deleteTopic(ctx: Context, node?: TreeNode): Promise<void> {
     "Delete",
   );
   if (answer !== "Delete") return;
-  await ctx.sidecar.data.deleteTopic(target.connectionId, target.topic, node?.clusterId);
-  ctx.view.refreshFolder(target.connectionId, "topics", node?.clusterId);
+  await ctx.sidecar.data.deleteTopic(target.connectionId, target.topic, target.clusterId);
+  ctx.view.refreshFolder(target.connectionId, "topics", target.clusterId);
   void vscode.window.showInformationMessage(`Deleted the topic '${target.topic}'`);
 }
 
@@ -193,11 +187,13 @@ async function produce(ctx: Context, diagnostics: vscode.DiagnosticCollection): 
     return;
   }
   const { document } = parsed;
-  const connectionId = document.connectionId ?? (await kafkaConnection(ctx));
-  if (!connectionId) return;
-  const topic = document.topic ?? (await pickTopic(ctx, connectionId));
+  // A document without a connection is sent where the user picks (a Confluent Cloud cluster names its cluster_id).
+  const target: Target | undefined = document.connectionId ? { connectionId: document.connectionId, clusterId: document.clusterId } : await kafkaTarget(ctx);
+  if (!target) return;
+  const { connectionId, clusterId } = target;
+  const topic = document.topic ?? (await pickTopic(ctx, target));
   if (!topic) return;
-  const params = { connection_id: connectionId, cluster_id: document.clusterId, topic, records: document.records };
+  const params = { connection_id: connectionId, cluster_id: clusterId, topic, records: document.records };
   const dry = await withProgress(`Checking ${document.records.length} record(s) for '${topic}'…`, () =>
     ctx.sidecar.data.produce({ ...params, dry_run: true }),
   );
@@ -230,7 +226,7 @@ async function produce(ctx: Context, diagnostics: vscode.DiagnosticCollection): 
   );
   if (choice === "Show Details") await ctx.docs.show(`/${connectionId}/produced/${topic}.txt`, text);
   if (choice === "Open Messages at This Offset" && first) {
-    MessageViewer.open(ctx.extension, ctx.sidecar, connectionId, topic, { from: "offset", offset: first.offset! }, [first.partition!], document.clusterId);
+    MessageViewer.open(ctx.extension, ctx.sidecar, connectionId, topic, { from: "offset", offset: first.offset! }, [first.partition!], clusterId);
   }
 }
 

@@ -17,9 +17,11 @@ import {
   schemaText,
   subjectFromFileName,
 } from "./model/schemas";
+import type { Target } from "./model/targets";
 import type { ConnectionsModel, TreeNode } from "./model/tree";
 import type { ReadOnlyDocuments } from "./readOnlyDocs";
 import type { SidecarProcess } from "./sidecarProcess";
+import { pickTarget } from "./targetPick";
 
 interface Context {
   extension: vscode.ExtensionContext;
@@ -85,26 +87,17 @@ async function openSchema(): Promise<OpenSchema | undefined> {
   return { text: checked.text, type, suggestion: subjectFromFileName(document.fileName) };
 }
 
-/** A connection with a Schema Registry: the node's, else the only one, else the user's pick. */
-async function registryConnection(ctx: Context, node?: TreeNode): Promise<string | undefined> {
-  if (node?.connectionId) return node.connectionId;
-  const items = ctx.model
-    .all()
-    .filter((connection) => connection.spec.schema_registry || connection.spec.type === "LOCAL")
-    .map((connection) => ({ label: connection.spec.name, description: connection.spec.schema_registry?.uri ?? undefined, id: connection.id }));
-  if (items.length === 0) {
-    void vscode.window.showInformationMessage("Add a connection with a Schema Registry first");
-    return undefined;
-  }
-  return items.length === 1 ? items[0].id : (await vscode.window.showQuickPick(items, { placeHolder: "Which Schema Registry connection?" }))?.id;
+/** A Schema Registry: the node's, else the user's pick among connections and signed-in Confluent Cloud registries. */
+function registryTarget(ctx: Context, node?: TreeNode): Promise<Target | undefined> {
+  return pickTarget(ctx, "registry", node);
 }
 
 const NEW_SUBJECT = "$(add) New subject…";
 
 /** The node's subject, else a pick among the registry's subjects (the document's suggestion first), or a new one. */
-async function pickSubject(ctx: Context, connectionId: string, node: TreeNode | undefined, suggestion: string | undefined, allowNew: boolean): Promise<string | undefined> {
+async function pickSubject(ctx: Context, target: Target, node: TreeNode | undefined, suggestion: string | undefined, allowNew: boolean): Promise<string | undefined> {
   if (node?.subject) return node.subject;
-  const subjects = await ctx.sidecar.data.listSubjects(connectionId, node?.clusterId);
+  const subjects = await ctx.sidecar.data.listSubjects(target.connectionId, target.clusterId);
   const ordered = suggestion && subjects.includes(suggestion) ? [suggestion, ...subjects.filter((s) => s !== suggestion)] : subjects;
   const items = [...ordered.map((subject) => ({ label: subject })), ...(allowNew ? [{ label: NEW_SUBJECT }] : [])];
   if (items.length === 0) {
@@ -126,12 +119,13 @@ async function pickSubject(ctx: Context, connectionId: string, node: TreeNode | 
 async function checkCompatibility(ctx: Context, node?: TreeNode): Promise<void> {
   const schema = await openSchema();
   if (!schema) return;
-  const connectionId = await registryConnection(ctx, node);
-  if (!connectionId) return;
-  const subject = await pickSubject(ctx, connectionId, node, schema.suggestion, false);
+  const target = await registryTarget(ctx, node);
+  if (!target) return;
+  const { connectionId, clusterId } = target;
+  const subject = await pickSubject(ctx, target, node, schema.suggestion, false);
   if (!subject) return;
   const version = node?.kind === "version" && node.version !== undefined ? node.version : "latest";
-  const result = await ctx.sidecar.data.checkCompatibility({ connection_id: connectionId, cluster_id: node?.clusterId, subject, schema_type: schema.type, schema: schema.text, version });
+  const result = await ctx.sidecar.data.checkCompatibility({ connection_id: connectionId, cluster_id: clusterId, subject, schema_type: schema.type, schema: schema.text, version });
   const lines = compatibilityLines(subject, String(version), result);
   for (const line of lines) ctx.output.appendLine(`compatibility: ${line}`);
   if (result.is_compatible) {
@@ -145,11 +139,12 @@ async function checkCompatibility(ctx: Context, node?: TreeNode): Promise<void> 
 async function registerSchema(ctx: Context, node?: TreeNode): Promise<void> {
   const schema = await openSchema();
   if (!schema) return;
-  const connectionId = await registryConnection(ctx, node);
-  if (!connectionId) return;
-  const subject = await pickSubject(ctx, connectionId, node, schema.suggestion, true);
+  const target = await registryTarget(ctx, node);
+  if (!target) return;
+  const { connectionId, clusterId } = target;
+  const subject = await pickSubject(ctx, target, node, schema.suggestion, true);
   if (!subject) return;
-  const params = { connection_id: connectionId, cluster_id: node?.clusterId, subject, schema_type: schema.type, schema: schema.text };
+  const params = { connection_id: connectionId, cluster_id: clusterId, subject, schema_type: schema.type, schema: schema.text };
   const dry = describeDryRun(subject, await ctx.sidecar.data.registerSchema({ ...params, dry_run: true }));
   if (dry.kind === "exists") {
     void vscode.window.showInformationMessage(dry.message);
@@ -159,7 +154,7 @@ async function registerSchema(ctx: Context, node?: TreeNode): Promise<void> {
     for (const line of dry.details) ctx.output.appendLine(`register (dry run): ${line}`);
     const choice = await vscode.window.showWarningMessage(`${dry.message}. ${dry.details[0] ?? ""}`, "Show Details", "Set Compatibility Level");
     if (choice === "Show Details") await ctx.docs.show(`/${connectionId}/compatibility/${subject}.txt`, [dry.message, ...dry.details].join("\n"));
-    if (choice === "Set Compatibility Level") await setCompatibility(ctx, { ...(node ?? {}), connectionId, subject } as TreeNode);
+    if (choice === "Set Compatibility Level") await setCompatibility(ctx, { ...(node ?? {}), connectionId, clusterId, subject } as TreeNode);
     return;
   }
   const name = ctx.sidecar.connectionName(connectionId);
@@ -170,16 +165,17 @@ async function registerSchema(ctx: Context, node?: TreeNode): Promise<void> {
   );
   if (go !== "Register") return;
   const registered = await ctx.sidecar.data.registerSchema(params);
-  ctx.view.refreshSubjects(connectionId, node?.clusterId);
+  ctx.view.refreshSubjects(connectionId, clusterId);
   void vscode.window.showInformationMessage(`Registered under '${subject}' as version ${registered.version ?? "?"} (id ${registered.id ?? "?"})`);
 }
 
 async function setCompatibility(ctx: Context, node?: TreeNode): Promise<void> {
-  const connectionId = await registryConnection(ctx, node);
-  if (!connectionId) return;
+  const target = await registryTarget(ctx, node);
+  if (!target) return;
+  const { connectionId, clusterId } = target;
   let subject: string | undefined = node?.subject;
   if (!subject && node?.folder !== "subjects") {
-    const subjects = await ctx.sidecar.data.listSubjects(connectionId, node?.clusterId);
+    const subjects = await ctx.sidecar.data.listSubjects(connectionId, clusterId);
     const picked = await vscode.window.showQuickPick(
       [{ label: "$(globe) Global level", description: "for subjects without their own" }, ...subjects.map((s) => ({ label: s, description: "" }))],
       { placeHolder: "Set the level of which subject?" },
@@ -187,27 +183,28 @@ async function setCompatibility(ctx: Context, node?: TreeNode): Promise<void> {
     if (!picked) return;
     subject = picked.label.startsWith("$(globe)") ? undefined : picked.label;
   }
-  const current = await ctx.sidecar.data.getCompatibility(connectionId, subject, node?.clusterId);
+  const current = await ctx.sidecar.data.getCompatibility(connectionId, subject, clusterId);
   const picked = await vscode.window.showQuickPick(
     COMPATIBILITY_LEVELS.map(({ level, detail }) => ({ label: level, description: level === current.compatibility ? "(current)" : "", detail })),
     { placeHolder: `${describeLevel(subject, current)}. The new level:` },
   );
   if (!picked) return;
   const level = COMPATIBILITY_LEVELS.find((entry) => entry.level === picked.label)!.level;
-  const set = await ctx.sidecar.data.setCompatibility(connectionId, level, subject, node?.clusterId);
+  const set = await ctx.sidecar.data.setCompatibility(connectionId, level, subject, clusterId);
   void vscode.window.showInformationMessage(
     subject === undefined ? `The global compatibility level is now ${set.compatibility}` : `'${subject}' now has its own compatibility level: ${set.compatibility}`,
   );
 }
 
 async function deleteSchema(ctx: Context, node?: TreeNode): Promise<void> {
-  const connectionId = await registryConnection(ctx, node);
-  if (!connectionId) return;
-  const subject = await pickSubject(ctx, connectionId, node, undefined, false);
+  const target = await registryTarget(ctx, node);
+  if (!target) return;
+  const { connectionId, clusterId } = target;
+  const subject = await pickSubject(ctx, target, node, undefined, false);
   if (!subject) return;
   let version = node?.kind === "version" ? node.version : undefined;
   if (!node) {
-    const versions = await ctx.sidecar.data.listVersions(connectionId, subject);
+    const versions = await ctx.sidecar.data.listVersions(connectionId, subject, clusterId);
     const picked = await vscode.window.showQuickPick(
       [{ label: "The whole subject", version: undefined }, ...versions.map((v) => ({ label: `version ${v}`, version: v }))],
       { placeHolder: `Delete what of '${subject}'?` },
@@ -227,12 +224,12 @@ async function deleteSchema(ctx: Context, node?: TreeNode): Promise<void> {
     "Delete Permanently",
   );
   if (answer === undefined) return;
-  const soft = await ctx.sidecar.data.deleteSchema(connectionId, subject, version, false, node?.clusterId);
+  const soft = await ctx.sidecar.data.deleteSchema(connectionId, subject, version, false, clusterId);
   let message = deletedMessage(subject, soft.versions, false);
   if (answer === "Delete Permanently") {
-    const hard = await ctx.sidecar.data.deleteSchema(connectionId, subject, version, true, node?.clusterId);
+    const hard = await ctx.sidecar.data.deleteSchema(connectionId, subject, version, true, clusterId);
     message = deletedMessage(subject, hard.versions, true);
   }
-  ctx.view.refreshSubjects(connectionId, node?.clusterId);
+  ctx.view.refreshSubjects(connectionId, clusterId);
   void vscode.window.showInformationMessage(message);
 }

@@ -4,7 +4,7 @@ import { type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export const REPO = resolve(__dirname, "..", "..", "..", "..");
 export const WAIT_MS = 20_000;
@@ -12,6 +12,13 @@ export const WAIT_MS = 20_000;
 export function sidecarBinary(): string {
   const path = process.env.IDE_SIDECAR_BIN ?? join(REPO, "target", "debug", "ide-sidecar");
   if (!existsSync(path)) throw new Error(`no sidecar binary at ${path}: run \`cargo build\` in ${REPO} or set IDE_SIDECAR_BIN`);
+  return path;
+}
+
+/** The fake Confluent Cloud (`cargo build --example fake_ccloud`): FAKE_CCLOUD_BIN, else next to the sidecar binary. */
+export function fakeCCloudBinary(): string {
+  const path = process.env.FAKE_CCLOUD_BIN ?? join(dirname(sidecarBinary()), "examples", "fake_ccloud");
+  if (!existsSync(path)) throw new Error(`no fake Confluent Cloud at ${path}: run \`cargo build --example fake_ccloud\` in ${REPO} or set FAKE_CCLOUD_BIN`);
   return path;
 }
 

@@ -63,6 +63,18 @@ pub struct DataPlane {
     pub errors: Vec<(String, u16, Option<u64>)>,
 }
 
+impl DataPlane {
+    /// Registers `schema` (Avro) under `subject` in registry `registry_id` as a client would; returns its id.
+    pub fn register_avro(&mut self, registry_id: &str, subject: &str, schema: &str) -> u32 {
+        let body = json!({"schema": schema}).to_string();
+        let path = format!("/subjects/{subject}/versions");
+        let registry = self.registries.entry(registry_id.to_string()).or_default();
+        let (status, answer) = registry.answer(&api::Request { method: "POST", path: &path, body: body.as_bytes() });
+        assert_eq!(status, 200, "registering {subject}: {answer}");
+        serde_json::from_str::<Value>(&answer).ok().and_then(|v| v["id"].as_u64()).expect("an id") as u32
+    }
+}
+
 /// A catalog whose clusters and registries are served by this fake at `base`: `env-prod` with
 /// `lkc-prod1` and `lkc-prod2` and the registry `lsrc-prod1`, `env-dev` with `lkc-dev1` and no
 /// registry (and the control plane's other environments of [`Catalog::standard`] left out).
