@@ -2,7 +2,9 @@
 //! reach it inside `cargo test`: `cargo run --example fake_ccloud` serves the sign-in (OAuth authorize and token
 //! endpoints), the control plane, the resource lists, Kafka REST v3 and the Schema Registry on 127.0.0.1, prints
 //! one JSON line on stdout, `{"ccloud": {...}}`, the `initializationOptions` to give the sidecar (with the
-//! loopback callback port it must listen on), and serves until its stdin closes or it is killed.
+//! loopback callback port it must listen on), and serves until its stdin closes or it is killed. `--host 127.0.0.2`
+//! (another loopback address) serves there instead of on 127.0.0.1: code-server sends an external link to
+//! `127.0.0.1` or `localhost` through its own port proxy, which drops the link's path and query.
 //!
 //! Seeded: environment `env-prod` ("production") with the Kafka clusters `lkc-prod1` ("orders") and `lkc-prod2`
 //! ("payments") and the Schema Registry `lsrc-prod1`; `env-dev` ("development") with `lkc-dev1` ("scratch").
@@ -50,9 +52,23 @@ fn framed_order(schema_id: u32, id: i64, item: &str) -> Vec<u8> {
     out
 }
 
+fn usage(problem: &str) -> ! {
+    eprintln!("fake_ccloud: {problem}\nusage: fake_ccloud [--host 127.0.0.X]");
+    std::process::exit(2);
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let host = match args.iter().position(|a| a == "--host") {
+        Some(at) => args.get(at + 1).cloned().unwrap_or_else(|| usage("--host needs an address")),
+        None if args.len() > 1 => usage(&format!("unknown arguments {:?}", &args[1..])),
+        None => "127.0.0.1".to_string(),
+    };
+    if !host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()) {
+        usage(&format!("{host} is not an IPv4 loopback address"));
+    }
     let callback_port = support::free_port();
-    let fake = FakeCCloud::start(callback_port);
+    let fake = FakeCCloud::start_on(&host, callback_port);
     fake.set_catalog(reachable_catalog(&fake.base(), ORG_DEFAULT));
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     fake.data(|data| {

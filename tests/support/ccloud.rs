@@ -113,6 +113,7 @@ struct State {
 
 /// The fake; stops when dropped.
 pub struct FakeCCloud {
+    host: String,
     port: u16,
     redirect_uri: String,
     state: Arc<Mutex<State>>,
@@ -123,11 +124,17 @@ pub struct FakeCCloud {
 impl FakeCCloud {
     /// A fake that expects the sidecar's redirect URI on `callback_port`.
     pub fn start(callback_port: u16) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("the fake Confluent Cloud binds");
+        Self::start_on("127.0.0.1", callback_port)
+    }
+
+    /// A fake listening on `host`, another loopback address such as 127.0.0.2 when a client treats
+    /// `127.0.0.1` specially (code-server sends links to it through its port proxy, losing their paths).
+    pub fn start_on(host: &str, callback_port: u16) -> Self {
+        let listener = TcpListener::bind((host, 0)).expect("the fake Confluent Cloud binds");
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
         let redirect_uri = format!("http://127.0.0.1:{callback_port}{CALLBACK_PATH}");
-        let base = format!("http://127.0.0.1:{port}");
+        let base = format!("http://{host}:{port}");
         let state = Arc::new(Mutex::new(State { catalog: resources::Catalog::standard(&base), ..State::default() }));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -144,11 +151,11 @@ impl FakeCCloud {
                 }
             })
         };
-        Self { port, redirect_uri, state, stop, thread: Some(thread) }
+        Self { host: host.to_string(), port, redirect_uri, state, stop, thread: Some(thread) }
     }
 
     pub fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://{}:{}", self.host, self.port)
     }
 
     /// The `ccloud` section of `initializationOptions` that points the sidecar here.

@@ -1,6 +1,8 @@
 // A person's first session with the extension, in a real VS Code (code-server, driven by Chromium through
 // playwright-core) against a tansu broker: add a connection, see it connected, open Topics, create a topic, produce a
-// record from the template (dry run, then for real), open the viewer at its offset and see it, open the record.
+// record from the template (dry run, then for real), open the viewer at its offset and see it, open the record; then
+// add a Confluent Cloud connection and sign in (against the fake Confluent Cloud, examples/fake_ccloud.rs), see its
+// environments, a cluster's topics, and a cloud topic's messages in the viewer.
 // Screenshots of each step go to OUT_DIR. CI runs it through .ci/e2e (which installs code-server and sets the variables
 // below); how to run it by hand is in ../../README.md.
 //
@@ -9,7 +11,8 @@
 // default /tmp/cs), IDE_SIDECAR_BIN (what the .vsix bundles; default ../../../target/debug/ide-sidecar), TANSU (default ~/.cargo/bin/tansu),
 // VSIX (default ../ide-sidecar.vsix, from `npm run package`), CHROMIUM (default /usr/lib/chromium/chromium),
 // OUT_DIR (default /tmp/ide-sidecar-e2e), PYTHON (a Python with confluent-kafka, for a consumer group and more records
-// written behind the extension's back; default ~/.cache/ide-sidecar-ci/py/bin/python, what .ci/install sets up).
+// written behind the extension's back; default ~/.cache/ide-sidecar-ci/py/bin/python, what .ci/install sets up),
+// FAKE_CCLOUD_BIN (`cargo build --example fake_ccloud`; default examples/fake_ccloud next to IDE_SIDECAR_BIN).
 // The Schema Registry is the protocol test's in-memory one: run `npm run build:tests` first (out/test/fakeRegistry.js).
 /* global window, MessageEvent -- in the callbacks that run inside the page */
 import { spawn, spawnSync } from "node:child_process";
@@ -29,8 +32,9 @@ const vsix = process.env.VSIX ?? join(extensionDir, "ide-sidecar.vsix");
 const chromium = process.env.CHROMIUM ?? "/usr/lib/chromium/chromium";
 const outDir = process.env.OUT_DIR ?? "/tmp/ide-sidecar-e2e";
 const python = process.env.PYTHON ?? join(homedir(), ".cache", "ide-sidecar-ci", "py", "bin", "python");
+const fakeCCloudBin = process.env.FAKE_CCLOUD_BIN ?? join(dirname(sidecarBin), "examples", "fake_ccloud");
 const codeServer = join(codeServerDir, "node_modules", ".bin", "code-server");
-for (const [what, path] of [["code-server", codeServer], ["the sidecar", sidecarBin], ["tansu", tansuBin], ["the .vsix", vsix], ["Chromium", chromium], ["Python", python]]) {
+for (const [what, path] of [["code-server", codeServer], ["the sidecar", sidecarBin], ["tansu", tansuBin], ["the .vsix", vsix], ["Chromium", chromium], ["Python", python], ["the fake Confluent Cloud", fakeCCloudBin]]) {
   if (!existsSync(path)) throw new Error(`${what} not found at ${path}: see the comment at the top of ${fileURLToPath(import.meta.url)}`);
 }
 const { chromium: playwright } = createRequire(join(codeServerDir, "package.json"))("playwright-core");
@@ -151,6 +155,19 @@ async function main() {
     body: JSON.stringify({ schema: ORDER_SCHEMA }),
   });
   const schemaId = (await registered.json()).id;
+  // The fake Confluent Cloud: its first line on stdout is the `ccloud` initializationOptions the sidecar needs. On
+  // 127.0.0.2: code-server sends an external link to 127.0.0.1 or localhost through its port proxy (/proxy/PORT/),
+  // dropping the link's path and query, so the authorize URI must not look local to it.
+  const fakeCCloud = spawn(fakeCCloudBin, ["--host", "127.0.0.2"], { stdio: ["pipe", "pipe", "inherit"] });
+  children.push(fakeCCloud);
+  const ccloudOptions = await new Promise((done, fail) => {
+    let text = "";
+    fakeCCloud.stdout.on("data", (chunk) => {
+      text += chunk.toString();
+      if (text.includes("\n")) done(JSON.parse(text.split("\n")[0]).ccloud);
+    });
+    fakeCCloud.once("exit", (code) => fail(new Error(`the fake Confluent Cloud exited (${code})`)));
+  });
 
   const userData = join(work, "user-data");
   const extensions = join(work, "extensions");
@@ -164,6 +181,8 @@ async function main() {
     JSON.stringify({
       // No "ide-sidecar.path": the extension must find the binary the linux-x64 .vsix carries (checked below).
       "ide-sidecar.logLevel": "info",
+      // The sidecar signs in to the fake Confluent Cloud and reads its resources there.
+      "ide-sidecar.initializationOptions": { ccloud: ccloudOptions },
       "workbench.startupEditor": "none",
       "security.workspace.trust.enabled": false,
       "telemetry.telemetryLevel": "off",
@@ -490,6 +509,65 @@ async function main() {
     const reason = sidebar.locator(".monaco-list-row", { hasText: /Kafka cluster\s*failed: Connection refused/ });
     await until("the Kafka cluster row to say why", async () => (await reason.count()) === 1);
     await screenshot(page, "broker-stopped");
+
+    // Confluent Cloud (the fake): add a connection and sign in. The sidecar asks VS Code to open the authorize URI
+    // (window/showDocument, external), which code-server opens as a new browser tab: the fake signs the user in at
+    // once and redirects that tab to the sidecar's loopback callback, whose page says it is done.
+    await command(page, "Notifications: Clear All Notifications");
+    const signInTab = page.context().waitForEvent("page", { timeout: STEP_MS });
+    await command(page, "Kafka: Add Confluent Cloud and Sign In");
+    await answer(page, "Confluent Cloud", "A name for this connection");
+    // VS Code may ask first whether to open an outside website (its link protection): say Open, as a user would.
+    const external = page.locator(".monaco-dialog-box", { hasText: "external website" });
+    const opened = await Promise.race([signInTab, external.waitFor({ timeout: STEP_MS }).then(() => undefined, () => signInTab)]);
+    if (!opened) {
+      await screenshot(page, "ccloud-open-website");
+      await external.getByRole("button", { name: "Open" }).click();
+    }
+    const tab = opened ?? (await signInTab);
+    await tab.waitForLoadState("load", { timeout: STEP_MS });
+    console.log(`the sign-in tab ended at ${tab.url().replace(/\?.*$/, "")}`);
+    await tab.setViewportSize({ width: 1000, height: 400 });
+    await screenshot(tab, "ccloud-sign-in-page");
+    await tab.close();
+    await page.bringToFront();
+    const cloudRow = sidebar.locator(".monaco-list-row", { hasText: "Confluent Cloud" }).first();
+    await until("the Confluent Cloud connection to show signed in", () => cloudRow.locator(".codicon-pass").isVisible());
+    await command(page, "Kafka: Collapse All");
+    await cloudRow.click();
+    const row = (text) => sidebar.locator(".monaco-list-row", { hasText: text }).first();
+    await row("production").click();
+    await row("development").waitFor({ timeout: STEP_MS });
+    await row("payments").waitFor({ timeout: STEP_MS });
+    await screenshot(page, "ccloud-environments");
+    await sidebar.locator(".monaco-list-row").filter({ hasText: "orders" }).filter({ hasText: "AWS us-east-2" }).first().click();
+    await sidebar.locator(".monaco-list-row", { hasText: "Topics" }).first().click();
+    await row("2 partitions").waitFor({ timeout: STEP_MS });
+    await screenshot(page, "ccloud-topics");
+
+    // From the palette: Open Messages offers the cloud clusters (a quick pick of clusters by environment), then the topic.
+    await command(page, "Kafka: Open Messages");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "production (env-prod)" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "ccloud-cluster-pick");
+    await answer(page, "orders", "Which Kafka cluster?");
+    await answer(page, "orders", "Which topic?");
+    let cloudViewer;
+    await until("the cloud topic's records in a viewer", async () => {
+      for (const frame of page.frames()) {
+        if ((await frame.locator("#scroller .row", { hasText: "coffee" }).count().catch(() => 0)) > 0) {
+          cloudViewer = frame;
+          return true;
+        }
+      }
+      return false;
+    });
+    const cloudRows = cloudViewer.locator("#scroller .row");
+    await until("the three records of orders", async () => (await cloudRows.count()) === 3);
+    const avroCloudRow = cloudRows.filter({ hasText: "coffee" });
+    if (!/AVRO #\d+/.test(await avroCloudRow.textContent())) throw new Error(`the Avro row: ${await avroCloudRow.textContent()}`);
+    await avroCloudRow.click();
+    await until("the Avro record's details", async () => (await cloudViewer.locator("#detailText").textContent()).includes('"item": "coffee"'));
+    await screenshot(page, "ccloud-viewer");
     console.log("all steps passed");
   } catch (error) {
     const pages = browser.contexts().flatMap((c) => c.pages());
