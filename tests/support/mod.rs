@@ -28,7 +28,9 @@ pub const WAIT: Duration = Duration::from_secs(20);
 /// The sidecar binary under test, with logs going to `stderr` as the test chooses. (`option_env!`:
 /// cargo names the binary to tests and benches only; examples/fake_ccloud.rs shares this module.)
 pub fn command(rust_log: &str) -> Command {
-    let binary = option_env!("CARGO_BIN_EXE_ide-sidecar").expect("cargo names the sidecar binary to tests and benches");
+    let Some(binary) = option_env!("CARGO_BIN_EXE_ide-sidecar") else {
+        panic!("cargo names the sidecar binary to tests and benches only")
+    };
     let mut command = Command::new(binary);
     command.env("RUST_LOG", rust_log).stderr(Stdio::null());
     command
