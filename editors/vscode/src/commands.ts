@@ -201,9 +201,39 @@ async function signIn(ctx: Context, id: string): Promise<void> {
     void vscode.window.showWarningMessage(`${outcome.message} (${ctx.sidecar.serverVersion})`);
     return;
   }
-  // The sidecar asks VS Code to open the page (window/showDocument); the button is for when that did not happen.
-  const again = await vscode.window.showInformationMessage("Finish signing in to Confluent Cloud in your browser.", "Open the Sign-in Page");
-  if (again) await vscode.env.openExternal(vscode.Uri.parse(outcome.signInUri));
-  const connection = ctx.model.get(id);
-  if (connection) ctx.output.appendLine(describeConnection(connection));
+  // The sidecar asks VS Code to open the page (window/showDocument); the link is for when that did not happen. The
+  // notification closes by itself once the connection is signed in (or deleted, or the sidecar's 5 minutes are over);
+  // Cancel cancels the pending sign-in.
+  const name = ctx.model.get(id)?.spec.name ?? id;
+  void vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Finish signing in to Confluent Cloud ('${name}') in your browser`, cancellable: true },
+    async (progress, token) => {
+      progress.report({ message: `[Open the sign-in page](${outcome.signInUri})` });
+      const signedIn = await signInEnded(ctx.model, id, token);
+      if (!signedIn && token.isCancellationRequested) await ctx.sidecar.api.signOut(id).catch(() => undefined);
+      const connection = ctx.model.get(id);
+      if (connection) ctx.output.appendLine(describeConnection(connection));
+    },
+  );
+}
+
+/** Resolves once connection `id` is signed in (true), or is gone, or the user cancelled, or 5 minutes passed (false). */
+function signInEnded(model: ConnectionsModel, id: string, token: vscode.CancellationToken): Promise<boolean> {
+  return new Promise((done) => {
+    const check = () => {
+      const connection = model.get(id);
+      if (connection?.status.ccloud?.state === "SUCCESS") finish(true);
+      else if (!connection) finish(false);
+    };
+    const listener = model.onDidChange(check);
+    const cancelled = token.onCancellationRequested(() => finish(false));
+    const timer = setTimeout(() => finish(false), 5 * 60_000);
+    function finish(signedIn: boolean): void {
+      listener.dispose();
+      cancelled.dispose();
+      clearTimeout(timer);
+      done(signedIn);
+    }
+    check();
+  });
 }

@@ -57,6 +57,11 @@ export class SidecarApi {
     return this.call<IdParams, Connection>(Methods.refreshConnection, { id });
   }
 
+  /** Drops a CCLOUD connection's tokens and cancels a pending sign-in. */
+  signOut(id: string): Promise<Connection> {
+    return this.call<IdParams, Connection>(Methods.signOut, { id });
+  }
+
   /**
    * Starts a Confluent Cloud sign-in. A sidecar without `ccloud/signIn` answers -32601 (unknown method): that is
    * reported as `unavailable`, not thrown. Other errors are thrown.

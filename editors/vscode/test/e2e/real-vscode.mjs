@@ -533,6 +533,9 @@ async function main() {
     await page.bringToFront();
     const cloudRow = sidebar.locator(".monaco-list-row", { hasText: "Confluent Cloud" }).first();
     await until("the Confluent Cloud connection to show signed in", () => cloudRow.locator(".codicon-pass").isVisible());
+    // The "Finish signing in" notification closes by itself once the connection is signed in.
+    const finishSigningIn = page.locator(".notification-toast", { hasText: "Finish signing in to Confluent Cloud" });
+    await until("the sign-in notification to close", async () => (await finishSigningIn.count()) === 0);
     await command(page, "Kafka: Collapse All");
     await cloudRow.click();
     const row = (text) => sidebar.locator(".monaco-list-row", { hasText: text }).first();
