@@ -19,3 +19,4 @@ pub mod backends;
 pub mod connections;
 pub mod protocol;
 pub mod server;
+pub mod store;

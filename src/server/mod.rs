@@ -29,7 +29,7 @@ use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use crate::backends::ccloud::CCloudClient;
 use crate::backends::RealChecks;
-use crate::connections::{Checks, ConnectionManager, Settings};
+use crate::connections::{Checks, ConnectionManager, Settings, StoreInfo};
 use crate::protocol::methods::{self, ConnectionsEvent};
 use crate::protocol::{ConnectionEvent, ErrorCode, EventAction, InitializationOptions, Notification, PROTOCOL_VERSION};
 use decode::{decode_options, detail};
@@ -113,12 +113,16 @@ impl LanguageServer for Sidecar {
             .and_then(|window| window.show_document.as_ref())
             .is_some_and(|show_document| show_document.support);
         self.show_document.store(show_document, Ordering::SeqCst);
+        let mut store = None;
         if self.manager.get().is_none() {
             let (events_tx, events_rx) = mpsc::unbounded_channel();
             let client = real_ccloud(&options)?;
             let _ = self.control_plane.set(client.clone());
             let ccloud = Arc::new(client);
             let manager = ConnectionManager::new(Settings::from(&options), self.checks.clone(), ccloud, events_tx);
+            if options.store.enabled {
+                store = Some(open_store(&manager, &options).await?);
+            }
             if self.manager.set(manager).is_ok() {
                 tokio::spawn(forward_events(self.client.clone(), events_rx, self.lag.clone(), self.tails.clone()));
             }
@@ -132,7 +136,7 @@ impl LanguageServer for Sidecar {
                 name: "ide-sidecar".into(),
                 version: Some(env!("CARGO_PKG_VERSION").into()),
             }),
-            capabilities: ServerCapabilities { experimental: Some(capabilities()), ..Default::default() },
+            capabilities: ServerCapabilities { experimental: Some(capabilities(store.as_ref())), ..Default::default() },
         })
     }
 
@@ -144,8 +148,24 @@ impl LanguageServer for Sidecar {
     }
 }
 
-/// What this build supports, under `capabilities.experimental.sidecar`.
-fn capabilities() -> Value {
+/// Opens the shared store `options.store` names (README "Shared store"). The events of what it
+/// loads are queued before the forwarder starts, so the client gets them after `initialize`.
+async fn open_store(manager: &ConnectionManager, options: &InitializationOptions) -> Result<StoreInfo> {
+    let directory = match options.store.directory.as_deref() {
+        Some(directory) => std::path::PathBuf::from(directory),
+        None => crate::store::default_directory().ok_or_else(|| {
+            invalid_params(vec![detail(
+                "store.directory",
+                "no default: neither XDG_STATE_HOME nor HOME is set; give an absolute path",
+            )])
+        })?,
+    };
+    manager.open_store(directory).await.map_err(|message| invalid_params(vec![detail("store.directory", message)]))
+}
+
+/// What this build supports, under `capabilities.experimental.sidecar`; with the shared store on,
+/// also where it is and whether secrets are in the OS keychain (`store`).
+fn capabilities(store: Option<&StoreInfo>) -> Value {
     let methods: Vec<&str> = methods::methods().iter().map(|method| method.name).collect();
     let notifications: Vec<&str> = methods::notifications().iter().map(|notification| notification.name).collect();
     let error_codes: serde_json::Map<String, Value> =
@@ -154,7 +174,7 @@ fn capabilities() -> Value {
     if crate::backends::kafka::KERBEROS {
         credential_types.push("kerberos");
     }
-    json!({
+    let mut capabilities = json!({
         "sidecar": {
             "protocol_version": PROTOCOL_VERSION,
             "connection_types": ["LOCAL", "CCLOUD", "DIRECT", "PLATFORM"],
@@ -168,7 +188,15 @@ fn capabilities() -> Value {
             "notifications": notifications,
             "error_codes": error_codes,
         }
-    })
+    });
+    if let Some(store) = store {
+        capabilities["sidecar"]["store"] = json!({
+            "directory": store.directory,
+            "keychain": store.keychain,
+            "message": store.message,
+        });
+    }
+    capabilities
 }
 
 /// Sends events one at a time, in the order the manager queued them. A connection deleted or
