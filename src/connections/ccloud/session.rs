@@ -206,6 +206,7 @@ pub(super) async fn renew_tokens(
     let result = bounded(call, timeout, CCloudStep::Session).await;
     if let (Ok(signed_in), Some((link, record, secrets))) = (&result, publishing.as_mut()) {
         publish(shared, id, epoch, link, record, secrets, Some(signed_in)).await;
+        tracing::debug!(connection = id, generation = record.generation, "refreshed the shared session's tokens");
     }
     Some(result)
 }
