@@ -495,3 +495,20 @@ fn the_store_is_off_unless_asked_and_a_relative_directory_is_refused() {
     let error = refused.request("initialize", params, WAIT).expect_err("a relative directory is refused");
     assert!(error.to_string().contains("store.directory"), "{error}");
 }
+
+#[test]
+fn a_clean_shutdown_writes_every_change_first() {
+    let mut world = World::new(false);
+    let (mut first, _) = world.sidecar();
+    let names: Vec<String> = (0..20).map(|n| format!("c{n}")).collect();
+    for name in &names {
+        let mut spec = kafka_spec(name, "127.0.0.1:1");
+        spec["id"] = json!(name);
+        create(&mut first, spec);
+    }
+    assert!(first.shutdown().is_some_and(|status| status.success()));
+    let (mut second, _) = world.sidecar();
+    let listed = second.request("connections/list", json!({}), WAIT).expect("list succeeds");
+    let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, names, "in creation order");
+}

@@ -168,6 +168,16 @@ struct Markers {
 }
 
 impl ConnectionManager {
+    /// Waits (up to `limit`) until every change made so far is written to the store, for a clean
+    /// shutdown.
+    pub async fn flush_store(&self, limit: Duration) {
+        let Some(link) = self.shared.shared_store.get() else { return };
+        let deadline = Instant::now() + limit;
+        while !link.idle() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Opens the store at `directory`, loads what it holds (connections, and sessions still within
     /// their lifetime) and starts sharing. Returns what `initialize` reports.
     pub async fn open_store(&self, directory: std::path::PathBuf) -> Result<StoreInfo, String> {
@@ -234,10 +244,8 @@ fn work(shared: Weak<Shared>, link: Arc<StoreLink>, commands: mpsc::Receiver<Com
                 let Some(shared) = shared.upgrade() else { return };
                 poll(&shared, &link, &mut last);
             }
+            // Every command sent before the manager went away has been performed.
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
-        }
-        if shared.strong_count() == 0 {
-            return;
         }
     }
 }

@@ -144,6 +144,10 @@ impl LanguageServer for Sidecar {
 
     async fn shutdown(&self) -> Result<()> {
         self.lifecycle.shutdown_requested.store(true, Ordering::SeqCst);
+        if let Some(manager) = self.manager.get() {
+            // The shared store's writes are queued: let them land before the process exits.
+            manager.flush_store(Duration::from_secs(5)).await;
+        }
         Ok(())
     }
 }
