@@ -46,7 +46,7 @@ pub(super) struct SessionMarker {
 enum Command {
     Upsert { id: String, etag: String, spec: Box<ConnectionSpec> },
     Delete { id: String },
-    SessionOpened { id: String, record: StoredSession, secrets: SessionSecrets },
+    SessionOpened { id: String, record: Box<StoredSession>, secrets: Box<SessionSecrets> },
     SessionEnded { id: String, session: String },
 }
 
@@ -292,7 +292,7 @@ fn perform(disk: &Disk, command: Command) {
                 tracing::warn!(connection = %id, "the keychain refused the session's tokens: {why}");
                 return false;
             }
-            state.sessions.insert(id, record);
+            state.sessions.insert(id, *record);
             true
         }),
         Command::SessionEnded { id, session } => disk.modify(|state| {
@@ -481,7 +481,7 @@ impl Shared {
             control_plane: tokens.control_plane.expose().to_string(),
             data_plane: tokens.data_plane.expose().to_string(),
         };
-        link.send(Command::SessionOpened { id: id.to_string(), record, secrets });
+        link.send(Command::SessionOpened { id: id.to_string(), record: Box::new(record), secrets: Box::new(secrets) });
         Some(marker)
     }
 

@@ -170,7 +170,7 @@ impl Disk {
     /// Runs `read` on `state.json` under the shared lock (no write happens meanwhile).
     pub fn read_with<T>(&self, read: impl FnOnce(Read) -> T) -> std::io::Result<T> {
         let lock = self.lock_file("state.lock")?;
-        lock.lock_shared()?;
+        flock(&lock, Lock::Shared)?;
         let found = self.read_state();
         Ok(read(found))
     }
@@ -203,7 +203,7 @@ impl Disk {
     /// with it. When it returns true the state is written with the next generation.
     pub fn modify(&self, change: impl FnOnce(&mut StateFile) -> bool) -> std::io::Result<StateFile> {
         let lock = self.lock_file("state.lock")?;
-        lock.lock()?;
+        flock(&lock, Lock::Exclusive)?;
         self.remove_temp_files();
         let mut state = match self.read_state() {
             Read::Found(state) => state,
@@ -224,7 +224,7 @@ impl Disk {
     /// Moves a bad `state.json` aside (never deletes it), under the exclusive lock.
     pub fn move_aside_if_bad(&self) -> std::io::Result<()> {
         let lock = self.lock_file("state.lock")?;
-        lock.lock()?;
+        flock(&lock, Lock::Exclusive)?;
         if let Read::Bad { why } = self.read_state() {
             self.move_aside(&why)?;
         }
@@ -279,13 +279,50 @@ impl Disk {
         let hex: String = id.bytes().map(|byte| format!("{byte:02x}")).collect();
         let file = self.lock_file(&format!("refresh-{hex}.lock"))?;
         loop {
-            match file.try_lock() {
+            match flock(&file, Lock::TryExclusive) {
                 Ok(()) => return Ok(file),
-                Err(std::fs::TryLockError::WouldBlock) => tokio::time::sleep(Duration::from_millis(25)).await,
-                Err(std::fs::TryLockError::Error(error)) => return Err(error),
+                Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                    tokio::time::sleep(Duration::from_millis(25)).await
+                }
+                Err(error) => return Err(error),
             }
         }
     }
+}
+
+enum Lock {
+    Shared,
+    Exclusive,
+    /// Exclusive, or `WouldBlock` at once.
+    TryExclusive,
+}
+
+/// An advisory `flock` on `file`, released when the file is closed (or its process dies).
+/// (`File::lock` does the same from Rust 1.89; this crate still builds with 1.85.)
+#[cfg(unix)]
+fn flock(file: &File, lock: Lock) -> std::io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    let operation = match lock {
+        Lock::Shared => libc::LOCK_SH,
+        Lock::Exclusive => libc::LOCK_EX,
+        Lock::TryExclusive => libc::LOCK_EX | libc::LOCK_NB,
+    };
+    loop {
+        // SAFETY: flock on a descriptor this `File` owns for the whole call.
+        if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
+            return Ok(());
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Without `flock` (not Unix) the store relies on its atomic renames alone.
+#[cfg(not(unix))]
+fn flock(_: &File, _: Lock) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]
