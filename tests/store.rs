@@ -512,3 +512,32 @@ fn a_clean_shutdown_writes_every_change_first() {
     let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, names, "in creation order");
 }
+
+#[test]
+fn a_process_that_dies_holding_the_refresh_lock_does_not_block_the_others() {
+    let mut world = World::new(true);
+    world.ccloud_overrides = json!({"token_lifetime_seconds": 1});
+    let (mut sidecar, _) = world.sidecar();
+    create(&mut sidecar, cloud_spec("cloud"));
+    // Another process takes the session's refresh lock before the first refresh falls due, and keeps it.
+    let lock =
+        world.store.join(format!("refresh-{}.lock", "cloud".bytes().map(|b| format!("{b:02x}")).collect::<String>()));
+    // One process holds the lock on its only descriptor of the file: the shell execs into `sleep`.
+    let mut holder = Command::new("sh")
+        .args(["-c", "exec 9>\"$0\"; flock 9 || exit 1; exec sleep 60"])
+        .arg(&lock)
+        .spawn()
+        .expect("sh and flock (util-linux) run");
+    wait_until("the other process to hold the lock", WAIT, || {
+        Command::new("flock").args(["--nonblock"]).arg(&lock).arg("true").status().is_ok_and(|s| !s.success())
+    });
+    sign_in(&mut sidecar, "cloud");
+    until_ccloud(&mut sidecar, "cloud", "SUCCESS");
+    std::thread::sleep(Duration::from_millis(2000));
+    assert_eq!(world.fake.refresh_grants(), 0, "no refresh while another process holds the lock");
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    wait_until("a refresh once the holder died", WAIT, || world.fake.refresh_grants() > 0);
+    assert_eq!(ccloud_state(&get(&mut sidecar, "cloud").unwrap()), "SUCCESS");
+    assert_eq!(world.fake.refusals(), Vec::<String>::new());
+}

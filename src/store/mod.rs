@@ -278,10 +278,15 @@ impl Disk {
     pub async fn refresh_lock(&self, id: &str) -> std::io::Result<File> {
         let hex: String = id.bytes().map(|byte| format!("{byte:02x}")).collect();
         let file = self.lock_file(&format!("refresh-{hex}.lock"))?;
+        let mut said = false;
         loop {
             match flock(&file, Lock::TryExclusive) {
                 Ok(()) => return Ok(file),
                 Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                    if !said {
+                        tracing::debug!(connection = id, "another process is refreshing this session: waiting");
+                        said = true;
+                    }
                     tokio::time::sleep(Duration::from_millis(25)).await
                 }
                 Err(error) => return Err(error),

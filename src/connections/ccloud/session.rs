@@ -148,6 +148,7 @@ pub(super) async fn renew_tokens(
     let mut publishing = None;
     let _file_lock = match (&link, &marker) {
         (Some(link), Some(marker)) => {
+            tracing::debug!(connection = id, "taking the refresh lock");
             let file_lock = match link.disk.refresh_lock(id).await {
                 Ok(file_lock) => Some(file_lock),
                 Err(error) => {
@@ -155,6 +156,7 @@ pub(super) async fn renew_tokens(
                     None
                 }
             };
+            tracing::debug!(connection = id, "took the refresh lock");
             let reader = link.clone();
             let key = id.to_string();
             let found = tokio::task::spawn_blocking(move || reader.read_session(&key)).await.ok().flatten();
@@ -243,6 +245,7 @@ async fn publish(
 
 /// The refresh grant and the session exchange again, for the organization the spec names now.
 async fn refresh(shared: &Shared, id: &str, epoch: u64) {
+    tracing::debug!(connection = id, "refreshing the session's tokens");
     let Some(lock) = refresh_lock(shared, id, epoch) else { return };
     let _refreshing = lock.lock().await;
     let Some(result) = renew_tokens(shared, id, epoch, None).await else { return };
