@@ -277,6 +277,22 @@ fn a_restarted_sidecar_is_signed_in_without_a_browser_until_the_lifetime_ends() 
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(ccloud_state(&get(&mut restarted, "cloud").unwrap()), "SUCCESS");
     assert_eq!(world.fake.refusals(), Vec::<String>::new());
+    kill(restarted);
+
+    // The README's wipe of the keychain: the tokens are gone, so the next start is signed out (and says why).
+    let keyring = world.keyring.as_ref().unwrap();
+    let cleared = Command::new("secret-tool")
+        .args(["clear", "service", "ide-sidecar"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &keyring.address)
+        .status()
+        .unwrap();
+    assert!(cleared.success());
+    assert!(!keyring.items().contains("ccloud-session"));
+    let (mut wiped, _) = world.sidecar();
+    assert_eq!(ccloud_state(&get(&mut wiped, "cloud").unwrap()), "NONE");
+    assert_eq!(get(&mut wiped, "plain").unwrap()["spec"]["name"], "plain");
+    let log = std::fs::read_to_string(world.logs.join("sidecar-4.log")).unwrap();
+    assert!(log.contains("does not hold this stored session's tokens"), "{log}");
 }
 
 #[test]

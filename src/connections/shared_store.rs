@@ -151,13 +151,14 @@ fn load_spec(stored: &StoredConnection, secrets: Option<&ConnectionSecrets>) -> 
     Ok(spec)
 }
 
-/// Whether this change needs the next poll to try again (the keychain did not match yet).
+/// What the store holds that the manager does not reflect yet.
 #[derive(Default)]
 struct Changes {
     upserts: Vec<(String, String, ConnectionSpec)>,
     deletes: Vec<String>,
     sessions: Vec<(String, StoredSession, SessionSecrets)>,
     signed_out: Vec<(String, String)>,
+    /// The keychain did not answer: the next look reads the file again.
     retry: bool,
 }
 
@@ -356,11 +357,24 @@ fn differences(state: &StateFile, markers: &Markers, keychain: Option<&crate::st
             ([], _) => None,
             (_, None) => continue,
             (_, Some(keychain)) => {
-                let found = keychain.get(&connection_item(&stored.id)).ok().flatten();
+                let found = match keychain.get(&connection_item(&stored.id)) {
+                    Ok(found) => found,
+                    Err(why) => {
+                        tracing::warn!(connection = %stored.id, "the keychain did not answer: {why}");
+                        changes.retry = true;
+                        continue;
+                    }
+                };
+                // Keychain and file are written under the same lock this read holds: a mismatch is
+                // not a write under way but secrets cleared from the keychain (or a writer that died
+                // between the two), and waiting does not help.
                 match found.and_then(|text| serde_json::from_str::<ConnectionSecrets>(&text).ok()) {
                     Some(secrets) if secrets.etag == stored.etag => Some(secrets),
                     _ => {
-                        changes.retry = true;
+                        tracing::warn!(
+                            connection = %stored.id,
+                            "the keychain does not hold this stored connection's secrets: not loaded"
+                        );
                         continue;
                     }
                 }
@@ -389,12 +403,21 @@ fn differences(state: &StateFile, markers: &Markers, keychain: Option<&crate::st
         if known || !present || record.ends_at <= now {
             continue;
         }
-        let found = keychain.get(&session_item(id)).ok().flatten().and_then(session_secrets);
+        let found = match keychain.get(&session_item(id)) {
+            Ok(found) => found.and_then(session_secrets),
+            Err(why) => {
+                tracing::warn!(connection = %id, "the keychain did not answer: {why}");
+                changes.retry = true;
+                continue;
+            }
+        };
         match found {
             Some(secrets) if secrets.session == record.session && secrets.generation == record.generation => {
                 changes.sessions.push((id.clone(), record.clone(), secrets));
             }
-            _ => changes.retry = true,
+            _ => {
+                tracing::warn!(connection = %id, "the keychain does not hold this stored session's tokens: not opened")
+            }
         }
     }
     for (id, marker) in &markers.sessions {
