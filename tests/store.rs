@@ -263,6 +263,9 @@ fn a_restarted_sidecar_is_signed_in_without_a_browser_until_the_lifetime_ends() 
     }
 
     let (mut restarted, _) = world.sidecar();
+    // What the store holds arrives as events after `initialize`, the session's state too.
+    until(&mut restarted, "plain", "CREATED", |event| event["action"] == "CREATED");
+    until_ccloud(&mut restarted, "cloud", "SUCCESS");
     let listed = restarted.request("connections/list", json!({}), WAIT).expect("list succeeds");
     let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec!["cloud", "plain"], "{listed:#}");

@@ -88,6 +88,8 @@ pub struct Sidecar {
     control_plane: OnceLock<CCloudClient>,
     /// Answers of `ccloud/resources`, by connection.
     ccloud_resources: ccloud::ResourceCache,
+    /// Set by the `initialized` notification.
+    initialized: tokio::sync::watch::Sender<bool>,
 }
 
 impl Sidecar {
@@ -124,7 +126,16 @@ impl LanguageServer for Sidecar {
                 store = Some(open_store(&manager, &options).await?);
             }
             if self.manager.set(manager).is_ok() {
-                tokio::spawn(forward_events(self.client.clone(), events_rx, self.lag.clone(), self.tails.clone()));
+                // What the shared store loaded is queued already: tower-lsp drops notifications sent before
+                // `initialize` has been answered, so with the store they wait for `initialized`.
+                let initialized = store.is_some().then(|| self.initialized.subscribe());
+                let (client, lag, tails) = (self.client.clone(), self.lag.clone(), self.tails.clone());
+                tokio::spawn(async move {
+                    if let Some(mut initialized) = initialized {
+                        let _ = initialized.wait_for(|done| *done).await;
+                    }
+                    forward_events(client, events_rx, lag, tails).await;
+                });
             }
         }
         if let Some(pid) = params.process_id {
@@ -140,7 +151,9 @@ impl LanguageServer for Sidecar {
         })
     }
 
-    async fn initialized(&self, _: InitializedParams) {}
+    async fn initialized(&self, _: InitializedParams) {
+        self.initialized.send_replace(true);
+    }
 
     async fn shutdown(&self) -> Result<()> {
         self.lifecycle.shutdown_requested.store(true, Ordering::SeqCst);
@@ -323,6 +336,7 @@ where
         data_plane,
         control_plane: OnceLock::new(),
         ccloud_resources: ccloud::ResourceCache::default(),
+        initialized: tokio::sync::watch::channel(false).0,
     });
     let (service, socket) = handlers::register(builder).finish();
     transport::run(input, output, service, socket, config.max_concurrent_requests, &lifecycle).await;
