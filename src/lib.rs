@@ -10,6 +10,8 @@
 //! - [`connections`]: the connection manager: store, validation, secrets, status, check scheduling.
 //!   No JSON-RPC and no IO of its own: it calls the backends through the [`connections::Checks`] seam.
 //! - [`backends`]: IO adapters, one per outside system: Kafka (librdkafka) and Schema Registry (HTTP).
+//! - [`store`]: the optional shared store on disk (`initializationOptions.store`): `state.json` and the
+//!   OS keychain; `connections::shared_store` decides what goes there and applies what others wrote.
 //!
 //! The built-in demo (`ide-sidecar demo`), with its framed client and tiny Schema Registry, belongs to
 //! the binary (`src/demo/`), not to this library; the integration tests include the same files.
