@@ -560,3 +560,22 @@ fn a_process_that_dies_holding_the_refresh_lock_does_not_block_the_others() {
     assert_eq!(ccloud_state(&get(&mut sidecar, "cloud").unwrap()), "SUCCESS");
     assert_eq!(world.fake.refusals(), Vec::<String>::new());
 }
+
+#[test]
+fn a_sidecar_whose_editor_went_away_writes_every_change_first() {
+    let mut world = World::new(false);
+    let (mut first, _) = world.sidecar();
+    let names: Vec<String> = (0..20).map(|n| format!("c{n}")).collect();
+    for name in &names {
+        let mut spec = kafka_spec(name, "127.0.0.1:1");
+        spec["id"] = json!(name);
+        create(&mut first, spec);
+    }
+    // End of input, as when the editor dies: no shutdown, no exit.
+    first.close_stdin();
+    assert!(first.wait_exit(WAIT).is_some(), "the sidecar exits at the end of its input");
+    let (mut second, _) = world.sidecar();
+    let listed = second.request("connections/list", json!({}), WAIT).expect("list succeeds");
+    let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, names);
+}

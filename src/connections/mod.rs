@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 pub use ccloud::{CCloud, CCloudSettings};
 pub use checks::{BoxFuture, Checks, KafkaTarget, LocalDiscovery, Outcome, Plan};
 pub use kinds::{Kind, Upkeep};
-pub use shared_store::StoreInfo;
+pub use shared_store::{wait_for_store_writes, StoreInfo};
 pub use valid::{
     OAuthCredentials, RegistryCredentials, ValidCredentials, ValidKafkaCluster, ValidKeyStore, ValidSchemaRegistry,
     ValidTls, ValidTrustStore,

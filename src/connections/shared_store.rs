@@ -35,6 +35,19 @@ use crate::store::{
 /// How often the worker looks at `state.json` for changes made elsewhere.
 const POLL: Duration = Duration::from_millis(250);
 
+/// Commands queued and not yet performed, in every store of this process: what the process waits
+/// for before it exits (`wait_for_store_writes`).
+static PENDING: AtomicU64 = AtomicU64::new(0);
+
+/// Waits (up to `limit`) until every change queued for a shared store in this process is written;
+/// at once when there is none (or no store).
+pub async fn wait_for_store_writes(limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while PENDING.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// What a shared session a CCLOUD connection's session is: its UUID and token generation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct SessionMarker {
@@ -71,6 +84,7 @@ pub struct StoreInfo {
 impl StoreLink {
     fn send(&self, command: Command) {
         self.queued.fetch_add(1, Ordering::SeqCst);
+        PENDING.fetch_add(1, Ordering::SeqCst);
         let commands = self.commands.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // The worker outlives the manager's users; a send after it stopped changes nothing.
         let _ = commands.send(command);
@@ -240,6 +254,7 @@ fn work(shared: Weak<Shared>, link: Arc<StoreLink>, commands: mpsc::Receiver<Com
             Ok(command) => {
                 perform(&link.disk, command);
                 link.done.fetch_add(1, Ordering::SeqCst);
+                PENDING.fetch_sub(1, Ordering::SeqCst);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 let Some(shared) = shared.upgrade() else { return };

@@ -340,6 +340,9 @@ where
     });
     let (service, socket) = handlers::register(builder).finish();
     transport::run(input, output, service, socket, config.max_concurrent_requests, &lifecycle).await;
+    // However the session ended (`exit`, end of input, the parent gone), the shared store's queued
+    // writes land before the process exits.
+    crate::connections::wait_for_store_writes(Duration::from_secs(5)).await;
     lifecycle.shutdown_requested()
 }
 
