@@ -150,13 +150,15 @@ pub(super) async fn renew_tokens(
         (Some(link), Some(marker)) => {
             tracing::debug!(connection = id, "taking the refresh lock");
             let file_lock = match link.disk.refresh_lock(id).await {
-                Ok(file_lock) => Some(file_lock),
+                Ok(file_lock) => {
+                    tracing::debug!(connection = id, "took the refresh lock");
+                    Some(file_lock)
+                }
                 Err(error) => {
                     tracing::warn!(connection = id, "could not take the refresh lock: {error}");
                     None
                 }
             };
-            tracing::debug!(connection = id, "took the refresh lock");
             let reader = link.clone();
             let key = id.to_string();
             let found = tokio::task::spawn_blocking(move || reader.read_session(&key)).await.ok().flatten();
