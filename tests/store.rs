@@ -481,6 +481,17 @@ fn a_write_cut_short_loses_nothing_and_an_unreadable_file_is_moved_aside() {
         std::fs::read_to_string(&state_file).is_ok_and(|text| ["one", "two", "three"].iter().all(|n| text.contains(n)))
     });
     assert_eq!(get(&mut second, "two").unwrap()["spec"]["name"], "two");
+
+    // Wiping the directory while a sidecar runs deletes its stored connections, as another window would.
+    let moved = world.logs.join("wiped");
+    std::fs::rename(&world.store, &moved).unwrap();
+    until(&mut second, "two", "DELETED", |event| event["action"] == "DELETED");
+    let mut four = kafka_spec("four", "127.0.0.1:1");
+    four["id"] = json!("four");
+    create(&mut second, four);
+    wait_until("a new state file", WAIT, || std::fs::read_to_string(&state_file).is_ok_and(|t| t.contains("four")));
+    std::fs::remove_dir_all(&world.store).unwrap();
+    std::fs::rename(&moved, &world.store).unwrap();
     kill(second);
 
     std::fs::write(&state_file, "{\"format\": 99, \"from\": \"the future\"}").unwrap();

@@ -154,11 +154,19 @@ impl Disk {
         self.directory.join(STATE)
     }
 
+    /// Opens (creating) a lock file. A directory deleted meanwhile (a wipe) is created again: the
+    /// store then reads as empty.
     fn lock_file(&self, name: &str) -> std::io::Result<File> {
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         private_mode(&mut options);
-        options.open(self.directory.join(name))
+        match options.open(self.directory.join(name)) {
+            Err(error) if error.kind() == ErrorKind::NotFound => {
+                create_private_dir(&self.directory)?;
+                options.open(self.directory.join(name))
+            }
+            result => result,
+        }
     }
 
     /// The version of `state.json` on disk now (`None` when there is none).
