@@ -409,6 +409,38 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_read_modify_writes_lose_nothing() {
+        let dir = temp_dir();
+        let writers: Vec<_> = (0..4)
+            .map(|writer| {
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    // Each its own `Disk`, as separate processes have: only the file lock orders them.
+                    let disk = disk(&dir);
+                    for n in 0..25 {
+                        disk.modify(|state| {
+                            state.connections.push(StoredConnection {
+                                id: format!("{writer}-{n}"),
+                                etag: String::new(),
+                                spec: serde_json::json!({}),
+                                secrets: vec![],
+                            });
+                            true
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let state = disk(&dir).modify(|_| false).unwrap();
+        assert_eq!((state.connections.len(), state.generation), (100, 100));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn a_bad_or_newer_file_is_moved_aside_and_a_partial_write_is_ignored() {
         let dir = temp_dir();
         let disk = disk(&dir);
