@@ -11,6 +11,8 @@
 //!   No JSON-RPC and no IO of its own: it calls the backends through the [`connections::Checks`] seam.
 //! - [`backends`]: IO adapters, one per outside system: Kafka (librdkafka), Schema Registry and
 //!   Confluent Cloud (HTTP: sign-in, the control plane, Kafka REST v3).
+//! - [`store`]: the optional shared store on disk (`initializationOptions.store`): `state.json` and the
+//!   OS keychain; `connections::shared_store` decides what goes there and applies what others wrote.
 //!
 //! The built-in demo (`ide-sidecar demo`), with its framed client and tiny Schema Registry, belongs to
 //! the binary (`src/demo/`), not to this library; the integration tests include the same files.
@@ -20,3 +22,4 @@ pub mod backends;
 pub mod connections;
 pub mod protocol;
 pub mod server;
+pub mod store;

@@ -11,6 +11,7 @@ pub mod ccloud;
 mod checks;
 pub mod kinds;
 pub mod secrets;
+mod shared_store;
 pub mod valid;
 pub mod validation;
 
@@ -23,6 +24,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 pub use ccloud::{CCloud, CCloudSettings};
 pub use checks::{BoxFuture, Checks, KafkaTarget, LocalDiscovery, Outcome, Plan};
 pub use kinds::{Kind, Upkeep};
+pub use shared_store::{wait_for_store_writes, StoreInfo};
 pub use valid::{
     OAuthCredentials, RegistryCredentials, ValidCredentials, ValidKafkaCluster, ValidKeyStore, ValidSchemaRegistry,
     ValidTls, ValidTrustStore,
@@ -160,6 +162,9 @@ struct Entry {
     _stop: oneshot::Sender<()>,
     /// Sign-in state and session tokens, for CCLOUD connections.
     ccloud: Option<ccloud::CCloudAuth>,
+    /// With the shared store: the version of the stored connection this entry reflects (`None`:
+    /// not stored, or not yet).
+    etag: Option<String>,
 }
 
 impl Entry {
@@ -221,6 +226,8 @@ struct Shared {
     events: mpsc::UnboundedSender<ConnectionEvent>,
     /// The last revision given to any connection; revisions never repeat within a session.
     revisions: std::sync::atomic::AtomicU64,
+    /// The shared store, when `initializationOptions.store` turned it on.
+    shared_store: std::sync::OnceLock<Arc<shared_store::StoreLink>>,
 }
 
 impl Shared {
@@ -281,6 +288,30 @@ impl Shared {
             return Some(self.changed(action, entry));
         }
         Some(entry.to_connection())
+    }
+
+    /// Stores a validated spec, keeping a CCLOUD connection's sign-in, and sends `UPDATED`.
+    fn commit_update(
+        &self,
+        entry: &mut Entry,
+        numbers: Renumbering,
+        id: &str,
+        spec: ConnectionSpec,
+        switched: Option<ccloud::Switched>,
+    ) -> Connection {
+        let plan = entry.kind.plan(&spec, &self.settings);
+        let Renumbering { generation, next_epoch } = numbers;
+        let organization_changed = ccloud::organization_changed(&entry.spec, &spec);
+        let previous_ccloud = entry.status.ccloud.take();
+        entry.status = Status::initial(entry.kind, &plan);
+        entry.plan = plan;
+        entry.spec = spec;
+        entry.generation = generation;
+        ccloud::carry_over(self, id, entry, previous_ccloud, organization_changed, switched, next_epoch);
+        entry.wake.notify_one();
+        let connection = self.changed(EventAction::Updated, entry);
+        tracing::info!(connection = id, "updated");
+        connection
     }
 
     fn snapshot(&self, id: &str) -> Option<Snapshot> {
@@ -369,6 +400,7 @@ impl ConnectionManager {
                 settings,
                 events,
                 revisions: Default::default(),
+                shared_store: Default::default(),
             }),
         }
     }
@@ -394,28 +426,10 @@ impl ConnectionManager {
             return Err(ManagerError::AlreadyExists(id));
         }
         let kind = check_valid(&spec)?;
-        let plan = kind.plan(&spec, &self.shared.settings);
-        let status = Status::initial(kind, &plan);
-        let generation = store.generation();
-        let seq = store.next_seq;
-        store.next_seq += 1;
-        let (stop_tx, stop_rx) = oneshot::channel();
-        let wake = Arc::new(Notify::new());
-        let ccloud = kind.signs_in().then(|| ccloud::CCloudAuth::new(self.shared.ccloud.authorization_request()));
-        let mut entry = Entry {
-            spec,
-            kind,
-            plan,
-            status,
-            generation,
-            revision: 0,
-            seq,
-            wake: wake.clone(),
-            _stop: stop_tx,
-            ccloud,
-        };
-        let connection = self.shared.changed(EventAction::Created, &mut entry);
-        store.entries.insert(id.clone(), entry);
+        let (id, wake, stop_rx) = shared_store::insert_entry(&self.shared, &mut store, spec, kind, None);
+        let entry = store.entries.get_mut(&id).expect("just inserted");
+        let connection = entry.to_connection();
+        self.shared.publish_spec(&id, entry);
         drop(store);
         tracing::info!(connection = %id, "created");
         tokio::spawn(run_checks(self.shared.clone(), id, wake, stop_rx));
@@ -488,7 +502,11 @@ impl ConnectionManager {
             };
             let (spec, generation, switch) = validate_update(entry, id, spec, expected_generation)?;
             match switch {
-                None => return Ok(self.commit_update(entry, numbers, id, spec, None)),
+                None => {
+                    let connection = self.shared.commit_update(entry, numbers, id, spec, None);
+                    self.shared.publish_spec(id, entry);
+                    return Ok(connection);
+                }
                 Some(switch) => (spec, generation, switch),
             }
         };
@@ -502,31 +520,9 @@ impl ConnectionManager {
             ccloud::keep_switched_tokens(&self.shared, id, entry, switched, numbers.next_epoch);
             return Err(ManagerError::Conflict(id.to_string()));
         }
-        Ok(self.commit_update(entry, numbers, id, spec, Some(switched)))
-    }
-
-    /// Stores a validated spec, keeping a CCLOUD connection's sign-in, and sends `UPDATED`.
-    fn commit_update(
-        &self,
-        entry: &mut Entry,
-        numbers: Renumbering,
-        id: &str,
-        spec: ConnectionSpec,
-        switched: Option<ccloud::Switched>,
-    ) -> Connection {
-        let plan = entry.kind.plan(&spec, &self.shared.settings);
-        let Renumbering { generation, next_epoch } = numbers;
-        let organization_changed = ccloud::organization_changed(&entry.spec, &spec);
-        let previous_ccloud = entry.status.ccloud.take();
-        entry.status = Status::initial(entry.kind, &plan);
-        entry.plan = plan;
-        entry.spec = spec;
-        entry.generation = generation;
-        ccloud::carry_over(&self.shared, id, entry, previous_ccloud, organization_changed, switched, next_epoch);
-        entry.wake.notify_one();
-        let connection = self.shared.changed(EventAction::Updated, entry);
-        tracing::info!(connection = id, "updated");
-        connection
+        let connection = self.shared.commit_update(entry, numbers, id, spec, Some(switched));
+        self.shared.publish_spec(id, entry);
+        Ok(connection)
     }
 
     /// Removes the connection, stops its checks and sends `DELETED`, its last event.
@@ -534,6 +530,7 @@ impl ConnectionManager {
         let mut store = self.shared.lock();
         let mut entry = store.entries.remove(id).ok_or_else(|| ManagerError::NotFound(id.to_string()))?;
         self.shared.changed(EventAction::Deleted, &mut entry);
+        self.shared.publish_delete(id);
         store.release_listener_if_idle();
         tracing::info!(connection = id, "deleted");
         Ok(())

@@ -13,6 +13,18 @@ pub struct InitializationOptions {
     pub direct: DirectOptions,
     pub local: LocalOptions,
     pub ccloud: CCloudOptions,
+    /// The shared store: connections and Confluent Cloud sessions kept across restarts and shared
+    /// by every sidecar given the same directory. Off by default.
+    pub store: StoreOptions,
+}
+
+/// `store`: where connections and sessions outlive the process (README "Shared store").
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct StoreOptions {
+    pub enabled: bool,
+    /// An absolute path; default `$XDG_STATE_HOME/ide-sidecar` (else `~/.local/state/ide-sidecar`).
+    pub directory: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -65,6 +77,7 @@ impl Default for InitializationOptions {
             direct: DirectOptions::default(),
             local: LocalOptions::default(),
             ccloud: CCloudOptions::default(),
+            store: StoreOptions::default(),
         }
     }
 }
@@ -148,6 +161,9 @@ impl InitializationOptions {
         }
         if self.ccloud.callback_port == 0 {
             problems.push(("ccloud.callback_port".to_string(), "must be a port number from 1 to 65535".to_string()));
+        }
+        if self.store.directory.as_deref().is_some_and(|directory| !std::path::Path::new(directory).is_absolute()) {
+            problems.push(("store.directory".to_string(), "must be an absolute path".to_string()));
         }
         if self.ccloud.client_id.trim().is_empty() {
             problems.push(("ccloud.client_id".to_string(), "must not be empty".to_string()));

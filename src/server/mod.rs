@@ -31,7 +31,7 @@ use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use crate::backends::ccloud::CCloudClient;
 use crate::backends::RealChecks;
-use crate::connections::{Checks, ConnectionManager, Settings};
+use crate::connections::{Checks, ConnectionManager, Settings, StoreInfo};
 use crate::protocol::methods::{self, ConnectionsEvent};
 use crate::protocol::{ConnectionEvent, ErrorCode, EventAction, InitializationOptions, Notification, PROTOCOL_VERSION};
 use decode::{decode_options, detail};
@@ -90,6 +90,8 @@ pub struct Sidecar {
     control_plane: OnceLock<CCloudClient>,
     /// Answers of `ccloud/resources`, by connection.
     ccloud_resources: ccloud::ResourceCache,
+    /// Set by the `initialized` notification.
+    initialized: tokio::sync::watch::Sender<bool>,
 }
 
 impl Sidecar {
@@ -115,14 +117,27 @@ impl LanguageServer for Sidecar {
             .and_then(|window| window.show_document.as_ref())
             .is_some_and(|show_document| show_document.support);
         self.show_document.store(show_document, Ordering::SeqCst);
+        let mut store = None;
         if self.manager.get().is_none() {
             let (events_tx, events_rx) = mpsc::unbounded_channel();
             let client = real_ccloud(&options)?;
             let _ = self.control_plane.set(client.clone());
             let ccloud = Arc::new(client);
             let manager = ConnectionManager::new(Settings::from(&options), self.checks.clone(), ccloud, events_tx);
+            if options.store.enabled {
+                store = Some(open_store(&manager, &options).await?);
+            }
             if self.manager.set(manager).is_ok() {
-                tokio::spawn(forward_events(self.client.clone(), events_rx, self.lag.clone(), self.tails.clone()));
+                // What the shared store loaded is queued already: tower-lsp drops notifications sent before
+                // `initialize` has been answered, so with the store they wait for `initialized`.
+                let initialized = store.is_some().then(|| self.initialized.subscribe());
+                let (client, lag, tails) = (self.client.clone(), self.lag.clone(), self.tails.clone());
+                tokio::spawn(async move {
+                    if let Some(mut initialized) = initialized {
+                        let _ = initialized.wait_for(|done| *done).await;
+                    }
+                    forward_events(client, events_rx, lag, tails).await;
+                });
             }
         }
         if let Some(pid) = params.process_id {
@@ -134,20 +149,42 @@ impl LanguageServer for Sidecar {
                 name: "ide-sidecar".into(),
                 version: Some(env!("CARGO_PKG_VERSION").into()),
             }),
-            capabilities: ServerCapabilities { experimental: Some(capabilities()), ..Default::default() },
+            capabilities: ServerCapabilities { experimental: Some(capabilities(store.as_ref())), ..Default::default() },
         })
     }
 
-    async fn initialized(&self, _: InitializedParams) {}
+    async fn initialized(&self, _: InitializedParams) {
+        self.initialized.send_replace(true);
+    }
 
     async fn shutdown(&self) -> Result<()> {
         self.lifecycle.shutdown_requested.store(true, Ordering::SeqCst);
+        if let Some(manager) = self.manager.get() {
+            // The shared store's writes are queued: let them land before the process exits.
+            manager.flush_store(Duration::from_secs(5)).await;
+        }
         Ok(())
     }
 }
 
-/// What this build supports, under `capabilities.experimental.sidecar`.
-fn capabilities() -> Value {
+/// Opens the shared store `options.store` names (README "Shared store"). The events of what it
+/// loads are queued before the forwarder starts, so the client gets them after `initialize`.
+async fn open_store(manager: &ConnectionManager, options: &InitializationOptions) -> Result<StoreInfo> {
+    let directory = match options.store.directory.as_deref() {
+        Some(directory) => std::path::PathBuf::from(directory),
+        None => crate::store::default_directory().ok_or_else(|| {
+            invalid_params(vec![detail(
+                "store.directory",
+                "no default: neither XDG_STATE_HOME nor HOME is set; give an absolute path",
+            )])
+        })?,
+    };
+    manager.open_store(directory).await.map_err(|message| invalid_params(vec![detail("store.directory", message)]))
+}
+
+/// What this build supports, under `capabilities.experimental.sidecar`; with the shared store on,
+/// also where it is and whether secrets are in the OS keychain (`store`).
+fn capabilities(store: Option<&StoreInfo>) -> Value {
     let methods: Vec<&str> = methods::methods().iter().map(|method| method.name).collect();
     let notifications: Vec<&str> = methods::notifications().iter().map(|notification| notification.name).collect();
     let error_codes: serde_json::Map<String, Value> =
@@ -156,7 +193,7 @@ fn capabilities() -> Value {
     if crate::backends::kafka::KERBEROS {
         credential_types.push("kerberos");
     }
-    json!({
+    let mut capabilities = json!({
         "sidecar": {
             "protocol_version": PROTOCOL_VERSION,
             "connection_types": ["LOCAL", "CCLOUD", "DIRECT", "PLATFORM"],
@@ -170,7 +207,15 @@ fn capabilities() -> Value {
             "notifications": notifications,
             "error_codes": error_codes,
         }
-    })
+    });
+    if let Some(store) = store {
+        capabilities["sidecar"]["store"] = json!({
+            "directory": store.directory,
+            "keychain": store.keychain,
+            "message": store.message,
+        });
+    }
+    capabilities
 }
 
 /// Sends events one at a time, in the order the manager queued them. A connection deleted or
@@ -293,9 +338,13 @@ where
         data_plane,
         control_plane: OnceLock::new(),
         ccloud_resources: ccloud::ResourceCache::default(),
+        initialized: tokio::sync::watch::channel(false).0,
     });
     let (service, socket) = handlers::register(builder).finish();
     transport::run(input, output, service, socket, config.max_concurrent_requests, &lifecycle).await;
+    // However the session ended (`exit`, end of input, the parent gone), the shared store's queued
+    // writes land before the process exits.
+    crate::connections::wait_for_store_writes(Duration::from_secs(5)).await;
     lifecycle.shutdown_requested()
 }
 

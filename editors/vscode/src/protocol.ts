@@ -111,6 +111,7 @@ export interface SidecarProtocol {
   CCloudOptions?: CCloudOptions;
   DirectOptions?: DirectOptions;
   LocalOptions?: LocalOptions;
+  StoreOptions?: StoreOptions;
   InitializationOptions?: InitializationOptions;
   GroupParams?: GroupParams;
   GroupMember?: GroupMember;
@@ -697,6 +698,16 @@ export interface LocalOptions {
   schema_registry_uri?: string;
 }
 /**
+ * `store`: where connections and sessions outlive the process (README "Shared store").
+ */
+export interface StoreOptions {
+  /**
+   * An absolute path; default `$XDG_STATE_HOME/ide-sidecar` (else `~/.local/state/ide-sidecar`).
+   */
+  directory?: string | null;
+  enabled?: boolean;
+}
+/**
  * Options an editor (or a test) may pass in `initialize.initializationOptions`.
  * Unknown keys are ignored; a wrong type fails `initialize`. Seconds may be fractional.
  */
@@ -708,6 +719,7 @@ export interface InitializationOptions {
   check_timeout_seconds?: number;
   direct?: DirectOptions;
   local?: LocalOptions;
+  store?: StoreOptions;
 }
 /**
  * Params of `kafka/groups/describe`.

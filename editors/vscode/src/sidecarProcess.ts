@@ -126,7 +126,15 @@ export class SidecarProcess implements vscode.Disposable {
     this.capabilities = sidecarCapabilities(client.initializeResult);
     this.output.appendLine(`Connected to ${this.serverVersion} (protocol ${this.capabilities.protocol_version ?? "?"})`);
     try {
-      const failures = await this.api.restore(await this.saved.list());
+      let saved = await this.saved.list();
+      if (this.capabilities.store) {
+        // The shared store already holds its connections: re-create only those it does not have (no duplicate,
+        // and no reverting a change another window made).
+        const present = new Set((await this.api.list()).map((connection) => connection.id));
+        saved = saved.filter((spec) => !spec.id || !present.has(spec.id));
+        if (this.capabilities.store.message) this.output.appendLine(this.capabilities.store.message);
+      }
+      const failures = await this.api.restore(saved);
       for (const { spec, error } of failures) {
         const message = describeError(`restore the connection '${spec.name}'`, error);
         this.output.appendLine(message);

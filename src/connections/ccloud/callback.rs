@@ -16,7 +16,7 @@ use crate::protocol::{Connection, ConnectionType};
 
 impl Store {
     /// Performs the effects of the machine that need the whole store.
-    pub(super) fn perform(&mut self, effects: &[Effect]) {
+    pub(in crate::connections) fn perform(&mut self, effects: &[Effect]) {
         if effects.contains(&Effect::ReleaseListener) {
             self.release_listener_if_idle();
         }

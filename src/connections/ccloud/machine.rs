@@ -62,6 +62,15 @@ pub enum Event {
     SignInFailed {
         failure: CCloudError,
     },
+    /// Another sidecar sharing the store signed in (or a restarted one finds the session): the
+    /// session opens with its tokens, ending at its own end, refreshed when its tokens are due.
+    Adopted {
+        now: Instant,
+        user: UserInfo,
+        requires_authentication_at: String,
+        ends_in: std::time::Duration,
+        refresh_in: std::time::Duration,
+    },
     /// The scheduled refresh (refresh grant and session exchange) finished.
     Refreshed {
         now: Instant,
@@ -153,6 +162,24 @@ pub fn step(state: State, event: Event, timing: &Timing) -> (State, Vec<Effect>)
             };
             let session = Some(Schedule::start(now, timing));
             (State { session, status, ..state }, vec![Effect::KeepTokens, Effect::Wake])
+        }
+        Event::Adopted { now, user, requires_authentication_at, ends_in, refresh_in } => {
+            let status = CCloudStatus {
+                state: ConnectedState::Success,
+                requires_authentication_at: Some(requires_authentication_at),
+                user: Some(user),
+                errors: None,
+            };
+            let ends_at = now + ends_in;
+            let session = Some(Schedule {
+                ends_at,
+                refresh_at: Some(now + refresh_in).filter(|at| *at < ends_at),
+                check_at: now + timing.check_interval,
+                failed_refreshes: 0,
+            });
+            let mut effects = if state.session.is_some() { vec![Effect::EndSession] } else { vec![] };
+            effects.extend([Effect::KeepTokens, Effect::Wake, Effect::ReleaseListener]);
+            (State { pending: None, waiting_error: false, session, status }, effects)
         }
         Event::SignInFailed { failure } => {
             let status = failed_sign_in(&failure.message, failure.transient);
@@ -415,6 +442,26 @@ mod tests {
         assert_eq!((state.status, effects), (CCloudStatus::default(), vec![Effect::EndSession]));
         let signed_in = signed_in(Instant::now());
         assert_eq!(step(signed_in.clone(), Event::OrganizationChanged, &TIMING), (signed_in, vec![]));
+    }
+
+    #[test]
+    fn an_adopted_session_keeps_its_own_end_and_refresh_time_and_ends_a_pending_sign_in() {
+        let now = Instant::now();
+        let pending = step(State::default(), Event::SignInStarted { attempt: 2 }, &TIMING).0;
+        let event = Event::Adopted {
+            now,
+            user: user(),
+            requires_authentication_at: "2030-01-01T00:00:00Z".into(),
+            ends_in: secs(500),
+            refresh_in: secs(10),
+        };
+        let (state, effects) = step(pending, event.clone(), &TIMING);
+        assert_eq!(effects, vec![Effect::KeepTokens, Effect::Wake, Effect::ReleaseListener]);
+        assert_eq!((state.pending, state.status.state), (None, ConnectedState::Success));
+        let schedule = state.session.unwrap();
+        assert_eq!((schedule.ends_at, schedule.refresh_at), (now + secs(500), Some(now + secs(10))));
+        let (_, effects) = step(state, event, &TIMING);
+        assert_eq!(effects[0], Effect::EndSession, "another session replaces the one there was");
     }
 
     #[test]

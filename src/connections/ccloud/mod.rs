@@ -40,6 +40,7 @@ use schedule::{Schedule, Timing};
 pub use seam::*;
 pub(super) use session::{check_now, keep_session};
 
+use super::shared_store::SessionMarker;
 use super::{BoxFuture, Entry, Shared};
 use crate::protocol::{CCloudStatus, EventAction};
 
@@ -59,32 +60,51 @@ pub(super) struct CCloudAuth {
     /// Whether the `sign_in` error is about waiting for the browser (the port in use, the time
     /// limit) rather than an exchange: a new attempt that listens makes it stale, so it clears it.
     waiting_error: bool,
+    /// With the shared store: the shared session this session is (`None`: not shared).
+    pub(in crate::connections) shared: Option<SessionMarker>,
 }
 
 impl CCloudAuth {
     pub(super) fn new(request: AuthorizationRequest) -> Self {
-        Self { request, pending: None, session: None, epoch: 0, refreshing: Arc::default(), waiting_error: false }
+        Self {
+            request,
+            pending: None,
+            session: None,
+            epoch: 0,
+            refreshing: Arc::default(),
+            waiting_error: false,
+            shared: None,
+        }
     }
 
     pub(super) fn sign_in_uri(&self) -> &str {
         &self.request.sign_in_uri
     }
+
+    pub(in crate::connections) fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    pub(in crate::connections) fn session_mut(&mut self) -> Option<&mut Session> {
+        self.session.as_mut()
+    }
 }
 
 /// A signed-in session: its tokens (secrets) and its schedule, on the tokio clock.
-struct Session {
-    tokens: Tokens,
-    schedule: Schedule,
+pub(in crate::connections) struct Session {
+    pub(in crate::connections) tokens: Tokens,
+    pub(in crate::connections) schedule: Schedule,
 }
 
 /// The tokens of a session.
-struct Tokens {
-    refresh_token: SecretToken,
-    control_plane: SecretToken,
-    /// The data-plane calls' bearer token (Kafka REST and Schema Registry in Confluent Cloud).
-    data_plane: SecretToken,
+pub(in crate::connections) struct Tokens {
+    pub(in crate::connections) refresh_token: SecretToken,
+    pub(in crate::connections) control_plane: SecretToken,
+    /// The data-plane calls' bearer token (Kafka REST and Schema Registry in Confluent Cloud), also
+    /// shared through the store.
+    pub(in crate::connections) data_plane: SecretToken,
     /// The session's organization, as Confluent Cloud reported it when the session opened.
-    organization_id: Option<String>,
+    pub(in crate::connections) organization_id: Option<String>,
 }
 
 impl Tokens {
@@ -97,10 +117,12 @@ impl Tokens {
 }
 
 /// The tokens an event brings, for the machine's [`Effect::KeepTokens`].
-enum Fresh {
+pub(in crate::connections) enum Fresh {
     None,
-    /// A sign-in's: the session opens with them.
+    /// A sign-in's: the session opens with them (and is published to the shared store).
     Opened(Tokens),
+    /// Another sidecar's session, from the shared store: it opens with them, not published again.
+    Adopted(Tokens, SessionMarker),
     /// A refresh's or an organization switch's (the refresh token is updated as soon as it rotates).
     Renewed(SignedIn),
 }
@@ -132,7 +154,14 @@ impl Shared {
     /// Feeds `event` to the machine of `entry`'s session and performs its effects, then shows the
     /// new status (sending `CONNECTED` or `DISCONNECTED` when it changed). Returns the effects
     /// left to the caller, which holds the store ([`Effect::ReleaseListener`]).
-    fn drive(&self, id: &str, entry: &mut Entry, event: Event, fresh: Fresh, next_epoch: u64) -> Vec<Effect> {
+    pub(in crate::connections) fn drive(
+        &self,
+        id: &str,
+        entry: &mut Entry,
+        event: Event,
+        fresh: Fresh,
+        next_epoch: u64,
+    ) -> Vec<Effect> {
         match self.advance(id, entry, event, fresh, next_epoch) {
             Some((status, left)) => {
                 self.set_ccloud(id, entry, status);
@@ -171,10 +200,20 @@ impl Shared {
                 Effect::EndSession => {
                     auth.session = None;
                     auth.epoch = next_epoch;
+                    if let Some(marker) = auth.shared.take() {
+                        self.publish_session_ended(id, marker);
+                    }
                     tracing::debug!(connection = id, state = ?next.status.state, "a new epoch begins");
                 }
                 Effect::KeepTokens => match (std::mem::replace(&mut fresh, Fresh::None), next.session) {
-                    (Fresh::Opened(tokens), Some(schedule)) => auth.session = Some(Session { tokens, schedule }),
+                    (Fresh::Opened(tokens), Some(schedule)) => {
+                        auth.shared = self.publish_session_opened(id, &tokens, &next.status, schedule.ends_at);
+                        auth.session = Some(Session { tokens, schedule });
+                    }
+                    (Fresh::Adopted(tokens, marker), Some(schedule)) => {
+                        auth.shared = Some(marker);
+                        auth.session = Some(Session { tokens, schedule });
+                    }
                     (Fresh::Renewed(signed_in), _) => {
                         if let Some(session) = auth.session.as_mut() {
                             session.tokens.renew(&signed_in);

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use tokio::sync::{oneshot, Notify};
 use tokio::time::Instant;
 
+use super::super::shared_store::{SessionMarker, StoreLink};
 use super::super::{Entry, ManagerError, Shared};
 use super::machine::Event;
 use super::organization::organization;
 use super::schedule::Action;
-use super::{bounded, CCloudAuth, CCloudError, CCloudStep, Fresh, SignedIn};
+use super::{bounded, CCloudAuth, CCloudError, CCloudStep, Fresh, SecretToken, SignedIn};
 use crate::protocol::Connection;
+use crate::store::{now_unix, SessionSecrets, StoredSession};
 
 /// What a connection's task does next for its session.
 enum Step {
@@ -125,17 +127,65 @@ fn refresh_lock(shared: &Shared, id: &str, epoch: u64) -> Option<Arc<tokio::sync
 /// The refresh grant (keeping a rotated refresh token at once), then a new control-plane session
 /// in `organization` (`None`: the one the spec names now). The caller holds the refresh lock.
 /// `None` when the session of `epoch` is gone.
+///
+/// With the shared store, the session's refresh file lock is held throughout: only one process
+/// presents a refresh token at a time. A plain refresh that finds newer tokens in the store (another
+/// process refreshed meanwhile) takes them instead of refreshing; otherwise it refreshes with the
+/// store's refresh token and publishes the result before letting go of the lock.
 pub(super) async fn renew_tokens(
     shared: &Shared,
     id: &str,
     epoch: u64,
     organization_id: Option<Option<String>>,
 ) -> Option<Result<SignedIn, CCloudError>> {
-    let (refresh_token, spec_organization) = {
+    let (mut refresh_token, spec_organization, marker) = {
         let store = shared.lock();
         let entry = store.entries.get(id)?;
         let auth = entry.ccloud.as_ref().filter(|auth| auth.epoch == epoch)?;
-        (auth.session.as_ref()?.tokens.refresh_token.clone(), organization(&entry.spec))
+        (auth.session.as_ref()?.tokens.refresh_token.clone(), organization(&entry.spec), auth.shared.clone())
+    };
+    let link = shared.shared_store.get().filter(|_| marker.is_some()).cloned();
+    let mut publishing = None;
+    let _file_lock = match (&link, &marker) {
+        (Some(link), Some(marker)) => {
+            tracing::debug!(connection = id, "taking the refresh lock");
+            let file_lock = match link.disk.refresh_lock(id).await {
+                Ok(file_lock) => {
+                    tracing::debug!(connection = id, "took the refresh lock");
+                    Some(file_lock)
+                }
+                Err(error) => {
+                    tracing::warn!(connection = id, "could not take the refresh lock: {error}");
+                    None
+                }
+            };
+            let reader = link.clone();
+            let key = id.to_string();
+            let found = tokio::task::spawn_blocking(move || reader.read_session(&key)).await.ok().flatten();
+            if let Some((record, secrets)) = found.filter(|(record, _)| record.session == marker.session) {
+                let newer = record.generation > marker.generation;
+                refresh_token = SecretToken::new(secrets.refresh_token.clone());
+                if newer {
+                    let mut store = shared.lock();
+                    let auth = store.entries.get_mut(id)?.ccloud.as_mut().filter(|auth| auth.epoch == epoch)?;
+                    auth.session.as_mut()?.tokens.refresh_token = refresh_token.clone();
+                    auth.shared =
+                        Some(SessionMarker { session: record.session.clone(), generation: record.generation });
+                }
+                if newer && organization_id.is_none() {
+                    tracing::debug!(connection = id, "another sidecar refreshed the session: taking its tokens");
+                    return Some(Ok(SignedIn {
+                        control_plane: SecretToken::new(secrets.control_plane),
+                        data_plane: SecretToken::new(secrets.data_plane),
+                        user: record.user,
+                        organization_id: record.organization_id,
+                    }));
+                }
+                publishing = Some((link.clone(), record, secrets));
+            }
+            file_lock
+        }
+        _ => None,
     };
     let timeout = shared.ccloud_timeout();
     let id_tokens = match bounded(shared.ccloud.refresh_grant(refresh_token, timeout), timeout, CCloudStep::Token).await
@@ -144,17 +194,60 @@ pub(super) async fn renew_tokens(
         Err(failure) => return Some(Err(failure)),
     };
     if let Some(rotated) = id_tokens.refresh_token {
-        let mut store = shared.lock();
-        let auth = store.entries.get_mut(id)?.ccloud.as_mut().filter(|auth| auth.epoch == epoch)?;
-        auth.session.as_mut()?.tokens.refresh_token = rotated;
+        {
+            let mut store = shared.lock();
+            let auth = store.entries.get_mut(id)?.ccloud.as_mut().filter(|auth| auth.epoch == epoch)?;
+            auth.session.as_mut()?.tokens.refresh_token = rotated.clone();
+        }
+        if let Some((link, record, secrets)) = publishing.as_mut() {
+            // Published at once: the old refresh token no longer works anywhere.
+            secrets.refresh_token = rotated.expose().to_string();
+            publish(shared, id, epoch, link, record, secrets, None).await;
+        }
     }
     let organization_id = organization_id.unwrap_or(spec_organization);
     let call = shared.ccloud.open_session(id_tokens.id_token, organization_id, timeout);
-    Some(bounded(call, timeout, CCloudStep::Session).await)
+    let result = bounded(call, timeout, CCloudStep::Session).await;
+    if let (Ok(signed_in), Some((link, record, secrets))) = (&result, publishing.as_mut()) {
+        publish(shared, id, epoch, link, record, secrets, Some(signed_in)).await;
+        tracing::debug!(connection = id, generation = record.generation, "refreshed the shared session's tokens");
+    }
+    Some(result)
+}
+
+/// Publishes the session's tokens as its next generation (the caller holds the refresh file lock).
+async fn publish(
+    shared: &Shared,
+    id: &str,
+    epoch: u64,
+    link: &Arc<StoreLink>,
+    record: &mut StoredSession,
+    secrets: &mut SessionSecrets,
+    signed_in: Option<&SignedIn>,
+) {
+    record.generation += 1;
+    secrets.generation = record.generation;
+    if let Some(signed_in) = signed_in {
+        record.tokens_at = now_unix();
+        record.user = signed_in.user.clone();
+        record.organization_id = signed_in.organization_id.clone();
+        secrets.control_plane = signed_in.control_plane.expose().to_string();
+        secrets.data_plane = signed_in.data_plane.expose().to_string();
+    }
+    {
+        let mut store = shared.lock();
+        let auth = store.entries.get_mut(id).and_then(|entry| entry.ccloud.as_mut()).filter(|auth| auth.epoch == epoch);
+        if let Some(auth) = auth {
+            auth.shared = Some(SessionMarker { session: record.session.clone(), generation: record.generation });
+        }
+    }
+    let (link, record, secrets, key) = (link.clone(), record.clone(), secrets.clone(), id.to_string());
+    let _ = tokio::task::spawn_blocking(move || link.publish_tokens(&key, record, secrets)).await;
 }
 
 /// The refresh grant and the session exchange again, for the organization the spec names now.
 async fn refresh(shared: &Shared, id: &str, epoch: u64) {
+    tracing::debug!(connection = id, "refreshing the session's tokens");
     let Some(lock) = refresh_lock(shared, id, epoch) else { return };
     let _refreshing = lock.lock().await;
     let Some(result) = renew_tokens(shared, id, epoch, None).await else { return };

@@ -13,7 +13,8 @@ local defaults = {
   log_level = "warn",
   -- Passed as initializationOptions: intervals, timeouts, endpoints (see the sidecar's README, "Configuration").
   init_options = {},
-  -- Connection specs created in the sidecar at every start (it keeps nothing across runs), as in its protocol.
+  -- Connection specs created in the sidecar at every start, as in its protocol (it keeps nothing across runs unless
+  -- init_options = { store = { enabled = true } }: then those it already holds are left as they are).
   connections = {},
   -- Start the sidecar on setup(); otherwise on the first command.
   autostart = true,
@@ -339,7 +340,10 @@ local function restore()
     state.specs[spec.id] = spec
     state.quiet[spec.id] = true
     M.request(protocol.methods.createConnection, { spec = spec }, function(err, connection)
-      if err then
+      if err and err.code == protocol.errors.connectionExists and state.announced and state.announced.store then
+        -- The sidecar's shared store (init_options.store) kept it from an earlier run or another window.
+        state.quiet[spec.id] = nil
+      elseif err then
         state.quiet[spec.id] = nil
         notify(status.describe_error("restore the connection '" .. tostring(spec.name) .. "'", err), vim.log.levels.WARN)
       else

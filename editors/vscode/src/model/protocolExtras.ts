@@ -13,6 +13,8 @@ export interface SidecarCapabilities {
   methods?: string[];
   notifications?: string[];
   error_codes?: unknown;
+  /** Present when the sidecar keeps connections in its shared store (`initializationOptions.store`). */
+  store?: { directory?: string; keychain?: boolean; message?: string | null };
 }
 
 /** Reads the sidecar's capabilities out of an `initialize` result, tolerating anything missing. */
