@@ -6,6 +6,7 @@ import { answersFromSpec, buildDirectSpec, isGuidedEditable, newConnectionId, ty
 import { describeError, isRpcError } from "./model/errors";
 import { ErrorCodes } from "./model/protocolExtras";
 import type { SavedConnections } from "./model/savedConnections";
+import { keepsOwnCopy } from "./model/sharedStore";
 import { describeConnection, testOutcome } from "./model/status";
 import type { ConnectionsModel, TreeNode } from "./model/tree";
 import { askDirectAnswers } from "./guidedInput";
@@ -137,7 +138,10 @@ async function addOrEditDirect(ctx: Context, title: string, existing?: Connectio
 async function save(ctx: Context, spec: ConnectionSpec & { id: string }, isUpdate: boolean): Promise<Connection | undefined> {
   try {
     const connection = isUpdate ? await ctx.sidecar.api.update(spec.id, spec) : await ctx.sidecar.api.create(spec);
-    await ctx.saved.save(spec);
+    // With the shared store on, the store keeps it (and every window sees it); the extension keeps its own copy only
+    // of what the store cannot hold (model/sharedStore.ts).
+    if (keepsOwnCopy(ctx.sidecar.sidecarCapabilities.store, connection)) await ctx.saved.save(spec);
+    else await ctx.saved.remove(spec.id);
     ctx.model.upsert(connection);
     return connection;
   } catch (error) {

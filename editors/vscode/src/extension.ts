@@ -15,7 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel("ide-sidecar");
   const model = new ConnectionsModel();
   const saved = new SavedConnections(context.secrets);
-  sidecar = new SidecarProcess(output, model, saved, context.extensionPath);
+  sidecar = new SidecarProcess(output, model, saved, context.extensionPath, context.globalState);
   const view = new ConnectionsView(model, sidecar);
   // Collapse All is our own title button, shown only while there are connections (the built-in one shows on an empty
   // view too); it runs the tree's built-in action, which VS Code registers for every tree view.

@@ -1,6 +1,7 @@
 // Runs the sidecar with vscode-languageclient and keeps the connections model in step with it: events update the
-// model as they arrive, and every time the sidecar (re)starts the saved connections are re-created in it, since it
-// keeps nothing across runs.
+// model as they arrive, and every time the sidecar (re)starts the saved connections it lacks are created in it. With
+// the shared store on (`ide-sidecar.sharedStore`, the default) the store holds the connections across runs and
+// windows, and the saved list only what the store cannot hold (model/sharedStore.ts).
 import * as vscode from "vscode";
 import { LanguageClient, State, type Executable, type LanguageClientOptions } from "vscode-languageclient/node";
 import type { ConnectionEvent } from "./protocol";
@@ -9,6 +10,7 @@ import { describeError } from "./model/errors";
 import { DataApi } from "./model/dataApi";
 import { EVENT_NOTIFICATION, Notifications, sidecarCapabilities, type SidecarCapabilities } from "./model/protocolExtras";
 import type { SavedConnections } from "./model/savedConnections";
+import { initializationOptions, syncAtStart } from "./model/sharedStore";
 import { SidecarApi } from "./model/sidecarApi";
 import type { ConnectionsModel } from "./model/tree";
 
@@ -29,6 +31,8 @@ export class SidecarProcess implements vscode.Disposable {
     private readonly saved: SavedConnections,
     /** The extension's folder, where a platform-specific .vsix carries the binary (bin/ide-sidecar). */
     private readonly extensionPath: string,
+    /** Where the extension remembers, for every window, that it already showed the store's keychain message. */
+    private readonly globalState: vscode.Memento,
   ) {}
 
   /** The running sidecar's methods; throws a readable error when it is not running. */
@@ -89,7 +93,10 @@ export class SidecarProcess implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: [],
       outputChannel: this.output,
-      initializationOptions: config.get<object>("initializationOptions") ?? {},
+      initializationOptions: initializationOptions(
+        config.get<boolean>("sharedStore") ?? true,
+        config.get<Record<string, unknown>>("initializationOptions"),
+      ),
     };
     const client = new LanguageClient("ide-sidecar", "ide-sidecar", server, clientOptions);
     this.client = client;
@@ -125,25 +132,39 @@ export class SidecarProcess implements vscode.Disposable {
     if (!client) return;
     this.capabilities = sidecarCapabilities(client.initializeResult);
     this.output.appendLine(`Connected to ${this.serverVersion} (protocol ${this.capabilities.protocol_version ?? "?"})`);
+    const store = this.capabilities.store;
+    if (store) {
+      this.output.appendLine(`Shared store: ${store.directory ?? "?"}${store.keychain ? ", secrets in the OS keychain" : ""}`);
+      void this.tellNoKeychain(store.keychain === false ? (store.message ?? "No OS keychain: secrets are kept in memory only") : undefined);
+    }
     try {
-      let saved = await this.saved.list();
-      if (this.capabilities.store) {
-        // The shared store already holds its connections: re-create only those it does not have (no duplicate,
-        // and no reverting a change another window made).
-        const present = new Set((await this.api.list()).map((connection) => connection.id));
-        saved = saved.filter((spec) => !spec.id || !present.has(spec.id));
-        if (this.capabilities.store.message) this.output.appendLine(this.capabilities.store.message);
-      }
-      const failures = await this.api.restore(saved);
+      const { failures, connections } = await syncAtStart(this.api, this.saved, store);
       for (const { spec, error } of failures) {
         const message = describeError(`restore the connection '${spec.name}'`, error);
         this.output.appendLine(message);
         void vscode.window.showWarningMessage(message);
       }
-      this.model.replaceAll(await this.api.list());
+      this.model.replaceAll(connections);
     } catch (error) {
       this.model.reset(describeError("list the connections", error));
     }
+  }
+
+  /**
+   * The store's "no keychain" message: always in the output, as a notification only the first time in any window
+   * (not at every start of every window); a keychain that answers again re-arms it.
+   */
+  private async tellNoKeychain(message: string | undefined): Promise<void> {
+    const key = "ide-sidecar.noKeychainShown";
+    if (message === undefined) {
+      if (this.globalState.get(key)) await this.globalState.update(key, undefined);
+      return;
+    }
+    this.output.appendLine(message);
+    if (this.globalState.get(key)) return;
+    await this.globalState.update(key, true);
+    const choice = await vscode.window.showWarningMessage(`Kafka: ${message}`, "Show Output");
+    if (choice) this.output.show();
   }
 
   async stop(): Promise<void> {

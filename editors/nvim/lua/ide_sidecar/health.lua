@@ -52,6 +52,18 @@ function M.check()
     else
       warn("the sidecar announced no methods (capabilities.experimental.sidecar): it may be too old for this plugin")
     end
+    local store = sidecar.store()
+    if store and store.keychain then
+      ok("shared store: " .. tostring(store.directory) .. ", secrets in the OS keychain")
+    elseif store then
+      warn("shared store: " .. tostring(store.directory) .. ", no OS keychain: " .. tostring(store.message or "secrets are kept in memory only"), {
+        "connections without secrets are still kept and shared; for the rest, run a Secret Service (such as gnome-keyring) in your D-Bus session",
+      })
+    elseif config.store == false then
+      info("shared store: off (store = false in setup()): connections last as long as the sidecar")
+    else
+      warn("shared store: this sidecar reported none (too old, or init_options.store turned it off)")
+    end
   elseif sidecar.problem() then
     warn(sidecar.problem())
   else

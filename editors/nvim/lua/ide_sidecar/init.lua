@@ -13,8 +13,13 @@ local defaults = {
   log_level = "warn",
   -- Passed as initializationOptions: intervals, timeouts, endpoints (see the sidecar's README, "Configuration").
   init_options = {},
-  -- Connection specs created in the sidecar at every start, as in its protocol (it keeps nothing across runs unless
-  -- init_options = { store = { enabled = true } }: then those it already holds are left as they are).
+  -- The sidecar's shared store: connections and the Confluent Cloud sign-in kept across restarts and shared with
+  -- every other editor window (VS Code's too) using the same directory. true: the default directory
+  -- ($XDG_STATE_HOME/ide-sidecar, else ~/.local/state/ide-sidecar); { directory = "/abs/path" }: that one; false:
+  -- off (the sidecar then forgets everything when it stops). An init_options.store given explicitly wins.
+  store = true,
+  -- Connection specs created in the sidecar at every start, as in its protocol; those the store already holds (from
+  -- an earlier run or another window) are left as they are.
   connections = {},
   -- Start the sidecar on setup(); otherwise on the first command.
   autostart = true,
@@ -68,6 +73,19 @@ local function empty_object(value)
     return vim.empty_dict()
   end
   return value
+end
+
+--- The initializationOptions for `config`: its init_options with `store` filled in from the `store` option (unless
+--- init_options.store is given).
+function M.init_options_for(config)
+  local options = vim.deepcopy(config.init_options or {})
+  if options.store == nil and config.store ~= false and config.store ~= nil then
+    options.store = { enabled = true }
+    if type(config.store) == "table" and config.store.directory then
+      options.store.directory = config.store.directory
+    end
+  end
+  return options
 end
 
 local PREFIX = "ide-sidecar: "
@@ -361,6 +379,13 @@ local function on_init(_, result)
     local experimental = type(capabilities) == "table" and capabilities.experimental
     state.announced = type(experimental) == "table" and experimental.sidecar or nil
     state.ready = true
+    local store = state.announced and state.announced.store
+    if type(store) == "table" and store.keychain == false and not state.keychain_warned then
+      -- Once per Neovim session, not at every restart of the sidecar; one short line (no hit-enter prompt at start),
+      -- the sidecar's whole message is in :checkhealth ide_sidecar.
+      state.keychain_warned = true
+      notify(one_line(PREFIX .. "no OS keychain: secrets stay in this window's memory (:checkhealth ide_sidecar)"), vim.log.levels.WARN)
+    end
     local queued = state.queue
     state.queue = {}
     for _, request in ipairs(queued) do
@@ -410,7 +435,7 @@ function M.start()
     cmd = config.cmd,
     cmd_env = { RUST_LOG = config.log_level },
     root_dir = (vim.uv or vim.loop).cwd(),
-    init_options = empty_object(config.init_options),
+    init_options = empty_object(M.init_options_for(config)),
     handlers = {
       [protocol.notifications.connectionsEvent] = on_event,
       [protocol.notifications.tailBatch] = stream_handler("subscription_id", "data"),
@@ -642,6 +667,12 @@ function M.add_ccloud(name, callback)
 end
 
 --- What the sidecar announced in `initialize` (capabilities.experimental.sidecar: methods, notifications, ...), or nil.
+--- The shared store the running sidecar uses ({ directory, keychain, message }), nil when it is off.
+function M.store()
+  local store = state.announced and state.announced.store
+  return type(store) == "table" and store or nil
+end
+
 function M.announced()
   return state.announced and vim.deepcopy(state.announced) or nil
 end

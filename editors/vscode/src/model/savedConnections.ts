@@ -1,5 +1,6 @@
 // The user's connection specs, secrets included, kept in a secret store (VS Code's SecretStorage in the extension)
-// because the sidecar forgets everything when it stops. No `vscode` import: the store is an interface.
+// because the sidecar forgets everything when it stops. With the sidecar's shared store on, only what that store
+// cannot hold stays here (see sharedStore.ts). No `vscode` import: the store is an interface.
 import type { ConnectionSpec } from "../protocol";
 
 /** The part of `vscode.SecretStorage` this needs. */
@@ -41,6 +42,11 @@ export class SavedConnections {
       else specs.push(spec);
       return specs;
     });
+  }
+
+  /** Replaces the whole list (the shared store took over the rest: see sharedStore.ts). */
+  replaceAll(specs: ConnectionSpec[]): Promise<void> {
+    return this.change(() => specs);
   }
 
   remove(id: string): Promise<void> {
