@@ -67,7 +67,7 @@ test("store on: a connection deleted in another window is not in the list any mo
   const afterMigration = savedAfterStart(withKeychain, [plain], [held(plain)]);
   assert.deepEqual(afterMigration, []);
   // Window B deleted it; A's next start finds an empty store and restores nothing.
-  assert.deepEqual(toRestore(withKeychain, afterMigration!, []), []);
+  assert.deepEqual(toRestore(withKeychain, afterMigration, []), []);
 });
 
 test("SavedConnections.replaceAll writes the whole list", async () => {
