@@ -9,6 +9,14 @@ local here = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h")
 local repo = vim.fn.fnamemodify(here, ":h:h:h")
 vim.opt.runtimepath:append(vim.fn.fnamemodify(here, ":h"))
 
+-- The shared store (on by default) must never touch the user's own state directory or keychain: every sidecar this
+-- test starts, its child Neovims' too, gets a temp XDG_STATE_HOME and no D-Bus session (so no keychain: secrets stay
+-- in memory, as the store's README says).
+local state_home = vim.fn.tempname()
+vim.fn.mkdir(state_home, "p")
+vim.env.XDG_STATE_HOME = state_home
+vim.env.DBUS_SESSION_BUS_ADDRESS = nil
+
 local passed, failed = 0, 0
 local tansu_job
 local sidecar
@@ -152,7 +160,9 @@ local function child_nvim(init_lines)
   local sock = dir .. "/nvim.sock"
   vim.cmd("tabnew")
   local bufnr = vim.api.nvim_get_current_buf()
-  local job = vim.fn.termopen({ vim.v.progpath, "-u", dir .. "/init.lua", "-i", "NONE", "--listen", sock }, { env = { TERM = "xterm-256color" } })
+  -- Its own default store directory, unless its setup() names one.
+  local job = vim.fn.termopen({ vim.v.progpath, "-u", dir .. "/init.lua", "-i", "NONE", "--listen", sock },
+    { env = { TERM = "xterm-256color", XDG_STATE_HOME = dir .. "/state" } })
   assert(job > 0, "termopen failed: " .. job)
   wait_for("the child Neovim's socket", function() return (vim.uv or vim.loop).fs_stat(sock) ~= nil end)
   local chan = vim.fn.sockconnect("pipe", sock, { rpc = true })
@@ -326,8 +336,11 @@ local function main()
 
   sidecar = require("ide_sidecar")
   local events = {}
+  -- The store on (the default), in a directory of this test's own, which the store steps share with a child Neovim.
+  local store_dir = state_home .. "/main-store"
   local setup_options = {
     cmd = { binary, "serve" },
+    store = { directory = store_dir },
     autostart = false,
     open_browser = false,
     init_options = { check_timeout_seconds = 5, direct = { refresh_interval_seconds = 1 }, ccloud = { callback_port = free_port() } },
@@ -351,6 +364,8 @@ local function main()
     contains(report, "(ide-sidecar ", "the binary's version")
     contains(report, "kafka/records/consume", "the methods it announces")
     contains(report, "the sidecar has every method the plugin calls", "nothing missing")
+    -- No D-Bus session here: the store is on, without a keychain, and says so (a warning, with the sidecar's words).
+    contains(report, "shared store: " .. store_dir .. ", no OS keychain: No OS keychain answered", "the store and its keychain")
     assert(not report:find("ERROR", 1, true), "no error in " .. report)
     vim.cmd("bwipeout!")
   end)
@@ -1026,6 +1041,55 @@ local function main()
       return not table.concat(require("ide_sidecar.ui").list_lines() or {}, "\n"):find("nvim-test", 1, true)
     end)
     eq(#sidecar.connections(), 0, "no connections left")
+  end)
+
+  step("shared store: another window's connection shows here, one deleted here is gone there, a restart finds what is stored", function()
+    local child = child_nvim({
+      "vim.opt.runtimepath:append(" .. string.format("%q", plugin_dir) .. ")",
+      "require('ide_sidecar').setup({ cmd = { " .. string.format("%q", binary) .. ", 'serve' }, notify = false, store = { directory = "
+        .. string.format("%q", store_dir) .. " } })",
+    })
+    local ok, err = pcall(function()
+      wait_for("the child's sidecar", function() return child.lua("return require('ide_sidecar').is_ready()") end)
+      eq(child.lua("return require('ide_sidecar').store().directory"), store_dir, "the child's store directory")
+      child.lua("require('ide_sidecar').create({ id = 'from-child', name = 'From the child', type = 'DIRECT', kafka_cluster = { bootstrap_servers = '127.0.0.1:"
+        .. port .. "', ssl = { enabled = false } } }, function() end)")
+      wait_for("CREATED here for the child's connection", function() return event_for("from-child", "CREATED") ~= nil end)
+      eq(sidecar.get("from-child").spec.name, "From the child", "the child's connection here")
+
+      local created
+      sidecar.create({ id = "from-main", name = "From main", type = "DIRECT", kafka_cluster = { bootstrap_servers = "127.0.0.1:" .. port, ssl = { enabled = false } } },
+        function(e) created = e or false end)
+      wait_for("the create result", function() return created ~= nil end)
+      eq(created, false, "create error")
+      wait_for("the child to see it", function() return child.lua("return require('ide_sidecar').get('from-main') ~= nil") end)
+      vim.cmd("IdeSidecarDelete! from-main")
+      wait_for("the child to drop it", function() return child.lua("return require('ide_sidecar').get('from-main') == nil") end)
+    end)
+    child.stop()
+    assert(ok, err)
+
+    -- A restart (the child gone too): the new sidecar finds the child's connection in the store, not the deleted one.
+    sidecar.restart()
+    wait_for("the restarted sidecar", sidecar.is_ready)
+    local listed
+    sidecar.request(require("ide_sidecar.protocol").methods.listConnections, {}, function(e, result) listed = e or result end)
+    wait_for("connections/list", function() return listed ~= nil end)
+    local ids = {}
+    for _, connection in ipairs(listed.data or {}) do
+      table.insert(ids, connection.id)
+    end
+    eq(ids, { "from-child" }, "what the restarted sidecar holds")
+    -- The "no keychain" line was shown once, not again at the restart.
+    local keychain_lines = 0
+    for _, note in ipairs(notes) do
+      if note.message:find("no OS keychain", 1, true) then
+        keychain_lines = keychain_lines + 1
+      end
+    end
+    eq(keychain_lines, 1, "the no-keychain line, once")
+    vim.cmd("IdeSidecarDelete! from-child")
+    wait_for("the child's connection to go", function() return sidecar.get("from-child") == nil end)
   end)
 
   step("the README's configured connection with no broker: one short line at start, no hit-enter prompt (real screen)", function()

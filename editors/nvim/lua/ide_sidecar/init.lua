@@ -384,7 +384,7 @@ local function on_init(_, result)
       -- Once per Neovim session, not at every restart of the sidecar; one short line (no hit-enter prompt at start),
       -- the sidecar's whole message is in :checkhealth ide_sidecar.
       state.keychain_warned = true
-      notify(one_line(PREFIX .. "no OS keychain: secrets stay in this window's memory (:checkhealth ide_sidecar)"), vim.log.levels.WARN)
+      notify(one_line(PREFIX .. "no OS keychain (:checkhealth ide_sidecar)"), vim.log.levels.WARN)
     end
     local queued = state.queue
     state.queue = {}
