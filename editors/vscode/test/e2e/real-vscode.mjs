@@ -169,6 +169,7 @@ async function main() {
     fakeCCloud.once("exit", (code) => fail(new Error(`the fake Confluent Cloud exited (${code})`)));
   });
 
+  const storeDir = join(work, "store");
   const userData = join(work, "user-data");
   const extensions = join(work, "extensions");
   const workspace = join(work, "workspace");
@@ -181,8 +182,9 @@ async function main() {
     JSON.stringify({
       // No "ide-sidecar.path": the extension must find the binary the linux-x64 .vsix carries (checked below).
       "ide-sidecar.logLevel": "info",
-      // The sidecar signs in to the fake Confluent Cloud and reads its resources there.
-      "ide-sidecar.initializationOptions": { ccloud: ccloudOptions },
+      // The sidecar signs in to the fake Confluent Cloud and reads its resources there. The shared store is on (the
+      // default of ide-sidecar.sharedStore), in this run's own directory: never the user's ~/.local/state.
+      "ide-sidecar.initializationOptions": { ccloud: ccloudOptions, store: { directory: storeDir } },
       "workbench.startupEditor": "none",
       "security.workspace.trust.enabled": false,
       "telemetry.telemetryLevel": "off",
@@ -190,7 +192,14 @@ async function main() {
       "window.confirmBeforeClose": "never",
     }),
   );
-  const server = start(codeServer, ["--bind-addr", `127.0.0.1:${codePort}`, "--auth", "none", "--disable-telemetry", "--user-data-dir", userData, "--extensions-dir", extensions, workspace]);
+  // A state directory of this run's own (were the store's directory setting lost, the default would land there, not
+  // in the user's), and no D-Bus session: no keychain, so never the user's, and the "no keychain" notice is shown.
+  const stateHome = join(work, "state");
+  const server = start(
+    codeServer,
+    ["--bind-addr", `127.0.0.1:${codePort}`, "--auth", "none", "--disable-telemetry", "--user-data-dir", userData, "--extensions-dir", extensions, workspace],
+    { XDG_STATE_HOME: stateHome, DBUS_SESSION_BUS_ADDRESS: undefined },
+  );
   await until("code-server to answer /healthz", async () => (await fetch(`http://127.0.0.1:${codePort}/healthz`)).ok);
 
   const browser = await playwright.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox"] });
@@ -207,7 +216,10 @@ async function main() {
     await sidebar.getByRole("button", { name: "Add Confluent Cloud and Sign In" }).waitFor({ timeout: STEP_MS });
     const collapseAll = sidebar.locator('[aria-label="Collapse All"]');
     if ((await collapseAll.count()) !== 0) throw new Error("Collapse All shows on the empty view");
+    // The shared store without a keychain says so once, as a notification.
+    await page.locator(".notification-toast", { hasText: "No OS keychain" }).first().waitFor({ timeout: STEP_MS });
     await screenshot(page, "empty-view");
+    await command(page, "Notifications: Clear All Notifications");
 
     // Add a connection, as the welcome view offers.
     await command(page, "Kafka: Add a Direct Connection");
@@ -479,7 +491,11 @@ async function main() {
     if (await viewer.locator("#tail").isChecked()) throw new Error("the Live tail box is still checked after the tail ended");
     await screenshot(page, "topic-deleted");
 
-    // Restart the sidecar: the connection comes back from SecretStorage, connected, and its folders list afresh.
+    // The connection is in the shared store (its state.json in the run's directory), nothing in the default one.
+    const stateFile = join(storeDir, "state.json");
+    if (!existsSync(stateFile) || !readFileSync(stateFile, "utf8").includes("Local tansu")) throw new Error(`the store has no 'Local tansu' in ${stateFile}`);
+    if (existsSync(join(stateHome, "ide-sidecar"))) throw new Error("the store's default directory was used");
+    // Restart the sidecar: the connection comes back from the store, connected, and its folders list afresh.
     await command(page, "Kafka: Restart the Sidecar");
     // Another bundled sidecar process; the restored connection connected once it checked it (its row may keep its
     // expansion when the tree redraws after the new list, or be a new, collapsed row when it redrew in between).
@@ -571,6 +587,19 @@ async function main() {
     await avroCloudRow.click();
     await until("the Avro record's details", async () => (await cloudViewer.locator("#detailText").textContent()).includes('"item": "coffee"'));
     await screenshot(page, "ccloud-viewer");
+
+    // Reload the window: a new extension host and sidecar; both connections come back from the store (the extension
+    // keeps no list of its own for them any more), the Confluent Cloud one signed out (no keychain: its session was
+    // in the old sidecar's memory only), the direct one failed (the broker is stopped). The notice is not shown again.
+    await command(page, "Developer: Reload Window");
+    await page.locator(".monaco-workbench").waitFor({ timeout: STEP_MS });
+    const kafkaView = page.locator('.activitybar [aria-label^="Kafka"]').first();
+    await kafkaView.waitFor({ timeout: STEP_MS });
+    if ((await sidebar.locator(".monaco-list-row", { hasText: "Local tansu" }).count()) === 0) await kafkaView.click();
+    await sidebar.locator(".monaco-list-row", { hasText: "Local tansu" }).first().waitFor({ timeout: STEP_MS });
+    await sidebar.locator(".monaco-list-row", { hasText: "Confluent Cloud" }).first().waitFor({ timeout: STEP_MS });
+    await screenshot(page, "reloaded-from-store");
+    if ((await page.locator(".notification-toast", { hasText: "No OS keychain" }).count()) !== 0) throw new Error("the no-keychain notice was shown again");
     console.log("all steps passed");
   } catch (error) {
     const pages = browser.contexts().flatMap((c) => c.pages());
