@@ -232,6 +232,13 @@ local function main()
     -- A Confluent Cloud connection before sign-in says how to sign in.
     local cloud = { id = "cc", spec = { name = "Cloud", type = "CCLOUD" }, status = { ccloud = { state = "NONE" } } }
     contains(status.summary(cloud), "sign in: s in the list, or :IdeSidecarSignIn cc", "sign-in hint")
+    -- The store option as initializationOptions: on by default, a directory, off; init_options.store wins.
+    local options_for = require("ide_sidecar").init_options_for
+    eq(options_for({ store = true, init_options = { check_timeout_seconds = 5 } }), { check_timeout_seconds = 5, store = { enabled = true } }, "default")
+    eq(options_for({ store = { directory = "/tmp/s" }, init_options = {} }), { store = { enabled = true, directory = "/tmp/s" } }, "a directory")
+    eq(options_for({ store = false, init_options = {} }), {}, "off")
+    eq(options_for({ store = true, init_options = { store = { enabled = false } } }), { store = { enabled = false } }, "init_options wins")
+    eq(options_for({ store = true, init_options = { store = { directory = "/x" } } }), { store = { enabled = true, directory = "/x" } }, "enabled from the option")
   end)
 
   step("a validation error re-asks only the answers its sources point at; an edit is a merge patch (pure functions)", function()

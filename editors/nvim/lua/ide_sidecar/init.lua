@@ -75,11 +75,16 @@ local function empty_object(value)
   return value
 end
 
---- The initializationOptions for `config`: its init_options with `store` filled in from the `store` option (unless
---- init_options.store is given).
+--- The initializationOptions for `config`: its init_options with `store` filled in from the `store` option. An
+--- init_options.store given explicitly wins; without `enabled` it takes that from the `store` option.
 function M.init_options_for(config)
   local options = vim.deepcopy(config.init_options or {})
-  if options.store == nil and config.store ~= false and config.store ~= nil then
+  local on = config.store ~= false and config.store ~= nil
+  if type(options.store) == "table" then
+    if options.store.enabled == nil then
+      options.store.enabled = on
+    end
+  elseif options.store == nil and on then
     options.store = { enabled = true }
     if type(config.store) == "table" and config.store.directory then
       options.store.directory = config.store.directory
@@ -666,13 +671,13 @@ function M.add_ccloud(name, callback)
   end)
 end
 
---- What the sidecar announced in `initialize` (capabilities.experimental.sidecar: methods, notifications, ...), or nil.
 --- The shared store the running sidecar uses ({ directory, keychain, message }), nil when it is off.
 function M.store()
   local store = state.announced and state.announced.store
   return type(store) == "table" and store or nil
 end
 
+--- What the sidecar announced in `initialize` (capabilities.experimental.sidecar: methods, notifications, ...), or nil.
 function M.announced()
   return state.announced and vim.deepcopy(state.announced) or nil
 end
