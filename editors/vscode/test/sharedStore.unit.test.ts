@@ -70,7 +70,14 @@ test("store on: a connection deleted in another window is not in the list any mo
   assert.deepEqual(toRestore(withKeychain, afterMigration, []), []);
 });
 
-test("SavedConnections.replaceAll writes the whole list", async () => {
+test("store on: a saved spec without an id stays only when its restore failed", () => {
+  const anonymous: ConnectionSpec = { name: "Old", type: "DIRECT", kafka_cluster: { bootstrap_servers: "a:1" } };
+  assert.deepEqual(toRestore(withKeychain, [anonymous], []), [anonymous]);
+  assert.deepEqual(savedAfterStart(withKeychain, [anonymous], [], []), []);
+  assert.deepEqual(savedAfterStart(withKeychain, [anonymous], [], [anonymous]), [anonymous]);
+});
+
+test("SavedConnections.removeAll removes those specs and keeps one saved meanwhile", async () => {
   const values = new Map<string, string>();
   const store: SecretStore = {
     get: (key) => Promise.resolve(values.get(key)),
@@ -79,6 +86,8 @@ test("SavedConnections.replaceAll writes the whole list", async () => {
   const saved = new SavedConnections(store);
   await saved.save(plain as ConnectionSpec & { id: string });
   await saved.save(secret as ConnectionSpec & { id: string });
-  await saved.replaceAll([secret]);
+  const anonymous: ConnectionSpec = { name: "Old", type: "DIRECT", kafka_cluster: { bootstrap_servers: "a:1" } };
+  await store.store("ide-sidecar.connections", JSON.stringify({ version: 1, specs: [anonymous, ...(await saved.list())] }));
+  await saved.removeAll([plain, anonymous]);
   assert.deepEqual(await saved.list(), [secret]);
 });

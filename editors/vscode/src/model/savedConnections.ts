@@ -44,9 +44,11 @@ export class SavedConnections {
     });
   }
 
-  /** Replaces the whole list (the shared store took over the rest: see sharedStore.ts). */
-  replaceAll(specs: ConnectionSpec[]): Promise<void> {
-    return this.change(() => specs);
+  /** Removes these specs (by id; one without an id by its content): the shared store took them over (sharedStore.ts). */
+  removeAll(specs: ConnectionSpec[]): Promise<void> {
+    const ids = new Set(specs.flatMap((spec) => (spec.id ? [spec.id] : [])));
+    const anonymous = new Set(specs.filter((spec) => !spec.id).map((spec) => JSON.stringify(spec)));
+    return this.change((list) => list.filter((spec) => (spec.id ? !ids.has(spec.id) : !anonymous.has(JSON.stringify(spec)))));
   }
 
   remove(id: string): Promise<void> {

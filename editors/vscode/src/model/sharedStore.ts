@@ -60,15 +60,23 @@ export function toRestore(store: StoreInfo | undefined, saved: ConnectionSpec[],
 }
 
 /**
- * The saved list after the start's restore, given what the sidecar then holds (`after`): with the store on, only the
- * saved connections that are not in the sidecar (their restore failed: kept to try again) and those it holds
- * without the store (`keepsOwnCopy`). `undefined`: leave the list as it is (the store is off).
+ * The saved list after the start's restore, given what the sidecar then holds (`after`) and the restores that failed:
+ * with the store on, only the saved connections that are not in the sidecar (their restore failed: kept to try
+ * again) and those it holds without the store (`keepsOwnCopy`). A saved spec without an id (none is saved so, but an
+ * old list might hold one) got a new id when restored: it stays only when its restore failed (else it would be
+ * created again at every start). `undefined`: leave the list as it is (the store is off).
  */
-export function savedAfterStart(store: StoreInfo | undefined, saved: ConnectionSpec[], after: Connection[]): ConnectionSpec[] | undefined {
+export function savedAfterStart(
+  store: StoreInfo | undefined,
+  saved: ConnectionSpec[],
+  after: Connection[],
+  failed: ConnectionSpec[] = [],
+): ConnectionSpec[] | undefined {
   if (!store) return undefined;
   const byId = new Map(after.map((connection) => [connection.id, connection]));
   return saved.filter((spec) => {
-    const held = spec.id ? byId.get(spec.id) : undefined;
+    if (!spec.id) return failed.includes(spec);
+    const held = byId.get(spec.id);
     return !held || keepsOwnCopy(store, held);
   });
 }
@@ -86,7 +94,8 @@ export async function syncAtStart(
   const missing = toRestore(store, specs, store ? await api.list() : []);
   const failures = await api.restore(missing);
   const connections = await api.list();
-  const keep = savedAfterStart(store, specs, connections);
-  if (keep && keep.length !== specs.length) await saved.replaceAll(keep);
+  const keep = savedAfterStart(store, specs, connections, failures.map((failure) => failure.spec));
+  // Only those dropped are removed: a connection saved meanwhile stays.
+  if (keep && keep.length !== specs.length) await saved.removeAll(specs.filter((spec) => !keep.includes(spec)));
   return { failures, connections };
 }
