@@ -216,8 +216,9 @@ fn open(
         keychain: disk.keychain().is_some(),
         message: disk.no_keychain().map(|why| {
             format!(
-                "No OS keychain answered ({why}): secrets (passwords, keys, Confluent Cloud sessions) are kept in \
-                 memory only and are not shared; connections without secrets are shared"
+                "No OS keychain answered ({why}). Secrets (passwords, keys, Confluent Cloud sessions) are kept in \
+                 memory only and are not shared; connections without secrets are shared. To keep and share them, \
+                 run a keychain (on Linux a Secret Service such as gnome-keyring) and restart the editor."
             )
         }),
     };
