@@ -139,6 +139,54 @@ fn schema_registry_outcomes_point_at_the_fix() {
     assert!(message.contains("Connection refused") && transient, "{message}");
 }
 
+/// An editor tests edited answers before saving them: an update's or patch's dry run checks the
+/// spec as it would be stored (a masked secret keeps its stored value) and changes nothing.
+#[test]
+fn update_and_patch_dry_runs_check_with_the_stored_secret_and_store_nothing() {
+    let guarded = |password: &str| {
+        FakeSchemaRegistry::start(RegistryBehaviour::RequireBasicAuth {
+            username: "alice".into(),
+            password: password.into(),
+        })
+        .unwrap()
+    };
+    let (old, new) = (guarded("right"), guarded("right"));
+    let mut sidecar = start(fast_options());
+    let mut spec = registry_spec("auth", &old.uri());
+    spec["id"] = json!("auth");
+    spec["schema_registry"]["credentials"] = json!({"username": "alice", "password": "right"});
+    create(&mut sidecar, spec);
+    wait_until("the stored connection's first check", WAIT, || {
+        let connection = call(&mut sidecar, "connections/get", json!({"id": "auth"}));
+        state(&connection, "schema_registry") == "SUCCESS"
+    });
+    sidecar.drain(Duration::from_millis(300));
+    let new_before = new.requests();
+
+    // Moved to another registry, the password sent back masked as the editor got it.
+    let mut edited = registry_spec("auth", &new.uri());
+    edited["schema_registry"]["credentials"] = json!({"username": "alice", "password": "********"});
+    let checked = call(&mut sidecar, "connections/update", json!({"id": "auth", "spec": edited, "dry_run": true}));
+    assert_eq!(state(&checked, "schema_registry"), "SUCCESS", "{checked:#}");
+    assert_eq!(checked["spec"]["schema_registry"]["uri"], json!(new.uri()));
+    assert!(!checked.to_string().contains("right"), "the reply masks the secret: {checked}");
+    assert!(new.requests() > new_before, "the dry run checked the edited registry");
+
+    // A patch's dry run with a wrong password says so, in the status's words.
+    let patch = json!({"schema_registry": {"credentials": {"password": "wrong"}}});
+    let checked = call(&mut sidecar, "connections/patch", json!({"id": "auth", "patch": patch, "dry_run": true}));
+    let (message, _) = error_of(&checked, "schema_registry");
+    assert!(message.contains("rejected the credentials (HTTP 401)"), "{message}");
+
+    // Nothing was stored and no event was sent.
+    let stored = call(&mut sidecar, "connections/get", json!({"id": "auth"}));
+    assert_eq!(stored["spec"]["schema_registry"]["uri"], json!(old.uri()));
+    let events = sidecar.drain(Duration::from_millis(500));
+    assert!(events.iter().all(|m| m["method"] != "connections/event"), "no events: {events:#?}");
+    let missing = refused(&mut sidecar, "connections/update", json!({"id": "nope", "spec": edited, "dry_run": true}));
+    assert_eq!(missing["code"], json!(-32010), "{missing}");
+}
+
 #[test]
 fn a_registry_that_never_answers_fails_within_the_timeout_while_other_requests_are_served() {
     let hanging = FakeSchemaRegistry::start(RegistryBehaviour::Hang).unwrap();

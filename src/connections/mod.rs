@@ -444,6 +444,23 @@ impl ConnectionManager {
         if self.shared.lock().entries.contains_key(&id) {
             return Err(ManagerError::AlreadyExists(id));
         }
+        self.check_once(spec).await
+    }
+
+    /// An update's dry run: the spec as [`Self::update`] would store it (validated against the
+    /// stored connection, whose secrets stand in for masked ones), checked once and waited for.
+    /// Nothing is stored and no event is sent; a CCLOUD organization switch is not run.
+    pub async fn dry_run_update(&self, id: &str, spec: ConnectionSpec) -> Result<Connection, ManagerError> {
+        let spec = {
+            let store = self.shared.lock();
+            let entry = store.entries.get(id).ok_or_else(|| ManagerError::NotFound(id.to_string()))?;
+            validate_update(entry, id, spec, None)?.0
+        };
+        self.check_once(spec).await
+    }
+
+    /// Checks a valid spec once, as a new connection with no history; the reply masks its secrets.
+    async fn check_once(&self, spec: ConnectionSpec) -> Result<Connection, ManagerError> {
         let kind = check_valid(&spec)?;
         let plan = kind.plan(&spec, &self.shared.settings);
         let mut status = Status::initial(kind, &plan);

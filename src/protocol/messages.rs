@@ -57,6 +57,10 @@ pub struct CreateParams {
 pub struct UpdateParams {
     pub id: String,
     pub spec: ConnectionSpec,
+    /// Check the spec as the update would store it (masked secrets keep their stored values) once;
+    /// store nothing and send no events.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// Params of `connections/patch`: a JSON merge patch (RFC 7386) on the stored spec.
@@ -64,6 +68,10 @@ pub struct UpdateParams {
 pub struct PatchParams {
     pub id: String,
     pub patch: serde_json::Value,
+    /// Check the patched spec once (masked secrets keep their stored values); store nothing and
+    /// send no events.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// Params of `ccloud/signIn`.

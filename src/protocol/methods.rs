@@ -91,9 +91,11 @@ macro_rules! method_table {
             /// Stores a new connection and checks it in the background; with `dry_run`, checks a spec once
             /// and stores nothing.
             CreateConnection = "connections/create": CreateParams => Connection;
-            /// Replaces a connection's spec whole.
+            /// Replaces a connection's spec whole; with `dry_run`, checks the spec it would store once
+            /// and stores nothing.
             UpdateConnection = "connections/update": UpdateParams => Connection;
-            /// Applies a JSON merge patch to a connection's spec.
+            /// Applies a JSON merge patch to a connection's spec; with `dry_run`, checks the patched
+            /// spec once and stores nothing.
             PatchConnection = "connections/patch": PatchParams => Connection;
             /// Deletes a connection.
             DeleteConnection = "connections/delete": IdParams => ();

@@ -87,15 +87,18 @@ async function savedSpec(ctx: Context, id: string): Promise<ConnectionSpec> {
 }
 
 async function runTest(ctx: Context, spec: ConnectionSpec): Promise<{ passed: boolean; summary: string } | undefined> {
-  if (hasMaskedSecret(spec)) {
-    // A stored secret (shown as ********) is not at hand here, and the sidecar's dry run takes secrets as given.
+  // An edit of a stored connection is dry-run as an update: a secret left as ******** keeps its stored value.
+  const storedId = typeof spec.id === "string" && ctx.model.get(spec.id) ? spec.id : undefined;
+  if (storedId === undefined && hasMaskedSecret(spec)) {
     void vscode.window.showWarningMessage(
-      `'${spec.name}' keeps its stored secret, which a test before saving cannot use: enter the secret again to test, or save (the connection is checked at once).`,
+      `'${spec.name}' has a secret shown as ******** that no stored connection holds: enter the secret again to test it.`,
     );
     return undefined;
   }
   try {
-    const result = await withProgress(`Testing '${spec.name}'…`, () => ctx.sidecar.api.test(spec));
+    const result = await withProgress(`Testing '${spec.name}'…`, () =>
+      storedId === undefined ? ctx.sidecar.api.test(spec) : ctx.sidecar.api.testUpdate(storedId, spec),
+    );
     return testOutcome(result);
   } catch (error) {
     void vscode.window.showErrorMessage(describeError("test the connection", error));

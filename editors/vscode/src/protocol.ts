@@ -611,6 +611,11 @@ export interface ListResult {
  * Params of `connections/patch`: a JSON merge patch (RFC 7386) on the stored spec.
  */
 export interface PatchParams {
+  /**
+   * Check the patched spec once (masked secrets keep their stored values); store nothing and
+   * send no events.
+   */
+  dry_run?: boolean;
   id: string;
   patch: unknown;
 }
@@ -618,6 +623,11 @@ export interface PatchParams {
  * Params of `connections/update`: the spec is replaced whole.
  */
 export interface UpdateParams {
+  /**
+   * Check the spec as the update would store it (masked secrets keep their stored values) once;
+   * store nothing and send no events.
+   */
+  dry_run?: boolean;
   id: string;
   spec: ConnectionSpec;
 }

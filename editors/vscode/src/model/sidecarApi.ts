@@ -49,6 +49,14 @@ export class SidecarApi {
     return this.call<UpdateParams, Connection>(Methods.updateConnection, { id, spec });
   }
 
+  /**
+   * Checks an edit of a stored connection once, storing nothing: a secret left as `********` keeps its stored value,
+   * so edited answers are tested with the secret only the sidecar holds.
+   */
+  testUpdate(id: string, spec: ConnectionSpec): Promise<Connection> {
+    return this.call<UpdateParams, Connection>(Methods.updateConnection, { id, spec, dry_run: true });
+  }
+
   async delete(id: string): Promise<void> {
     await this.call<IdParams, null>(Methods.deleteConnection, { id });
   }

@@ -1,4 +1,5 @@
-//! `connections/patch`: a JSON merge patch (RFC 7386) on a connection's spec.
+//! `connections/patch`: a JSON merge patch (RFC 7386) on a connection's spec; with `dry_run`, the
+//! patched spec is checked once and nothing is stored.
 
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -17,7 +18,7 @@ const RETRIES: usize = 5;
 impl Handler for PatchConnection {
     /// Applies the patch to the stored spec as the client sees it (secrets masked, so masked secrets
     /// are kept), retrying when a concurrent update got there first.
-    async fn handle(sidecar: &Sidecar, PatchParams { id, patch }: PatchParams) -> Result<Connection> {
+    async fn handle(sidecar: &Sidecar, PatchParams { id, patch, dry_run }: PatchParams) -> Result<Connection> {
         if !patch.is_object() {
             return Err(invalid_params(vec![detail("patch", "A merge patch must be a JSON object")]));
         }
@@ -28,6 +29,9 @@ impl Handler for PatchConnection {
             let mut document: Value = serde_json::to_value(&stored).map_err(|_| Error::internal_error())?;
             json_patch::merge(&mut document, &patch);
             let spec = decode_spec(document)?;
+            if dry_run {
+                return Ok(manager.dry_run_update(&id, spec).await?);
+            }
             match manager.update_if(&id, spec, Some(generation)).await {
                 Err(ManagerError::Conflict(_)) if attempts < RETRIES => attempts += 1,
                 result => return Ok(result?),
