@@ -406,6 +406,11 @@ local function restore()
             if update_err then
               state.hold[spec.id], state.quiet[spec.id] = nil, false
               local why = status.describe_error("update '" .. tostring(spec.name) .. "' to its configuration", update_err)
+              if spec.type ~= stored.spec.type then
+                -- A connection's type cannot change: say what to do first, in the line's room.
+                why = string.format("%s: stored as %s, not %s (:IdeSidecarDelete %s)",
+                  tostring(spec.name), tostring(stored.spec.type), tostring(spec.type), spec.id)
+              end
               notify(one_line(PREFIX .. why), vim.log.levels.WARN)
               return
             end
