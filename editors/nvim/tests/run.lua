@@ -232,6 +232,16 @@ local function main()
     -- A Confluent Cloud connection before sign-in says how to sign in.
     local cloud = { id = "cc", spec = { name = "Cloud", type = "CCLOUD" }, status = { ccloud = { state = "NONE" } } }
     contains(status.summary(cloud), "sign in: s in the list, or :IdeSidecarSignIn cc", "sign-in hint")
+    -- A configured spec against the stored one: only what the configuration sets counts, a mask equals any string.
+    local differs = require("ide_sidecar.spec").differs
+    local stored = { id = "c", name = "C", type = "DIRECT", kafka_cluster = { bootstrap_servers = "a:1", client_id_suffix = "x",
+      credentials = { username = "u", password = "********" } } }
+    eq(differs({ id = "c", name = "C", type = "DIRECT", kafka_cluster = { bootstrap_servers = "a:1", credentials = { username = "u", password = "p" } } }, stored),
+      false, "the same but for what only the store has and a masked secret")
+    eq(differs({ name = "C", kafka_cluster = { bootstrap_servers = "a:1", ssl = { enabled = false } } }, stored), true, "ssl set only in the configuration")
+    eq(differs({ name = "C", kafka_cluster = { bootstrap_servers = "a:2" } }, stored), true, "another value")
+    eq(differs({ name = "C", kafka_cluster = { credentials = { password = "********x" } } }, { kafka_cluster = { credentials = { password = "p" } } }), true, "a changed secret the store shows")
+    eq(differs({ list = { "a" } }, { list = { "a", "b" } }), true, "a shorter list")
     -- The store option as initializationOptions: on by default, a directory, off; init_options.store wins.
     local options_for = require("ide_sidecar").init_options_for
     eq(options_for({ store = true, init_options = { check_timeout_seconds = 5 } }), { check_timeout_seconds = 5, store = { enabled = true } }, "default")
@@ -1097,6 +1107,82 @@ local function main()
     eq(keychain_lines, 1, "the no-keychain line, once")
     vim.cmd("IdeSidecarDelete! from-child")
     wait_for("the child's connection to go", function() return sidecar.get("from-child") == nil end)
+  end)
+
+  step("at start a configured connection the store holds with another spec is updated to it, an identical one is left alone; connections loaded from the store say their first outcome in one short line", function()
+    -- What an earlier run stored: the configured connection without `ssl = { enabled = false }` (the broker is
+    -- plaintext: it fails), and another one whose broker is gone.
+    local dead_port = free_port()
+    local old_spec = { id = "configured", name = "Configured", type = "DIRECT", kafka_cluster = { bootstrap_servers = "127.0.0.1:" .. port } }
+    for _, spec in ipairs({ old_spec, { id = "stored-dead", name = "Stored dead", type = "DIRECT", kafka_cluster = { bootstrap_servers = "127.0.0.1:" .. dead_port, ssl = { enabled = false } } } }) do
+      local created
+      sidecar.create(spec, function(e) created = e or false end)
+      wait_for("creating " .. spec.id, function() return created ~= nil end)
+      eq(created, false, "create error")
+    end
+    -- Their messages said (before the restarts, whose messages are checked below).
+    local status = require("ide_sidecar.status")
+    wait_for("both checks to end", function()
+      return event_for("configured", "DISCONNECTED") ~= nil and event_for("stored-dead", "DISCONNECTED") ~= nil
+    end)
+    eq({ status.overall(sidecar.get("configured")), status.overall(sidecar.get("stored-dead")) }, { "FAILED", "FAILED" }, "the stored specs fail")
+    local configured = { id = "configured", name = "Configured", type = "DIRECT", kafka_cluster = { bootstrap_servers = "127.0.0.1:" .. port, ssl = { enabled = false } } }
+    sidecar.setup(vim.tbl_extend("force", setup_options, { connections = { configured } }))
+    local real_request = sidecar.request
+    local sent = {}
+    sidecar.request = function(method, params, callback)
+      table.insert(sent, { method = method, params = params })
+      return real_request(method, params, callback)
+    end
+    local function restart_and_check(expect_update)
+      sent = {}
+      local first_note, first_event = #notes + 1, #events + 1
+      sidecar.restart()
+      wait_for("the restarted sidecar", sidecar.is_ready)
+      local function said(message)
+        for index = first_note, #notes do
+          if notes[index].message == message then
+            return true
+          end
+        end
+        return false
+      end
+      wait_for("the configured connection's first outcome", function() return said("ide-sidecar: Configured: connected") end)
+      wait_for("the stored connection's first outcome", function() return said("ide-sidecar: Stored dead: failed (:IdeSidecarList shows why)") end)
+      -- Later events (an UPDATED of a second update, say) have time to come.
+      vim.wait(1500)
+      local updates, updated_events = 0, 0
+      for _, request in ipairs(sent) do
+        if request.method == "connections/update" then
+          updates = updates + 1
+          eq(request.params, { id = "configured", spec = configured }, "the update")
+        end
+      end
+      for index = first_event, #events do
+        if events[index].action == "UPDATED" then
+          updated_events = updated_events + 1
+        end
+      end
+      eq({ updates, updated_events }, expect_update and { 1, 1 } or { 0, 0 }, "connections/update requests and UPDATED events")
+      -- Nothing else was said at start: no "added", no whole error (the list has it), two one-line messages.
+      local said_lines = {}
+      for index = first_note, #notes do
+        table.insert(said_lines, notes[index].message)
+      end
+      table.sort(said_lines)
+      eq(said_lines, { "ide-sidecar: Configured: connected", "ide-sidecar: Stored dead: failed (:IdeSidecarList shows why)" }, "the messages at start")
+      eq(sidecar.get("configured").spec.kafka_cluster.ssl, { enabled = false }, "the configured spec in the sidecar")
+    end
+    local ok, err = pcall(function()
+      restart_and_check(true)
+      restart_and_check(false)
+    end)
+    sidecar.request = real_request
+    sidecar.setup(setup_options)
+    assert(ok, err)
+    vim.cmd("IdeSidecarDelete! configured")
+    vim.cmd("IdeSidecarDelete! stored-dead")
+    wait_for("both to go", function() return sidecar.get("configured") == nil and sidecar.get("stored-dead") == nil end)
   end)
 
   step("the README's configured connection with no broker: one short line at start, no hit-enter prompt (real screen)", function()

@@ -18,8 +18,8 @@ local defaults = {
   -- ($XDG_STATE_HOME/ide-sidecar, else ~/.local/state/ide-sidecar); { directory = "/abs/path" }: that one; false:
   -- off (the sidecar then forgets everything when it stops). An init_options.store given explicitly wins.
   store = true,
-  -- Connection specs created in the sidecar at every start, as in its protocol; those the store already holds (from
-  -- an earlier run or another window) are left as they are.
+  -- Connection specs created in the sidecar at every start, as in its protocol; one the store already holds (from an
+  -- earlier run or another window) is updated to the spec given here when they differ.
   connections = {},
   -- Start the sidecar on setup(); otherwise on the first command.
   autostart = true,
@@ -45,9 +45,16 @@ local state = {
   -- The specs as the user gave them (with secrets), to test or re-create them; the sidecar only shows masks.
   specs = {},
   listeners = {},
-  -- Ids of the configured connections created at start whose first check has not ended: their news is one short
-  -- line (the README's localhost:9092 example must not greet every start with a warning to press Enter for).
+  -- Connections at start (configured, or loaded from the store) by id: true while the outcome of their first check
+  -- is still to be said, in one short line (the README's localhost:9092 example must not greet every start with a
+  -- warning to press Enter for); false once said.
   quiet = {},
+  -- Ids of configured connections whose create, or comparison with the stored spec and update, is on its way: the
+  -- outcome of a check of the stored spec is not theirs to say.
+  hold = {},
+  -- From start() until the first connections/list after initialize: the connections whose events come now were
+  -- loaded from the store (the list has them all), so they are quiet too.
+  starting = false,
   server_info = nil,
   -- What the sidecar announced under capabilities.experimental.sidecar (methods, notifications, ...).
   announced = nil,
@@ -117,6 +124,27 @@ local function one_line(message)
     return message
   end
   return vim.fn.strcharpart(message, 0, room - 1) .. "…"
+end
+
+--- Says the outcome of a quiet connection's first check in one short line, once that check has ended (and no
+--- comparison or update of a configured one is on its way).
+local function say_first_outcome(id)
+  local connection = state.connections[id]
+  if state.quiet[id] ~= true or state.hold[id] or not connection then
+    return
+  end
+  local now = status.overall(connection)
+  if now == "ATTEMPTING" then
+    return
+  end
+  state.quiet[id] = false
+  vim.cmd("redraw")
+  local name = connection.spec and connection.spec.name or id
+  if now == "SUCCESS" then
+    notify(one_line(PREFIX .. name .. ": connected"))
+  else
+    notify(one_line(PREFIX .. name .. ": " .. (status.labels[now] or now) .. " (:IdeSidecarList shows why)"), vim.log.levels.WARN)
+  end
 end
 
 --- A connection's metadata.revision, which grows with every change; nil from a sidecar that sends none.
@@ -222,6 +250,10 @@ function M.handle_event(event)
   local id = event.connection.id
   local held = state.connections[id]
   local before = held and status.overall(held) or nil
+  if state.starting and not held and state.quiet[id] == nil and event.action ~= "DELETED" then
+    -- Loaded from the store at start (its CREATED and first check follow `initialized`).
+    state.quiet[id] = true
+  end
   if event.action == "DELETED" then
     forget(id, revision_of(event.connection))
   elseif not remember(event.connection) then
@@ -230,17 +262,10 @@ function M.handle_event(event)
   local now = event.action ~= "DELETED" and status.overall(event.connection) or nil
   changed()
   local is_status = event.action == "CONNECTED" or event.action == "DISCONNECTED"
-  if state.quiet[id] and event.action ~= "DELETED" and event.action ~= "UPDATED" then
-    -- A configured connection at start: no "added", and its first outcome in one line; the list has the rest.
-    if is_status and now ~= "ATTEMPTING" then
-      state.quiet[id] = nil
-      vim.cmd("redraw")
-      local name = event.connection.spec and event.connection.spec.name or id
-      if now == "SUCCESS" then
-        notify(one_line(PREFIX .. name .. ": connected"))
-      else
-        notify(one_line(PREFIX .. name .. ": " .. (status.labels[now] or now) .. " (:IdeSidecarList shows why)"), vim.log.levels.WARN)
-      end
+  if state.quiet[id] == true and event.action ~= "DELETED" then
+    -- A connection at start: no "added" or "changed", and its first outcome in one line; the list has the rest.
+    if is_status then
+      say_first_outcome(id)
     end
   elseif not (is_status and before == now) then
     state.quiet[id] = nil
@@ -362,19 +387,58 @@ local function restore()
     end
     state.specs[spec.id] = spec
     state.quiet[spec.id] = true
+    state.hold[spec.id] = true
+    local function release()
+      state.hold[spec.id] = nil
+      say_first_outcome(spec.id)
+    end
     M.request(protocol.methods.createConnection, { spec = spec }, function(err, connection)
       if err and err.code == protocol.errors.connectionExists and state.announced and state.announced.store then
-        -- The sidecar's shared store (init_options.store) kept it from an earlier run or another window.
-        state.quiet[spec.id] = nil
+        -- The sidecar's shared store kept it from an earlier run or another window. The configuration is the truth
+        -- for it: the stored spec is replaced when it differs in what the configuration sets (a stored mask hides a
+        -- secret, which cannot be compared: on any other difference the configured secret is sent too).
+        M.request(protocol.methods.getConnection, { id = spec.id }, function(get_err, stored)
+          if get_err or not require("ide_sidecar.spec").differs(spec, stored.spec) then
+            release()
+            return
+          end
+          M.request(protocol.methods.updateConnection, { id = spec.id, spec = spec }, function(update_err, updated)
+            if update_err then
+              state.hold[spec.id], state.quiet[spec.id] = nil, false
+              local why = status.describe_error("update '" .. tostring(spec.name) .. "' to its configuration", update_err)
+              if spec.type ~= stored.spec.type then
+                -- A connection's type cannot change: say what to do first, in the line's room.
+                why = string.format("%s: stored as %s, not %s (:IdeSidecarDelete %s)",
+                  tostring(spec.name), tostring(stored.spec.type), tostring(spec.type), spec.id)
+              end
+              notify(one_line(PREFIX .. why), vim.log.levels.WARN)
+              return
+            end
+            remember(updated)
+            changed()
+            release()
+          end)
+        end)
       elseif err then
-        state.quiet[spec.id] = nil
+        state.quiet[spec.id], state.hold[spec.id] = nil, nil
         notify(status.describe_error("restore the connection '" .. tostring(spec.name) .. "'", err), vim.log.levels.WARN)
       else
         state.specs[connection.id] = vim.tbl_extend("force", spec, { id = connection.id })
+        remember(connection)
+        release()
       end
     end)
   end
-  M.reload()
+  M.reload(function(err, result)
+    state.starting = false
+    -- What the store held at start: the first outcome of each in one short line (now, when its check has ended).
+    for _, connection in ipairs(not err and result.data or {}) do
+      if state.quiet[connection.id] == nil then
+        state.quiet[connection.id] = true
+      end
+      say_first_outcome(connection.id)
+    end
+  end)
 end
 
 local function on_init(_, result)
@@ -433,6 +497,7 @@ function M.start()
   state.ready = false
   state.exit_code = nil
   state.problem = nil
+  state.starting = true
   -- Set once started: on_exit of an earlier, restarted client must not clear the state of this one.
   local this_id
   local lsp_config = {
@@ -463,7 +528,8 @@ function M.start()
         local was_ready = state.ready
         state.ready = false
         state.client_id = nil
-        state.connections, state.order, state.deleted, state.quiet = {}, {}, {}, {}
+        state.connections, state.order, state.deleted, state.quiet, state.hold = {}, {}, {}, {}, {}
+        state.starting = false
         end_streams("The sidecar stopped: :IdeSidecarRestart starts it again")
         -- Killed by a signal, the exit code reads 0: the signal says it did not end on its own.
         if was_ready and (code ~= 0 or (signal or 0) ~= 0) then

@@ -215,6 +215,31 @@ end
 
 M.MASK = "********"
 
+--- Whether `stored` (a spec as the sidecar shows it) differs from `configured` in what `configured` sets, compared
+--- recursively (what only the stored one has does not count; a list must have the same length). A stored mask is a
+--- secret the sidecar hides: equal to any configured string, since the configured one cannot be compared with it.
+function M.differs(configured, stored)
+  if type(configured) == "table" then
+    if type(stored) ~= "table" then
+      return true
+    end
+    local islist = vim.islist or vim.tbl_islist
+    if #configured > 0 and islist(configured) and #configured ~= #stored then
+      return true
+    end
+    for key, value in pairs(configured) do
+      if M.differs(value, stored[key]) then
+        return true
+      end
+    end
+    return false
+  end
+  if type(configured) == "string" and stored == M.MASK then
+    return false
+  end
+  return configured ~= stored
+end
+
 --- Applies a merge patch to a spec held with its real secrets: a masked value in the patch keeps the real one.
 function M.apply_patch(target, patch)
   local out = vim.deepcopy(target)
