@@ -242,6 +242,10 @@ local function main()
     eq(differs({ name = "C", kafka_cluster = { bootstrap_servers = "a:2" } }, stored), true, "another value")
     eq(differs({ name = "C", kafka_cluster = { credentials = { password = "********x" } } }, { kafka_cluster = { credentials = { password = "p" } } }), true, "a changed secret the store shows")
     eq(differs({ list = { "a" } }, { list = { "a", "b" } }), true, "a shorter list")
+    -- A configured connection without an id gets the same one at every start, distinct when a name repeats.
+    local config_id = require("ide_sidecar.spec").config_id
+    eq(config_id("Local Broker", {}), "config-local-broker", "an id from the name")
+    eq(config_id("Local Broker", { ["config-local-broker"] = true }), "config-local-broker-2", "a repeated name")
     -- The store option as initializationOptions: on by default, a directory, off; init_options.store wins.
     local options_for = require("ide_sidecar").init_options_for
     eq(options_for({ store = true, init_options = { check_timeout_seconds = 5 } }), { check_timeout_seconds = 5, store = { enabled = true } }, "default")

@@ -379,11 +379,19 @@ function M.request(method, params, callback)
 end
 
 local function restore()
+  local taken = {}
+  for _, configured in ipairs(state.config.connections) do
+    if configured.id then
+      taken[configured.id] = true
+    end
+  end
   for _, configured in ipairs(state.config.connections) do
     local spec = configured
     if not spec.id then
-      -- Known before the reply, which its first events may overtake.
-      spec = vim.tbl_extend("force", spec, { id = require("ide_sidecar.spec").new_id(tostring(spec.name or "connection")) })
+      -- Known before the reply, which its first events may overtake; the same at every start.
+      local id = require("ide_sidecar.spec").config_id(tostring(spec.name or "connection"), taken)
+      taken[id] = true
+      spec = vim.tbl_extend("force", spec, { id = id })
     end
     state.specs[spec.id] = spec
     state.quiet[spec.id] = true

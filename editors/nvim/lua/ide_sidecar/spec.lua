@@ -258,6 +258,11 @@ end
 -- Lua's generator starts from the same seed in every Neovim before 0.10: ids made in two sessions would repeat.
 local seeded = false
 
+local function slug(name)
+  local text = name:lower():gsub("[^a-z0-9]+", "-"):gsub("^-+", ""):gsub("-+$", ""):sub(1, 40)
+  return text ~= "" and text or "connection"
+end
+
 --- A readable unique id: the name in lowercase with dashes, and a random suffix.
 function M.new_id(name)
   if not seeded then
@@ -265,9 +270,20 @@ function M.new_id(name)
     math.randomseed(os.time() + vim.fn.getpid() * 7919 + (uv.hrtime() % 1000003))
     seeded = true
   end
-  local slug = name:lower():gsub("[^a-z0-9]+", "-"):gsub("^-+", ""):gsub("-+$", ""):sub(1, 40)
-  local suffix = string.format("%06x", math.random(0, 0xffffff))
-  return (slug ~= "" and slug or "connection") .. "-" .. suffix
+  return slug(name) .. "-" .. string.format("%06x", math.random(0, 0xffffff))
+end
+
+--- The id of a configured connection that has none: the same at every start (so the shared store holds one copy,
+--- not one per start), `config-` and the name in lowercase with dashes, `-2`, `-3`... for a name used again.
+--- `taken` is a set of the ids given so far.
+function M.config_id(name, taken)
+  local base = "config-" .. slug(name)
+  local id, n = base, 1
+  while taken[id] do
+    n = n + 1
+    id = base .. "-" .. n
+  end
+  return id
 end
 
 return M
