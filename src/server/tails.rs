@@ -96,33 +96,51 @@ impl Tails {
 
     /// Starts a tail on a reader already assigned to its starts. Returns its id.
     pub fn start(&self, plan: TailPlan, reader: TailReader) -> Option<String> {
-        let mut state = self.lock();
-        if state.tails.len() >= MAX_TAILS {
-            return None;
-        }
-        state.next_id += 1;
-        let id = format!("tail-{}", state.next_id);
-        let stop = Arc::new(AtomicBool::new(false));
-        let (events, received) = mpsc::channel(2);
-        let reader_stop = stop.clone();
-        let reader = tokio::task::spawn_blocking(move || {
-            let shaper = Shaper { shown: &plan.shown, message_max_bytes: plan.message_max_bytes };
-            let ended = reader.run(&shaper, plan.not_before, &reader_stop, |records, scanned| {
-                events.blocking_send(Event::Batch(records, scanned)).is_ok()
-            });
-            let _ = events.blocking_send(Event::End(ended));
-        });
-        tokio::spawn(forward(Arc::downgrade(&self.state), self.client.clone(), id.clone(), received));
-        state.tails.insert(
-            id.clone(),
-            Tail { connection_id: plan.connection_id, topic: plan.topic, stop, reason: None, reader: Some(reader) },
-        );
-        Some(id)
+        let TailPlan { connection_id, topic, .. } = &plan;
+        self.launch(connection_id.clone(), topic.clone(), move |stop, events| {
+            tokio::task::spawn_blocking(move || {
+                let shaper = Shaper { shown: &plan.shown, message_max_bytes: plan.message_max_bytes };
+                let ended = reader.run(&shaper, plan.not_before, &stop, |records, scanned| {
+                    events.blocking_send(Event::Batch(records, scanned)).is_ok()
+                });
+                let _ = events.blocking_send(Event::End(ended));
+            })
+        })
     }
 
     /// Starts a tail that polls a Confluent Cloud cluster: each poll's records are a batch; a poll
     /// that brings nothing waits [`TAIL_IDLE`] before the next. Returns its id.
     pub fn start_polled(&self, connection_id: String, mut source: CloudTail) -> Option<String> {
+        let topic = source.topic.clone();
+        self.launch(connection_id, topic, move |stop, events| {
+            tokio::spawn(async move {
+                let ended = loop {
+                    if stop.load(Ordering::SeqCst) {
+                        break TailStop::Stopped;
+                    }
+                    match source.next().await {
+                        Ok((records, _)) if records.is_empty() => tokio::time::sleep(TAIL_IDLE).await,
+                        Ok((records, scanned)) => {
+                            if events.send(Event::Batch(records, scanned)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Err(ended) => break ended,
+                    }
+                };
+                let _ = events.send(Event::End(ended)).await;
+            })
+        })
+    }
+
+    /// Registers a tail whose reader `spawn` starts, given the tail's stop flag and the sender of
+    /// its events, and forwards those events to the client. `None` past [`MAX_TAILS`]; else its id.
+    fn launch(
+        &self,
+        connection_id: String,
+        topic: String,
+        spawn: impl FnOnce(Arc<AtomicBool>, mpsc::Sender<Event>) -> tokio::task::JoinHandle<()>,
+    ) -> Option<String> {
         let mut state = self.lock();
         if state.tails.len() >= MAX_TAILS {
             return None;
@@ -131,25 +149,7 @@ impl Tails {
         let id = format!("tail-{}", state.next_id);
         let stop = Arc::new(AtomicBool::new(false));
         let (events, received) = mpsc::channel(2);
-        let topic = source.topic.clone();
-        let polling = stop.clone();
-        let reader = tokio::spawn(async move {
-            let ended = loop {
-                if polling.load(Ordering::SeqCst) {
-                    break TailStop::Stopped;
-                }
-                match source.next().await {
-                    Ok((records, _)) if records.is_empty() => tokio::time::sleep(TAIL_IDLE).await,
-                    Ok((records, scanned)) => {
-                        if events.send(Event::Batch(records, scanned)).await.is_err() {
-                            return;
-                        }
-                    }
-                    Err(ended) => break ended,
-                }
-            };
-            let _ = events.send(Event::End(ended)).await;
-        });
+        let reader = spawn(stop.clone(), events);
         tokio::spawn(forward(Arc::downgrade(&self.state), self.client.clone(), id.clone(), received));
         state.tails.insert(id.clone(), Tail { connection_id, topic, stop, reason: None, reader: Some(reader) });
         Some(id)

@@ -1,8 +1,7 @@
 // Commands on what a connection holds: topics (create, delete, describe), schema versions (open read-only), the
 // message viewer, and produce from a document (a dry run first, then for real).
 import * as vscode from "vscode";
-import type { ConnectionsView } from "./connectionsView";
-import { describeError } from "./model/errors";
+import { commandRegistrar, type CommandContext } from "./commandContext";
 import {
   parseProduceDocument,
   problemLines,
@@ -14,34 +13,14 @@ import {
   type Problem,
 } from "./model/produce";
 import type { Target } from "./model/targets";
-import type { ConnectionsModel, TreeNode } from "./model/tree";
+import type { TreeNode } from "./model/tree";
 import { MessageViewer } from "./messageViewer";
-import type { ReadOnlyDocuments } from "./readOnlyDocs";
-import type { SidecarProcess } from "./sidecarProcess";
 import { pickTarget } from "./targetPick";
 
-interface Context {
-  extension: vscode.ExtensionContext;
-  sidecar: SidecarProcess;
-  model: ConnectionsModel;
-  view: ConnectionsView;
-  docs: ReadOnlyDocuments;
-  output: vscode.OutputChannel;
-}
+type Context = CommandContext;
 
 export function registerDataCommands(ctx: Context): void {
-  const register = (id: string, what: string, run: (node?: TreeNode) => Promise<unknown>) =>
-    ctx.extension.subscriptions.push(
-      vscode.commands.registerCommand(id, async (node?: TreeNode) => {
-        try {
-          await run(node);
-        } catch (error) {
-          const message = describeError(what, error);
-          ctx.output.appendLine(`${id}: ${message}`);
-          void vscode.window.showErrorMessage(message);
-        }
-      }),
-    );
+  const register = commandRegistrar(ctx);
 
   register("ide-sidecar.refreshFolder", "refresh", (node) => Promise.resolve(ctx.view.refresh(node)));
   register("ide-sidecar.createTopic", "create the topic", (node) => createTopic(ctx, node));

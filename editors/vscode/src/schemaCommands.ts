@@ -3,9 +3,8 @@
 // permanently, after a modal confirmation). From the Schema Subjects tree items, and from the palette (then the
 // connection and subject are asked).
 import * as vscode from "vscode";
-import type { ConnectionsView } from "./connectionsView";
+import { commandRegistrar, type CommandContext } from "./commandContext";
 import type { SchemaType } from "./protocol";
-import { describeError } from "./model/errors";
 import {
   COMPATIBILITY_LEVELS,
   compatibilityLines,
@@ -18,33 +17,13 @@ import {
   subjectFromFileName,
 } from "./model/schemas";
 import type { Target } from "./model/targets";
-import type { ConnectionsModel, TreeNode } from "./model/tree";
-import type { ReadOnlyDocuments } from "./readOnlyDocs";
-import type { SidecarProcess } from "./sidecarProcess";
+import type { TreeNode } from "./model/tree";
 import { pickTarget } from "./targetPick";
 
-interface Context {
-  extension: vscode.ExtensionContext;
-  sidecar: SidecarProcess;
-  model: ConnectionsModel;
-  view: ConnectionsView;
-  docs: ReadOnlyDocuments;
-  output: vscode.OutputChannel;
-}
+type Context = CommandContext;
 
 export function registerSchemaCommands(ctx: Context): void {
-  const register = (id: string, what: string, run: (node?: TreeNode) => Promise<unknown>) =>
-    ctx.extension.subscriptions.push(
-      vscode.commands.registerCommand(id, async (node?: TreeNode) => {
-        try {
-          await run(node);
-        } catch (error) {
-          const message = describeError(what, error);
-          ctx.output.appendLine(`${id}: ${message}`);
-          void vscode.window.showErrorMessage(message);
-        }
-      }),
-    );
+  const register = commandRegistrar(ctx);
   register("ide-sidecar.checkSchemaCompatibility", "check the schema's compatibility", (node) => checkCompatibility(ctx, node));
   register("ide-sidecar.registerSchema", "register the schema", (node) => registerSchema(ctx, node));
   register("ide-sidecar.setCompatibility", "set the compatibility level", (node) => setCompatibility(ctx, node));

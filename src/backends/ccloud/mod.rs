@@ -387,6 +387,12 @@ impl CCloud for CCloudClient {
     }
 }
 
+/// A `Retry-After` header in seconds (the form Confluent Cloud sends); `None` when absent or a date.
+fn retry_after(response: &reqwest::Response) -> Option<u64> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
+    value.to_str().ok()?.trim().parse().ok()
+}
+
 fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .timeout(timeout)

@@ -171,11 +171,7 @@ impl Lister<'_> {
                     .await
                     .map_err(|error| unreachable(call, &error))?;
                 let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|value| value.to_str().ok())
-                    .and_then(|value| value.trim().parse::<u64>().ok());
+                let retry_after = super::retry_after(&response);
                 let body = response.bytes().await.map_err(|error| unreachable(call, &error))?;
                 (status, retry_after, body)
             };

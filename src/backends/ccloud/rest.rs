@@ -599,11 +599,7 @@ impl KafkaRest {
             let response =
                 request.send().await.map_err(|error| unavailable(call, &crate::backends::error_chain(&error)))?;
             let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.trim().parse::<u64>().ok());
+            let retry_after = super::retry_after(&response);
             let bytes =
                 response.bytes().await.map_err(|error| unavailable(call, &crate::backends::error_chain(&error)))?;
             if (200..300).contains(&status) {
