@@ -22,7 +22,7 @@ import { SidecarApi } from "../src/model/sidecarApi";
 import { targetItems } from "../src/model/targets";
 import type { TreeNode } from "../src/model/tree";
 import type { CloudResourcesResult, ConnectionEvent } from "../src/protocol";
-import { exitOf, fakeCCloudBinary, sidecarBinary, within } from "./harness";
+import { exitOf, fakeCCloudBinary, sidecarBinary, stopSidecar, within } from "./harness";
 
 const CLOUD = "cloud-test";
 
@@ -92,12 +92,7 @@ describe("Confluent Cloud through the extension's code, against the real ide-sid
   });
 
   after(async () => {
-    if (connection && sidecar?.exitCode === null) {
-      await within(connection.sendRequest("shutdown"), "shutdown", 5000).catch(() => undefined);
-      await connection.sendNotification("exit").catch(() => undefined);
-      await within(exitOf(sidecar), "the sidecar to exit", 5000).catch(() => sidecar.kill());
-    }
-    connection?.dispose();
+    await stopSidecar(connection, sidecar);
     if (fake && fake.exitCode === null) {
       fake.stdin?.end();
       await within(exitOf(fake), "the fake Confluent Cloud to stop", 5000).catch(() => fake.kill());

@@ -18,7 +18,7 @@ import { LagBook, groupNode, subjectNode, topicNode, versionNode } from "../src/
 import { SidecarApi } from "../src/model/sidecarApi";
 import type { ConnectionEvent, LagEvent, Record as KafkaRecord, RecordsBatch, TailEnded } from "../src/protocol";
 import { FakeRegistry } from "./fakeRegistry";
-import { exitOf, freePort, sidecarBinary, tansuBinary, waitForPort, within } from "./harness";
+import { exitOf, freePort, sidecarBinary, stopSidecar, tansuBinary, waitForPort, within } from "./harness";
 
 const CONNECTION = "data-test";
 const TOPIC = "viewer-test";
@@ -98,12 +98,7 @@ describe("the viewer's and produce's code against the real ide-sidecar and a tan
   });
 
   after(async () => {
-    if (connection && sidecar?.exitCode === null) {
-      await within(connection.sendRequest("shutdown"), "shutdown", 5000).catch(() => undefined);
-      await connection.sendNotification("exit").catch(() => undefined);
-      await within(exitOf(sidecar), "the sidecar to exit", 5000).catch(() => sidecar.kill());
-    }
-    connection?.dispose();
+    await stopSidecar(connection, sidecar);
     await registry.stop();
     if (tansu && tansu.exitCode === null) {
       tansu.kill();

@@ -1,6 +1,7 @@
 // What the protocol tests share: finding the sidecar binary and tansu, free ports, and waiting with a bound (a
 // hang fails with a message naming what hung, instead of stalling the run).
 import { type ChildProcess } from "node:child_process";
+import type { MessageConnection } from "vscode-jsonrpc/node";
 import { existsSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { homedir } from "node:os";
@@ -73,5 +74,15 @@ export async function waitForPort(port: number, what: string): Promise<void> {
 export function exitOf(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((done) => child.once("exit", (code) => done(code)));
+}
+
+/** Ends a sidecar as an editor does (shutdown, exit), killing it if it does not exit within `ms`; disposes the connection. */
+export async function stopSidecar(connection: MessageConnection | undefined, child: ChildProcess | undefined, ms = 5000): Promise<void> {
+  if (connection && child?.exitCode === null) {
+    await within(connection.sendRequest("shutdown"), "the shutdown result", ms).catch(() => undefined);
+    await connection.sendNotification("exit").catch(() => undefined);
+    await within(exitOf(child), "the sidecar to exit", ms).catch(() => child.kill("SIGKILL"));
+  }
+  connection?.dispose();
 }
 

@@ -18,7 +18,7 @@ import { SavedConnections, type SecretStore } from "../src/model/savedConnection
 import { initializationOptions, syncAtStart, type StoreInfo } from "../src/model/sharedStore";
 import { SidecarApi } from "../src/model/sidecarApi";
 import type { ConnectionEvent, ConnectionSpec, EventAction } from "../src/protocol";
-import { exitOf, freePort, sidecarBinary, within } from "./harness";
+import { freePort, sidecarBinary, stopSidecar, within } from "./harness";
 
 const PASSWORD = "planted-secret-4711";
 
@@ -69,10 +69,7 @@ class Window {
 
   async close(): Promise<void> {
     if (this.child.exitCode !== null) return;
-    await within(this.connection.sendRequest("shutdown"), "the shutdown result").catch(() => undefined);
-    await this.connection.sendNotification("exit").catch(() => undefined);
-    await within(exitOf(this.child), "the sidecar to exit", 10_000).catch(() => this.child.kill("SIGKILL"));
-    this.connection.dispose();
+    await stopSidecar(this.connection, this.child, 10_000);
   }
 }
 

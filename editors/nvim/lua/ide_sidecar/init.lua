@@ -776,17 +776,23 @@ function M.produce(params, callback)
   M.request(protocol.methods.produceRecords, params, callback)
 end
 
+--- Starts a stream (a tail or a lag watch) whose id comes as `id_field` of the reply: on_data and on_ended get its
+--- notifications; callback(err, id).
+local function start_stream(method, params, id_field, on_data, on_ended, callback)
+  M.request(method, params, function(err, result)
+    if not err then
+      open_stream(result[id_field], on_data, on_ended)
+    end
+    if callback then
+      callback(err, result and result[id_field])
+    end
+  end)
+end
+
 --- Starts a tail (kafka/records/tail): on_records(batch) gets every kafka/records batch, on_ended(ended) its
 --- kafka/tail/ended (reason SIDECAR_STOPPED when the sidecar stopped); callback(err, subscription_id).
 function M.tail(params, on_records, on_ended, callback)
-  M.request(protocol.methods.tailRecords, params, function(err, result)
-    if not err then
-      open_stream(result.subscription_id, on_records, on_ended)
-    end
-    if callback then
-      callback(err, result and result.subscription_id)
-    end
-  end)
+  start_stream(protocol.methods.tailRecords, params, "subscription_id", on_records, on_ended, callback)
 end
 
 --- Stops a tail; its kafka/tail/ended (reason UNTAIL) still reaches on_ended. callback(err).
@@ -806,14 +812,7 @@ end
 --- Watches consumer groups' lag (kafka/lag/watch): on_lag(event) gets every kafka/lag, on_ended(ended) its
 --- kafka/lag/ended; callback(err, watch_id).
 function M.watch_lag(params, on_lag, on_ended, callback)
-  M.request(protocol.methods.watchLag, params, function(err, result)
-    if not err then
-      open_stream(result.watch_id, on_lag, on_ended)
-    end
-    if callback then
-      callback(err, result and result.watch_id)
-    end
-  end)
+  start_stream(protocol.methods.watchLag, params, "watch_id", on_lag, on_ended, callback)
 end
 
 --- Stops a lag watch (kafka/lag/unwatch); callback(err).

@@ -417,13 +417,17 @@ function M.produce(bufnr, connection_id, topic)
     return
   end
   local where = params.topic .. " @ " .. params.connection_id
+  -- A refused request writes nothing: said in the result window and as a message.
+  local function refused(heading, err)
+    local message = describe_error("produce to " .. where, err)
+    show_result({ heading .. where .. ": refused, nothing was written", message })
+    notify(message, vim.log.levels.ERROR)
+  end
   local dry = vim.tbl_extend("force", {}, params, { dry_run = true })
   notify("checking " .. plural(#params.records, "record", "records") .. " for " .. where .. " (a dry run)…")
   sidecar().produce(dry, function(err, result)
     if err then
-      local message = describe_error("produce to " .. where, err)
-      show_result({ "Dry run for " .. where .. ": refused, nothing was written", message })
-      notify(message, vim.log.levels.ERROR)
+      refused("Dry run for ", err)
       return
     end
     local lines, ok = records.produce_report(result, true)
@@ -447,9 +451,7 @@ function M.produce(bufnr, connection_id, topic)
       end
       sidecar().produce(params, function(err2, written)
         if err2 then
-          local message = describe_error("produce to " .. where, err2)
-          show_result({ "Writing to " .. where .. ": refused, nothing was written", message })
-          notify(message, vim.log.levels.ERROR)
+          refused("Writing to ", err2)
           return
         end
         local report, sent = records.produce_report(written, false)
