@@ -528,19 +528,9 @@ fn the_store_is_off_unless_asked_and_a_relative_directory_is_refused() {
 
 #[test]
 fn a_clean_shutdown_writes_every_change_first() {
-    let mut world = World::new(false);
-    let (mut first, _) = world.sidecar();
-    let names: Vec<String> = (0..20).map(|n| format!("c{n}")).collect();
-    for name in &names {
-        let mut spec = kafka_spec(name, "127.0.0.1:1");
-        spec["id"] = json!(name);
-        create(&mut first, spec);
-    }
+    let (mut world, mut first, names) = twenty_connections();
     assert!(first.shutdown().is_some_and(|status| status.success()));
-    let (mut second, _) = world.sidecar();
-    let listed = second.request("connections/list", json!({}), WAIT).expect("list succeeds");
-    let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, names, "in creation order");
+    assert_eq!(stored_ids(&mut world), names, "in creation order");
 }
 
 #[test]
@@ -574,6 +564,15 @@ fn a_process_that_dies_holding_the_refresh_lock_does_not_block_the_others() {
 
 #[test]
 fn a_sidecar_whose_editor_went_away_writes_every_change_first() {
+    let (mut world, mut first, names) = twenty_connections();
+    // End of input, as when the editor dies: no shutdown, no exit.
+    first.close_stdin();
+    assert!(first.wait_exit(WAIT).is_some(), "the sidecar exits at the end of its input");
+    assert_eq!(stored_ids(&mut world), names);
+}
+
+/// A store (no keychain) and a sidecar on it that created 20 connections, and their ids in order.
+fn twenty_connections() -> (World, SidecarProcess, Vec<String>) {
     let mut world = World::new(false);
     let (mut first, _) = world.sidecar();
     let names: Vec<String> = (0..20).map(|n| format!("c{n}")).collect();
@@ -582,11 +581,12 @@ fn a_sidecar_whose_editor_went_away_writes_every_change_first() {
         spec["id"] = json!(name);
         create(&mut first, spec);
     }
-    // End of input, as when the editor dies: no shutdown, no exit.
-    first.close_stdin();
-    assert!(first.wait_exit(WAIT).is_some(), "the sidecar exits at the end of its input");
+    (world, first, names)
+}
+
+/// The ids a new sidecar on the store lists, in order.
+fn stored_ids(world: &mut World) -> Vec<String> {
     let (mut second, _) = world.sidecar();
     let listed = second.request("connections/list", json!({}), WAIT).expect("list succeeds");
-    let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, names);
+    listed["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
 }
